@@ -193,7 +193,8 @@ VMT_API int vmt_event_decode(const void *raw, size_t len, struct vmt_event *ev);
  * @raw:     OUT: zero-filled then written
  * @cap:     bytes available at @raw
  *
- * Fields absent from the version are not written; for an unknown reason
+ * Fields absent from the version are not written; for a reason with no
+ * payload member in the version (unknown codes, GUEST_REQUEST, ...)
  * @ev->raw_u is written as the payload.  decode(encode(ev)) == ev for every
  * field the version carries.
  *
@@ -212,10 +213,39 @@ VMT_API void vmt_event_init(struct vmt_event *ev, uint32_t version,
 /**
  * vmt_event_set_p() - set a payload field and mark it present
  * Return: 0, or -EINVAL if @field does not exist for ev->reason in
- *         ev->version (nothing written).
+ *         ev->version (nothing written).  VMT_P_FAST_SINGLESTEP_P2MIDX
+ *         exists in v6+ once ev->flags has VMT_FLAG_FAST_SINGLESTEP.
  */
 VMT_API int vmt_event_set_p(struct vmt_event *ev, enum vmt_pfield field,
 			    uint64_t value);
+
+/**
+ * vmt_abi_reg_offset() - where a register sits in a raw entry
+ * @version: ABI version 1..7
+ * @reg:     the register
+ * @width:   OUT: its width in bytes (may be NULL)
+ *
+ * For code that patches entries in place (response policies) instead of
+ * going through vmt_event_encode().
+ *
+ * Return: byte offset from the start of the entry; -ENOENT if @version has
+ *         no such register; -VMT_E_ABI for a version outside 1..7.
+ */
+VMT_API int vmt_abi_reg_offset(uint32_t version, enum vmt_reg reg,
+			       unsigned *width);
+
+/**
+ * vmt_abi_pfield_offset() - where a payload field sits in a raw entry
+ * @version: ABI version 1..7
+ * @reason:  selects the `u` member, as in vmt_event_decode()
+ * @field:   the field (VMT_P_FAST_SINGLESTEP_P2MIDX: any reason, v6+)
+ * @width:   OUT: its width in bytes (may be NULL)
+ *
+ * Return: byte offset from the start of the entry; -ENOENT if @reason's
+ *         member in @version has no such field; -VMT_E_ABI for a bad version.
+ */
+VMT_API int vmt_abi_pfield_offset(uint32_t version, uint32_t reason,
+				  enum vmt_pfield field, unsigned *width);
 
 /** vmt_reason_name() - "mem_access", "write_ctrlreg"...; NULL if unknown */
 VMT_API const char *vmt_reason_name(uint32_t reason);
@@ -226,7 +256,8 @@ VMT_API const char *vmt_reg_name(enum vmt_reg reg);
 /** vmt_pfield_name() - column name inside its detail table: "gfn", "new_value"... */
 VMT_API const char *vmt_pfield_name(enum vmt_pfield f);
 /** vmt_pfield_reason() - the reason whose payload carries @f
- * (VMT_P_DEBUG_* answer VMT_REASON_SOFTWARE_BREAKPOINT) */
+ * (VMT_P_DEBUG_* answer VMT_REASON_SOFTWARE_BREAKPOINT; the response-only
+ * VMT_P_FAST_SINGLESTEP_P2MIDX and out-of-range ids VMT_REASON_UNKNOWN) */
 VMT_API uint32_t vmt_pfield_reason(enum vmt_pfield f);
 /** vmt_flag_name() - "vcpu_paused"... for a single bit 0..31; NULL if unknown */
 VMT_API const char *vmt_flag_name(unsigned bit);
