@@ -1,0 +1,40 @@
+/*
+ * client.h - the connection every xensim client-library handle holds to
+ * the daemon (one socket per handle, calls serialized by a mutex so a
+ * multi-threaded consumer can share a handle as with real Xen libraries).
+ * Hidden symbols; compiled into each library.
+ */
+#ifndef VMT_XENSIM_CLIENT_H
+#define VMT_XENSIM_CLIENT_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "proto.h"
+
+/* Xen's names are the only symbols these libraries export. */
+#define XSIM_EXPORT __attribute__((visibility("default")))
+
+struct vmt_xsim_client {
+	int sock;
+	pthread_mutex_t mu;
+};
+
+/* Return: 0, or -errno (-ENOENT / -ECONNREFUSED: no daemon). */
+int vmt_xsim_client_open(struct vmt_xsim_client *c);
+void vmt_xsim_client_close(struct vmt_xsim_client *c);
+
+/*
+ * vmt_xsim_call() - one request, one reply
+ * @data/@cap: OUT: reply payload (may be NULL/0); @fds/@nfds: OUT: received
+ * descriptors (*nfds in: capacity).
+ * Return: 0, or -errno (the daemon's error or a transport failure).
+ */
+int vmt_xsim_call(struct vmt_xsim_client *c, struct vmt_xsim_req *q,
+		  struct vmt_xsim_rsp *r, void *data, size_t cap, int *fds,
+		  int *nfds);
+
+/* Sets errno from a -errno code; Return: -1 (the libxc convention). */
+int vmt_xsim_fail(int rc);
+
+#endif

@@ -1,0 +1,474 @@
+/*
+ * ops.c - the daemon's side of each client call (proto.h ops): what the
+ * Xen hypercalls behind libxenctrl / libxenevtchn / libxenstore do, applied
+ * to the simulated host.  Errors travel back as positive errno in the reply.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "server_int.h"
+
+/* ---- domain lookup ------------------------------------------------------ */
+
+static struct vmt_sim_dom *find_dom(struct vmt_sim_host *h, uint32_t id)
+{
+	for (uint32_t i = 0; i < h->n_dom; i++)
+		if (h->dom[i].id == id && h->dom[i].state != VMT_DOM_GONE)
+			return &h->dom[i];
+	return NULL;
+}
+
+static struct vmt_sim_dom *alive_dom(struct vmt_sim_host *h, uint32_t id,
+				     struct reply *rp)
+{
+	struct vmt_sim_dom *d = find_dom(h, id);
+
+	if (!d || d->state != VMT_DOM_ALIVE) {
+		rp->r.err = ESRCH;
+		return NULL;
+	}
+	return d;
+}
+
+/* ---- op handlers -------------------------------------------------------- */
+
+static void op_dominfo(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+		       struct reply *rp)
+{
+	const struct vmt_sim_dom *best = NULL;
+
+	/* Xen's getdomaininfo: the first existing domain >= the id. */
+	for (uint32_t i = 0; i < s->h->n_dom; i++) {
+		const struct vmt_sim_dom *d = &s->h->dom[i];
+		if (d->state != VMT_DOM_GONE && d->id >= q->dom &&
+		    (!best || d->id < best->id))
+			best = d;
+	}
+	if (!best)
+		return;
+	rp->r.ret = 1;
+	rp->r.v[0] = best->id;
+	rp->r.v[1] = best->nvcpus;
+	rp->r.v[2] = best->pause_count > 0;
+	rp->r.v[3] = best->state == VMT_DOM_DYING;
+	rp->r.v[4] = best->state == VMT_DOM_DYING;
+}
+
+static void op_pause(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+		     struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+
+	if (!d)
+		return;
+	if (q->op == VMT_XSIM_OP_DOM_PAUSE)
+		d->pause_count++;
+	else if (d->pause_count)
+		d->pause_count--;
+	else
+		rp->r.err = EINVAL;
+}
+
+static void op_version(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+		       struct reply *rp)
+{
+	unsigned major, minor;
+
+	if (q->op == VMT_XSIM_OP_ABI) {
+		rp->r.ret = s->h->abi;
+		return;
+	}
+	vmt_sim_xen_release(s->h->abi, &major, &minor);
+	rp->r.ret = (int64_t)(major << 16 | minor);
+	rp->data = ".0-xensim";
+	rp->r.len = sizeof(".0-xensim");
+}
+
+static void op_enable(struct vmt_sim_server *s, struct vmt_sim_conn *c,
+		      const struct vmt_xsim_req *q, struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+	int rc;
+
+	if (!d)
+		return;
+	rc = vmt_sim_ring_enable(s->h, d);
+	if (rc) {
+		rp->r.err = -rc;
+		return;
+	}
+	d->ring.owner = c;
+	rp->r.ret = d->ring.port;
+	rp->fds[rp->nfds++] = d->ring.memfd;
+}
+
+static void op_ring(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+		    struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+
+	if (!d)
+		return;
+	if (q->op == VMT_XSIM_OP_MON_DISABLE) {
+		rp->r.err = -vmt_sim_ring_disable(s->h, d);
+	} else if (q->op == VMT_XSIM_OP_MON_CAPS) {
+		rp->r.ret = vmt_sim_caps(s->h->abi);
+	} else if (!d->ring.enabled) {
+		rp->r.err = EINVAL;
+	} else {
+		vmt_sim_ring_consume(s->h, d);   /* resume */
+	}
+}
+
+/* Switches a boolean source; Xen refuses a no-op change with EEXIST. */
+static int set_flag(struct vmt_sim_mon *m, unsigned kind, bool on)
+{
+	bool old = m->enabled & (1u << kind);
+
+	if (old == on)
+		return EEXIST;
+	m->enabled ^= 1u << kind;
+	return 0;
+}
+
+static int toggle_cr(struct vmt_sim_mon *m, const struct vmt_xsim_req *q)
+{
+	unsigned idx = (unsigned)q->a[3];
+	bool on = q->a[1];
+
+	if (idx > VMT_XCR0)
+		return EINVAL;
+	if (m->cr_on[idx] == on)
+		return EEXIST;
+	m->cr_on[idx] = on;
+	m->cr_sync[idx] = on && q->a[2];
+	m->cr_onchange[idx] = on && q->a[5];
+	m->cr_mask[idx] = on ? q->a[4] : 0;
+	bool any = m->cr_on[0] || m->cr_on[1] || m->cr_on[2] || m->cr_on[3];
+	m->enabled = (m->enabled & ~(1u << VMT_XSIM_MON_CTRLREG)) |
+		     (uint32_t)any << VMT_XSIM_MON_CTRLREG;
+	return 0;
+}
+
+static int toggle_msr(struct vmt_sim_mon *m, const struct vmt_xsim_req *q)
+{
+	uint32_t msr = (uint32_t)q->a[3], i = 0;
+	bool on = q->a[1];
+
+	while (i < m->n_msr && m->msr[i] != msr)
+		i++;
+	if ((i < m->n_msr) == on)
+		return EEXIST;
+	if (on) {
+		if (m->n_msr == VMT_SIM_MAX_MSRS)
+			return ENOSPC;
+		m->msr[m->n_msr] = msr;
+		m->msr_onchange[m->n_msr++] = q->a[5];
+	} else {
+		m->n_msr--;
+		m->msr[i] = m->msr[m->n_msr];
+		m->msr_onchange[i] = m->msr_onchange[m->n_msr];
+	}
+	m->enabled = (m->enabled & ~(1u << VMT_XSIM_MON_MSR)) |
+		     (uint32_t)(m->n_msr > 0) << VMT_XSIM_MON_MSR;
+	return 0;
+}
+
+static void op_toggle(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+		      struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+	unsigned kind = (unsigned)q->a[0];
+	bool on = q->a[1];
+
+	if (!d)
+		return;
+	struct vmt_sim_mon *m = &d->mon;
+	if (kind == VMT_XSIM_MON_EACH_REP) {
+		/* emulate_each_rep exists from Xen 4.7 (ABI 1 = 4.6 here) */
+		if (s->h->abi < 2)
+			rp->r.err = EOPNOTSUPP;
+		m->each_rep = on;
+		return;
+	}
+	if (kind > 30 || !(vmt_sim_caps(s->h->abi) & (1u << kind)) ||
+	    kind == VMT_XSIM_MON_INTERRUPT) {
+		rp->r.err = EOPNOTSUPP;
+		return;
+	}
+	switch (kind) {
+	case VMT_XSIM_MON_CTRLREG:
+		rp->r.err = toggle_cr(m, q);
+		return;
+	case VMT_XSIM_MON_MSR:
+		rp->r.err = toggle_msr(m, q);
+		return;
+	case VMT_XSIM_MON_INGUEST_PF:
+		m->inguest_pf = on;   /* a mode switch, never EEXIST */
+		return;
+	}
+	rp->r.err = set_flag(m, kind, on);
+	if (rp->r.err)
+		return;
+	if (kind == VMT_XSIM_MON_GUEST_REQUEST) {
+		m->gr_sync = on && q->a[2];
+		m->gr_user = on && q->a[5];
+	} else if (kind == VMT_XSIM_MON_DEBUG) {
+		m->dbg_sync = on && q->a[2];
+	} else if (kind == VMT_XSIM_MON_VMEXIT) {
+		m->vmexit_sync = on && q->a[2];
+	}
+}
+
+/* xenmem_access_t (n r w rw x rx wx rwx rx2rw n2rwx default) -> rwx bits */
+static const int8_t access_perm[] = { 0, 1, 2, 3, 4, 5, 6, 7, 5, 0, 7 };
+
+static void op_mem_access(struct vmt_sim_server *s,
+			  const struct vmt_xsim_req *q, struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+	uint64_t first = q->a[1], nr = q->a[2], mem = s->h->sc.memory;
+	struct vmt_sim_p2m *p;
+
+	if (!d)
+		return;
+	p = &d->p2m;
+	if (q->a[0] >= sizeof(access_perm)) {
+		rp->r.err = EINVAL;
+		return;
+	}
+	uint8_t perm = (uint8_t)access_perm[q->a[0]];
+	if (first == ~0ull) {
+		p->dflt = perm;
+		p->dflt_access = (uint8_t)q->a[0];
+		return;
+	}
+	if (first >= mem) {
+		rp->r.err = EINVAL;
+		return;
+	}
+	if (nr > mem - first)
+		nr = mem - first;
+	/* Drop ranges the new one hides completely, then append it. */
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < p->n; i++)
+		if (!(p->r[i].first >= first &&
+		      p->r[i].first + p->r[i].nr <= first + nr))
+			p->r[k++] = p->r[i];
+	p->n = k;
+	if (p->n == VMT_SIM_MAX_P2M) {
+		rp->r.err = ENOMEM;
+		return;
+	}
+	p->r[p->n].first = first;
+	p->r[p->n].nr = nr;
+	p->r[p->n++].perm = perm;
+}
+
+static void op_get_access(struct vmt_sim_server *s,
+			  const struct vmt_xsim_req *q, struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+
+	if (d && q->a[0] >= s->h->sc.memory)
+		rp->r.err = EINVAL;
+	else if (d)
+		rp->r.ret = vmt_sim_p2m_perm(&d->p2m, q->a[0]);
+}
+
+static void op_inject(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+		      struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+
+	if (!d)
+		return;
+	if (q->a[0] >= d->nvcpus) {
+		rp->r.err = EINVAL;
+		return;
+	}
+	d->vcpu[q->a[0]].injected++;
+	d->c.reinjected_traps++;
+}
+
+static void op_bind(struct vmt_sim_server *s, struct vmt_sim_conn *c,
+		    const struct vmt_xsim_req *q, struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+	int sp[2], up;
+
+	if (!d)
+		return;
+	struct vmt_sim_ring *r = &d->ring;
+	if (!r->enabled || r->port != q->a[0]) {
+		rp->r.err = EINVAL;
+		return;
+	}
+	if (r->bound) {
+		rp->r.err = EBUSY;
+		return;
+	}
+	up = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (up < 0 || socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK |
+				 SOCK_CLOEXEC, 0, sp) < 0) {
+		rp->r.err = errno;
+		if (up >= 0)
+			close(up);
+		return;
+	}
+	r->bound = true;
+	r->up_fd = up;
+	r->notify_fd = sp[0];
+	r->local_port = s->h->next_port++;
+	r->bind_owner = c;
+	s->h->on_notify_fd(s->h, d, true);
+	rp->r.ret = r->local_port;
+	rp->fds[0] = up;
+	rp->fds[1] = sp[1];
+	rp->nfds = 2;
+	rp->close_fds = true;   /* only sp[1]: see send_reply() */
+}
+
+static void op_unbind(struct vmt_sim_server *s, struct vmt_sim_conn *c,
+		      const struct vmt_xsim_req *q, struct reply *rp)
+{
+	for (uint32_t i = 0; i < s->h->n_dom; i++) {
+		struct vmt_sim_dom *d = &s->h->dom[i];
+		if (d->ring.bound && d->ring.local_port == q->a[0] &&
+		    d->ring.bind_owner == c) {
+			vmt_sim_unbind(s->h, d);
+			return;
+		}
+	}
+	rp->r.err = EINVAL;
+}
+
+/* /local/domain/<id>/name and .../domid, like a real xenstore. */
+static void op_xs(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+		  struct reply *rp)
+{
+	const char *p = q->path, *pre = "/local/domain";
+	size_t n = strlen(pre);
+	char tail[32] = "";
+	unsigned id;
+	int len = 0;
+
+	if (strncmp(p, pre, n) || (p[n] && p[n] != '/')) {
+		rp->r.err = ENOENT;
+		return;
+	}
+	if (!p[n] || !p[n + 1]) {      /* the directory of domains */
+		if (q->op != VMT_XSIM_OP_XS_DIR) {
+			rp->data = "";
+			rp->r.len = 1;
+			return;
+		}
+		for (uint32_t i = 0; i < s->h->n_dom; i++)
+			if (s->h->dom[i].state != VMT_DOM_GONE)
+				len += snprintf(rp->small + len,
+						sizeof(rp->small) - (size_t)len,
+						"%u", s->h->dom[i].id) + 1;
+		rp->data = rp->small;
+		rp->r.len = (uint32_t)len;
+		return;
+	}
+	if (sscanf(p + n, "/%u%31s", &id, tail) < 1 || !find_dom(s->h, id)) {
+		rp->r.err = ENOENT;
+		return;
+	}
+	const struct vmt_sim_dom *d = find_dom(s->h, id);
+	if (q->op == VMT_XSIM_OP_XS_DIR && !tail[0]) {
+		memcpy(rp->small, "name\0domid", 11);
+		rp->data = rp->small;
+		rp->r.len = 11;
+	} else if (q->op == VMT_XSIM_OP_XS_READ && !strcmp(tail, "/name")) {
+		rp->data = d->name;
+		rp->r.len = (uint32_t)strlen(d->name) + 1;
+	} else if (q->op == VMT_XSIM_OP_XS_READ && !strcmp(tail, "/domid")) {
+		rp->r.len = (uint32_t)snprintf(rp->small, sizeof(rp->small),
+					       "%u", d->id) + 1;
+		rp->data = rp->small;
+	} else {
+		rp->r.err = ENOENT;
+	}
+}
+
+static void op_stats(struct vmt_sim_server *s, struct reply *rp)
+{
+	size_t len = 0;
+
+	rp->heap = vmt_sim_stats_json(s->h, &len);
+	if (!rp->heap || len + 1 > VMT_XSIM_MSG_MAX - sizeof(rp->r)) {
+		rp->r.err = ENOMEM;
+		return;
+	}
+	rp->data = rp->heap;
+	rp->r.len = (uint32_t)len + 1;
+}
+
+/* Xen handles a notify inside the sender's hypercall; here a notify may
+ * still sit in a socket when the same consumer's next call arrives, so
+ * pending notifies are handled first to keep the consumer's order. */
+bool vmt_sim_drain_notify(struct vmt_sim_dom *d, bool all)
+{
+	char buf[64];
+	bool any = false;
+
+	/* From epoll one datagram is enough (level-triggered: more wake us
+	 * again), which saves a syscall per round trip. */
+	while (d->ring.bound && d->ring.notify_fd >= 0 &&
+	       recv(d->ring.notify_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
+		any = true;
+		if (!all)
+			break;
+	}
+	return any;
+}
+
+static void flush_notifies(struct vmt_sim_host *h)
+{
+	for (uint32_t i = 0; i < h->n_dom; i++)
+		if (vmt_sim_drain_notify(&h->dom[i], true))
+			vmt_sim_ring_consume(h, &h->dom[i]);
+}
+
+void vmt_sim_dispatch(struct vmt_sim_server *s, struct vmt_sim_conn *c,
+		     const struct vmt_xsim_req *q, struct reply *rp)
+{
+	flush_notifies(s->h);
+	switch (q->op) {
+	case VMT_XSIM_OP_HELLO:
+		rp->r.err = q->a[0] == VMT_XSIM_PROTO_VERSION ? 0 : EPROTO;
+		break;
+	case VMT_XSIM_OP_DOMINFO: op_dominfo(s, q, rp); break;
+	case VMT_XSIM_OP_DOM_PAUSE:
+	case VMT_XSIM_OP_DOM_UNPAUSE: op_pause(s, q, rp); break;
+	case VMT_XSIM_OP_MAX_GPFN:
+		if (alive_dom(s->h, q->dom, rp))
+			rp->r.ret = (int64_t)s->h->sc.memory - 1;
+		break;
+	case VMT_XSIM_OP_ABI:
+	case VMT_XSIM_OP_XEN_VERSION: op_version(s, q, rp); break;
+	case VMT_XSIM_OP_MON_ENABLE: op_enable(s, c, q, rp); break;
+	case VMT_XSIM_OP_MON_DISABLE:
+	case VMT_XSIM_OP_MON_RESUME:
+	case VMT_XSIM_OP_MON_CAPS: op_ring(s, q, rp); break;
+	case VMT_XSIM_OP_MON_TOGGLE: op_toggle(s, q, rp); break;
+	case VMT_XSIM_OP_MEM_ACCESS: op_mem_access(s, q, rp); break;
+	case VMT_XSIM_OP_GET_MEM_ACCESS: op_get_access(s, q, rp); break;
+	case VMT_XSIM_OP_INJECT: op_inject(s, q, rp); break;
+	case VMT_XSIM_OP_EVT_BIND: op_bind(s, c, q, rp); break;
+	case VMT_XSIM_OP_EVT_UNBIND: op_unbind(s, c, q, rp); break;
+	case VMT_XSIM_OP_XS_READ:
+	case VMT_XSIM_OP_XS_DIR: op_xs(s, q, rp); break;
+	case VMT_XSIM_OP_STATS: op_stats(s, rp); break;
+	case VMT_XSIM_OP_SHUTDOWN: s->stop = true; break;
+	default: rp->r.err = ENOSYS; break;
+	}
+}
+

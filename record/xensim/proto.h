@@ -1,0 +1,95 @@
+/*
+ * proto.h - the private wire protocol between xensim's client libraries
+ * (libxenctrl/libxenevtchn/libxenforeignmemory/libxenstore look-alikes) and
+ * the xensim daemon.  Both ends are built from this tree at the same time,
+ * so messages are plain host-order structs on a local SOCK_SEQPACKET socket
+ * (never stored on disk); file descriptors (ring memfd, event-channel
+ * eventfd and notify socket) travel as SCM_RIGHTS.  One request message
+ * gets exactly one reply message.
+ */
+#ifndef VMT_XENSIM_PROTO_H
+#define VMT_XENSIM_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMT_XENSIM_SOCKET_ENV "VMT_XENSIM_SOCKET"
+#define VMT_XENSIM_SOCKET_DEFAULT "/tmp/vmtrail-xensim.sock"
+/* Bumped whenever a message layout or an op's meaning changes. */
+#define VMT_XSIM_PROTO_VERSION 1u
+
+/* Monitor sources, numbered like XEN_DOMCTL_MONITOR_EVENT_* (abi.md 6.7);
+ * VMT_XSIM_MON_EACH_REP is the emulate-each-rep switch, not an event. */
+enum vmt_xsim_mon {
+	VMT_XSIM_MON_CTRLREG = 0,
+	VMT_XSIM_MON_MSR = 1,
+	VMT_XSIM_MON_SINGLESTEP = 2,
+	VMT_XSIM_MON_BREAKPOINT = 3,
+	VMT_XSIM_MON_GUEST_REQUEST = 4,
+	VMT_XSIM_MON_DEBUG = 5,
+	VMT_XSIM_MON_CPUID = 6,
+	VMT_XSIM_MON_PRIVCALL = 7,
+	VMT_XSIM_MON_INTERRUPT = 8,
+	VMT_XSIM_MON_DESC = 9,
+	VMT_XSIM_MON_EMUL_UNIMPL = 10,
+	VMT_XSIM_MON_INGUEST_PF = 11,
+	VMT_XSIM_MON_VMEXIT = 12,
+	VMT_XSIM_MON_EACH_REP = 31,
+};
+
+enum vmt_xsim_op {
+	VMT_XSIM_OP_HELLO = 1,     /* a[0] = proto version */
+	VMT_XSIM_OP_DOMINFO,       /* dom = first domid wanted */
+	VMT_XSIM_OP_DOM_PAUSE,
+	VMT_XSIM_OP_DOM_UNPAUSE,
+	VMT_XSIM_OP_MAX_GPFN,
+	VMT_XSIM_OP_ABI,
+	VMT_XSIM_OP_XEN_VERSION,   /* ret = major << 16 | minor, data = extra */
+	VMT_XSIM_OP_MON_ENABLE,    /* fd: ring memfd, ret = port */
+	VMT_XSIM_OP_MON_DISABLE,
+	VMT_XSIM_OP_MON_RESUME,
+	VMT_XSIM_OP_MON_CAPS,
+	VMT_XSIM_OP_MON_TOGGLE,    /* a: kind, enable, sync, param, mask, flag */
+	VMT_XSIM_OP_MEM_ACCESS,    /* a: access, first_pfn, nr */
+	VMT_XSIM_OP_GET_MEM_ACCESS,/* a: pfn */
+	VMT_XSIM_OP_INJECT,        /* a: vcpu, vector, type, error, len, cr2 */
+	VMT_XSIM_OP_EVT_BIND,      /* a[0] remote port; fds: up, notify */
+	VMT_XSIM_OP_EVT_UNBIND,    /* a[0] local port */
+	VMT_XSIM_OP_XS_READ,       /* path */
+	VMT_XSIM_OP_XS_DIR,        /* path; data = NUL-separated names */
+	VMT_XSIM_OP_STATS,         /* data = JSON */
+	VMT_XSIM_OP_SHUTDOWN,
+};
+
+#define VMT_XSIM_PATH_MAX 128
+
+struct vmt_xsim_req {
+	uint32_t op;
+	uint32_t dom;
+	uint64_t a[6];
+	char path[VMT_XSIM_PATH_MAX];
+};
+
+/* Followed by @len bytes of data in the same message. */
+struct vmt_xsim_rsp {
+	int32_t err;               /* 0 or a positive errno */
+	uint32_t len;
+	int64_t ret;
+	uint64_t v[6];
+};
+
+/* dominfo reply: v[0] domid, v[1] vcpus, v[2] toolstack-paused,
+ * v[3] dying, v[4] shutdown; ret 1 (found) or 0. */
+
+/* Largest reply the daemon sends (stats JSON of many domains/vCPUs). */
+#define VMT_XSIM_MSG_MAX (1u << 20)
+
+/* wire.c: shared by the daemon and the client libraries (hidden symbols). */
+int vmt_xsim_send(int sock, const void *buf, size_t len, const int *fds,
+		  int nfds);
+/* Return: bytes received (0 = peer closed) or -errno; *nfds in/out. */
+int vmt_xsim_recv(int sock, void *buf, size_t cap, int *fds, int *nfds);
+/* The socket path clients use: $VMT_XENSIM_SOCKET, else the default. */
+const char *vmt_xsim_socket_path(void);
+
+#endif

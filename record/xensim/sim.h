@@ -1,0 +1,292 @@
+/*
+ * sim.h - xensim's internal model (daemon only, never installed): the
+ * scenario, the simulated host with its domains and vCPUs, the monitor ring
+ * each domain may carry, and the counts xensim reports.
+ *
+ * Files: scenario.c parses samples/workloads/ files (FORMAT.md there);
+ * guest.c steps a vCPU through its scenario and builds requests; ring.c
+ * applies Xen's ring rules (vm_event-abi.md 7) and the effect of responses
+ * (sections 10, 12); stats.c writes the JSON counts; server.c is the epoll
+ * loop and ops.c the client calls (proto.h); faults.c parses --fault;
+ * xensim.c is the command line.
+ */
+#ifndef VMT_XENSIM_SIM_H
+#define VMT_XENSIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmt/event.h"
+
+/* ---- scenario ---------------------------------------------------------- */
+
+enum vmt_sim_act {
+	VMT_ACT_SWITCH, VMT_ACT_SYSCALL, VMT_ACT_ACCESS, VMT_ACT_BREAKPOINT,
+	VMT_ACT_DEBUG, VMT_ACT_CPUID, VMT_ACT_MSR, VMT_ACT_CR, VMT_ACT_MARKER,
+	VMT_ACT_DESCRIPTOR, VMT_ACT_VMEXIT, VMT_ACT_COUNT
+};
+
+/* A value list "0,1,0x10-0x1f": inclusive ranges, drawn uniformly. */
+struct vmt_sim_list {
+	uint32_t n;
+	uint64_t (*r)[2];
+	uint64_t total;            /* number of values; 0 = list not given */
+};
+
+struct vmt_sim_action {
+	uint8_t act;
+	uint32_t weight;
+	struct vmt_sim_list a, b;  /* the action's keys, see scenario.c */
+};
+
+struct vmt_sim_phase {
+	char name[32];
+	uint64_t steps;
+	struct vmt_sim_action *acts;
+	uint32_t n_acts;
+	uint64_t total_weight;
+};
+
+struct vmt_sim_proc {
+	char name[32];
+	uint64_t cr3, code_lo, code_hi, gfn, data_lo, data_hi;
+};
+
+struct vmt_sim_scenario {
+	char name[64];
+	char path[512];
+	uint64_t rate;             /* 0 = as fast as the consumer allows */
+	uint64_t memory;           /* guest pages */
+	bool has_syscall;
+	uint64_t syscall_rip, syscall_gfn;
+	struct vmt_sim_proc *procs;
+	uint32_t n_procs;
+	struct vmt_sim_phase *phases;
+	uint32_t n_phases;
+};
+
+/* Return: 0, or -errno / -VMT_E_CORRUPT with @err naming file and line. */
+int vmt_sim_scenario_load(struct vmt_sim_scenario *sc, const char *path,
+			  char *err, size_t errlen);
+void vmt_sim_scenario_free(struct vmt_sim_scenario *sc);
+const char *vmt_sim_act_name(unsigned act);
+uint64_t vmt_sim_list_pick(const struct vmt_sim_list *l, uint64_t rnd);
+
+/* ---- faults ------------------------------------------------------------ */
+
+enum vmt_sim_fault {
+	VMT_FAULT_RING_JUMP, VMT_FAULT_UNKNOWN_REASON, VMT_FAULT_BAD_VERSION,
+	VMT_FAULT_DOMAIN_DIE, VMT_FAULT_SLOW_EVTCHN, VMT_FAULT_COUNT
+};
+
+struct vmt_sim_faults {
+	bool on[VMT_FAULT_COUNT];
+	uint64_t at[VMT_FAULT_COUNT];   /* request index the fault hits */
+	uint64_t arg[VMT_FAULT_COUNT];  /* reason code, version, usec */
+};
+
+/* Return: 0 or -EINVAL; parses "NAME[=ARG]" into @f. */
+int vmt_sim_fault_parse(struct vmt_sim_faults *f, const char *spec,
+			uint32_t abi);
+
+/* ---- monitor configuration (what the consumer enabled) ----------------- */
+
+#define VMT_SIM_MAX_MSRS 32
+#define VMT_SIM_MAX_P2M 256
+
+struct vmt_sim_mon {
+	uint32_t enabled;          /* bit per enum vmt_xsim_mon */
+	bool cr_on[4], cr_sync[4], cr_onchange[4];
+	uint64_t cr_mask[4];
+	uint32_t msr[VMT_SIM_MAX_MSRS];
+	bool msr_onchange[VMT_SIM_MAX_MSRS];
+	uint32_t n_msr;
+	bool gr_sync, gr_user, dbg_sync, vmexit_sync, inguest_pf, each_rep;
+};
+
+/* p2m access: ranges applied in order (newest wins) over a default. */
+struct vmt_sim_p2m {
+	struct { uint64_t first, nr; uint8_t perm; } r[VMT_SIM_MAX_P2M];
+	uint32_t n;
+	uint8_t dflt;              /* rwx bits allowed by default */
+	uint8_t dflt_access;       /* xenmem_access_t as set */
+};
+
+/* ---- vCPUs ------------------------------------------------------------- */
+
+/* One chosen guest action, kept so a re-execution repeats it exactly. */
+struct vmt_sim_step {
+	uint8_t act;
+	uint8_t kind;              /* access kind bit, cr index, descriptor */
+	bool marker;               /* the phase marker */
+	uint64_t a, b;             /* leaf/subleaf, msr/value, gfn/offset... */
+	uint64_t rip;
+	uint64_t gpr[4];           /* rbx, rsi, rdi, rdx */
+};
+
+/* What a synchronous request left pending until its response. */
+struct vmt_sim_pending {
+	uint32_t reason;
+	uint8_t kind;              /* access kind / cr index */
+	bool is_write;             /* a deferred CR/MSR write */
+	uint32_t msr;
+	uint64_t gfn, value, rip, insn_len;
+};
+
+struct vmt_sim_vcpu {
+	uint32_t id;
+	uint64_t rng;
+	uint64_t reg[VMT_REG_COUNT];
+	uint64_t xcr0;
+	uint32_t proc, phase;
+	uint64_t phase_left;
+	bool marker_due;
+	struct { uint32_t msr; uint64_t val; } msrs[VMT_SIM_MAX_MSRS];
+	uint32_t n_msrs;
+
+	struct vmt_sim_step cur;
+	bool redo;                 /* execute cur again (re-execution/refault) */
+	bool ss_done;              /* singlestep event for cur already raised */
+	bool singlestep, want_irq;
+
+	/* pause state: Xen keeps these apart (vm_event pause vs blocked) */
+	bool waiting, blocked, ringwait;
+	uint64_t wait_since, ringwait_since;
+	uint32_t wait_reason;
+	bool staged_ok;            /* @staged holds a request not yet on the ring */
+	bool staged_sync;
+	struct vmt_event staged;
+	struct vmt_sim_pending pend;
+	uint64_t injected;         /* xc_hvm_inject_trap calls for this vCPU */
+
+	uint64_t produced;
+	uint64_t paused_total_ns, paused_max_ns;
+};
+
+/* ---- the monitor ring of one domain ------------------------------------ */
+
+struct vmt_sim_conn;
+
+struct vmt_sim_meta {           /* what request i was, for response checks */
+	uint32_t vcpu, reason;
+	bool sync;
+	uint64_t injected;
+};
+
+struct vmt_sim_ring {
+	bool enabled;
+	int memfd;
+	uint8_t *page;
+	uint32_t port;             /* "Xen-side" port returned by enable */
+	uint32_t req_prod_pvt, rsp_cons;
+	struct vmt_sim_meta meta[VMT_RING_SLOTS];
+	struct vmt_sim_conn *owner;   /* connection that enabled it */
+	/* binding: at most one consumer end */
+	bool bound;
+	uint32_t local_port;
+	int up_fd;                 /* eventfd the consumer polls */
+	int notify_fd;             /* our end of the consumer's notify socket */
+	struct vmt_sim_conn *bind_owner;
+	void *ep_tag;              /* epoll registration of notify_fd */
+	bool notify_due;           /* slow-evtchn: a notification is delayed */
+	uint64_t notify_at;
+	bool jumped;               /* ring-jump fault fired: production stops */
+};
+
+enum vmt_sim_dom_state { VMT_DOM_ALIVE, VMT_DOM_DYING, VMT_DOM_GONE };
+
+enum vmt_sim_rej {
+	VMT_REJ_WRONG_VERSION, VMT_REJ_NO_PAUSED_FLAG, VMT_REJ_WRONG_VCPU,
+	VMT_REJ_BAD_RSP_PROD, VMT_REJ_COUNT
+};
+
+#define VMT_SIM_REASONS 32      /* counters per reason code; rest: other */
+
+struct vmt_sim_counts {
+	uint64_t produced_total;
+	uint64_t by_reason[VMT_SIM_REASONS + 1];
+	uint64_t responses_consumed, responses_rejected;
+	uint64_t rejected[VMT_REJ_COUNT];
+	uint64_t pause_ns_total, pause_ns_max;
+	uint64_t ring_full_waits, ring_wait_ns_total, blocked_pauses;
+	uint64_t reexecuted, refaults, swallowed_traps, denied_writes;
+	uint64_t reinjected_traps, register_sets, notifications;
+};
+
+struct vmt_sim_dom {
+	uint32_t id;
+	char name[64];
+	uint32_t nvcpus;
+	struct vmt_sim_vcpu *vcpu;
+	uint32_t pause_count;      /* toolstack pauses (xc_domain_pause) */
+	enum vmt_sim_dom_state state;
+	struct vmt_sim_mon mon;
+	struct vmt_sim_p2m p2m;
+	struct vmt_sim_ring ring;
+	uint32_t rr;               /* round-robin start for fairness */
+	struct vmt_sim_counts c;
+};
+
+struct vmt_sim_host {
+	uint32_t abi;
+	uint64_t seed;
+	uint64_t max_events;       /* 0 = unlimited */
+	uint64_t rate;             /* requests/s, 0 = max */
+	struct vmt_sim_scenario sc;
+	struct vmt_sim_faults faults;
+	struct vmt_sim_dom *dom;
+	uint32_t n_dom;
+	uint64_t produced_total;
+	uint64_t start_ns;
+	uint32_t next_port;
+	void (*on_notify_fd)(struct vmt_sim_host *h, struct vmt_sim_dom *d,
+			     bool add);   /* server hook: (un)watch notify_fd */
+	void *server;
+};
+
+uint64_t vmt_sim_now_ns(void);
+
+/* guest.c */
+void vmt_sim_vcpu_init(struct vmt_sim_host *h, struct vmt_sim_dom *d,
+		       struct vmt_sim_vcpu *v);
+/* Run one guest step; Return: true if @v->staged now holds a request. */
+bool vmt_sim_vcpu_step(struct vmt_sim_host *h, struct vmt_sim_dom *d,
+		       struct vmt_sim_vcpu *v);
+/* Apply the effect of an accepted response (rsp decoded) to @v. */
+void vmt_sim_vcpu_resume(struct vmt_sim_host *h, struct vmt_sim_dom *d,
+			 struct vmt_sim_vcpu *v, const struct vmt_event *rsp);
+uint8_t vmt_sim_p2m_perm(const struct vmt_sim_p2m *p, uint64_t gfn);
+uint32_t vmt_sim_caps(uint32_t abi);
+void vmt_sim_xen_release(uint32_t abi, unsigned *major, unsigned *minor);
+
+/* ring.c */
+int vmt_sim_ring_enable(struct vmt_sim_host *h, struct vmt_sim_dom *d);
+int vmt_sim_ring_disable(struct vmt_sim_host *h, struct vmt_sim_dom *d);
+void vmt_sim_ring_consume(struct vmt_sim_host *h, struct vmt_sim_dom *d);
+/* Produce up to @budget requests; Return: number produced. */
+unsigned vmt_sim_produce(struct vmt_sim_host *h, unsigned budget);
+/* True if some vCPU could make progress right now (ignoring the rate). */
+bool vmt_sim_runnable(const struct vmt_sim_host *h);
+void vmt_sim_flush_notify(struct vmt_sim_host *h, uint64_t now);
+uint64_t vmt_sim_next_deadline(const struct vmt_sim_host *h);
+void vmt_sim_dom_kill(struct vmt_sim_host *h, struct vmt_sim_dom *d);
+void vmt_sim_unbind(struct vmt_sim_host *h, struct vmt_sim_dom *d);
+void vmt_sim_notify_consumer(struct vmt_sim_host *h, struct vmt_sim_dom *d);
+
+/* server.c: the daemon's socket and epoll loop. */
+struct vmt_sim_server;
+/* Return: 0 or -errno (-EADDRINUSE: a live daemon owns @path). */
+int vmt_sim_server_open(struct vmt_sim_server **out, struct vmt_sim_host *h,
+			const char *path);
+/* Runs until a signal, --query shutdown, or --events met and consumers
+ * gone.  Return: 0 or -errno. */
+int vmt_sim_server_run(struct vmt_sim_server *s);
+void vmt_sim_server_close(struct vmt_sim_server *s);
+
+/* stats.c */
+int vmt_sim_stats_write(const struct vmt_sim_host *h, FILE *f);
+char *vmt_sim_stats_json(const struct vmt_sim_host *h, size_t *len);
+
+#endif

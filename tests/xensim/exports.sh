@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The client libraries export every function of the contract
+# (record/xensim/README.md), with Xen's sonames, and need no real Xen library.
+set -euo pipefail
+L=${VMT_LIB:?}/xensim
+need() {
+	local lib=$1; shift
+	[ -e "$L/$lib" ] || { echo "FAIL: $L/$lib missing"; exit 1; }
+	local syms
+	syms=$(nm -D --defined-only "$L/$lib" | awk '{print $3}')
+	for f in "$@"; do
+		grep -qx "$f" <<<"$syms" || { echo "FAIL: $lib does not export $f"; exit 1; }
+	done
+	if readelf -d "$L/$lib" | grep NEEDED | grep -q 'libxen'; then
+		echo "FAIL: $lib needs a real Xen library"; exit 1
+	fi
+	# Only Xen's names are exported, nothing of ours.
+	if grep -q '^vmt_' <<<"$syms"; then echo "FAIL: $lib leaks vmt_ symbols"; exit 1; fi
+}
+need libxenctrl.so.4.17 xc_interface_open xc_interface_close xc_domain_getinfo \
+	xc_domain_pause xc_domain_unpause xc_vm_event_get_version xc_version \
+	xc_monitor_enable xc_monitor_disable xc_monitor_resume \
+	xc_monitor_get_capabilities xc_monitor_write_ctrlreg xc_monitor_mov_to_msr \
+	xc_monitor_singlestep xc_monitor_software_breakpoint xc_monitor_guest_request \
+	xc_monitor_debug_exceptions xc_monitor_cpuid xc_monitor_privileged_call \
+	xc_monitor_descriptor_access xc_monitor_emul_unimplemented \
+	xc_monitor_inguest_pagefault xc_monitor_emulate_each_rep xc_monitor_vmexit \
+	xc_set_mem_access xc_hvm_inject_trap
+need libxenevtchn.so.1 xenevtchn_open xenevtchn_close xenevtchn_fd \
+	xenevtchn_bind_interdomain xenevtchn_unbind xenevtchn_pending \
+	xenevtchn_unmask xenevtchn_notify
+need libxenforeignmemory.so.1 xenforeignmemory_open xenforeignmemory_close \
+	xenforeignmemory_map xenforeignmemory_unmap
+need libxenstore.so.4 xs_open xs_close xs_read xs_directory xs_daemon_open
+for so in libxenctrl.so libxenevtchn.so libxenforeignmemory.so libxenstore.so; do
+	[ -L "$L/$so" ] || { echo "FAIL: $L/$so symlink missing"; exit 1; }
+done
+soname=$(readelf -d "$L/libxenctrl.so.4.17" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
+[ "$soname" = libxenctrl.so.4.17 ] || { echo "FAIL: soname $soname"; exit 1; }
+echo "ok"

@@ -1,0 +1,284 @@
+/*
+ * test_clientlib.c - xensim's client libraries called the way a consumer
+ * calls Xen's: domain enumeration, xenstore names, versions, capabilities,
+ * monitor switches, ring ownership, pause counts, p2m access, foreign
+ * mappings, and a consumer scribbling on the ring header.  Each test starts
+ * its own daemon on a private socket.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define XC_WANT_COMPAT_DEVICEMODEL_API 1
+#include <xenctrl.h>
+#include <xenevtchn.h>
+#include <xenforeignmemory.h>
+#include <xenstore.h>
+
+static pid_t daemon_pid;
+static char dir[64];
+
+/* Starts xensim with @args (NULL-terminated) and waits until it answers. */
+static void start(const char *const *args)
+{
+	const char *argv[24] = { VMT_BINARY_DIR "/bin/xensim" };
+	char sock[128];
+	int n = 1;
+
+	strcpy(dir, "/tmp/xensim-unit.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
+	setenv("VMT_XENSIM_SOCKET", sock, 1);
+	for (; args && *args && n < 22; args++)
+		argv[n++] = *args;
+	daemon_pid = fork();
+	cr_assert_neq(daemon_pid, -1);
+	if (daemon_pid == 0) {
+		freopen("/dev/null", "w", stderr);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		xc_interface *x = xc_interface_open(NULL, NULL, 0);
+		if (x) {
+			xc_interface_close(x);
+			return;
+		}
+		usleep(20000);
+	}
+	cr_assert_fail("xensim did not start");
+}
+
+static void stop(void)
+{
+	char path[128];
+
+	if (daemon_pid > 0) {
+		kill(daemon_pid, SIGKILL);
+		waitpid(daemon_pid, NULL, 0);
+	}
+	snprintf(path, sizeof(path), "%s/s.sock", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+#define START(...) start((const char *const[]){ __VA_ARGS__, NULL })
+
+static xc_interface *xc(void)
+{
+	xc_interface *x = xc_interface_open(NULL, NULL, 0);
+
+	cr_assert_not_null(x, "xc_interface_open: %s", strerror(errno));
+	return x;
+}
+
+Test(clientlib, no_daemon)
+{
+	setenv("VMT_XENSIM_SOCKET", "/tmp/xensim-unit-nobody-here.sock", 1);
+	errno = 0;
+	cr_expect_null(xc_interface_open(NULL, NULL, 0));
+	cr_expect(errno == ENOENT || errno == ECONNREFUSED, "errno %d", errno);
+	cr_expect_null(xenevtchn_open(NULL, 0));
+	cr_expect_null(xs_open(0));
+}
+
+Test(clientlib, getinfo_enumerates_like_xen, .fini = stop)
+{
+	xc_dominfo_t info[4];
+
+	START("--domain", "3:alpha", "--domain", "7:beta", "--vcpus", "3");
+	xc_interface *x = xc();
+	cr_assert_eq(xc_domain_getinfo(x, 0, 1, info), 1);
+	cr_expect_eq(info[0].domid, 3);
+	cr_expect_eq(info[0].max_vcpu_id, 2);
+	cr_expect_eq(info[0].nr_online_vcpus, 3);
+	cr_expect(info[0].hvm && !info[0].dying && !info[0].paused);
+	cr_assert_eq(xc_domain_getinfo(x, 4, 1, info), 1);
+	cr_expect_eq(info[0].domid, 7);
+	cr_expect_eq(xc_domain_getinfo(x, 8, 1, info), 0);
+	cr_expect_eq(xc_domain_getinfo(x, 0, 4, info), 2);
+	xc_interface_close(x);
+}
+
+Test(clientlib, xenstore_names, .fini = stop)
+{
+	unsigned n = 0, len = 0;
+
+	START("--domain", "3:alpha", "--domain", "7:beta");
+	struct xs_handle *h = xs_open(0);
+	cr_assert_not_null(h);
+	char **d = xs_directory(h, XBT_NULL, "/local/domain", &n);
+	cr_assert_not_null(d);
+	cr_assert_eq(n, 2);
+	cr_expect_str_eq(d[0], "3");
+	cr_expect_str_eq(d[1], "7");
+	free(d);
+	char *name = xs_read(h, XBT_NULL, "/local/domain/7/name", &len);
+	cr_assert_not_null(name);
+	cr_expect_str_eq(name, "beta");
+	cr_expect_eq(len, 4);
+	free(name);
+	errno = 0;
+	cr_expect_null(xs_read(h, XBT_NULL, "/local/domain/9/name", &len));
+	cr_expect_eq(errno, ENOENT);
+	xs_close(h);
+}
+
+Test(clientlib, versions_follow_abi, .fini = stop)
+{
+	char extra[XEN_EXTRAVERSION_LEN];
+
+	START("--abi", "5");
+	xc_interface *x = xc();
+	cr_expect_eq(xc_vm_event_get_version(x), 5);
+	cr_expect_eq(xc_version(x, XENVER_version, NULL), 4 << 16 | 13);
+	cr_expect_eq(xc_version(x, XENVER_extraversion, extra), 0);
+	cr_expect_neq(extra[0], '\0');
+	xc_interface_close(x);
+}
+
+Test(clientlib, capabilities_and_switches, .fini = stop)
+{
+	uint32_t caps = 0;
+
+	START("--abi", "1");
+	xc_interface *x = xc();
+	cr_assert_eq(xc_monitor_get_capabilities(x, 1, &caps), 0);
+	cr_expect(caps & (1u << XEN_DOMCTL_MONITOR_EVENT_SOFTWARE_BREAKPOINT));
+	cr_expect_not(caps & (1u << XEN_DOMCTL_MONITOR_EVENT_CPUID));
+	cr_expect_eq(xc_monitor_cpuid(x, 1, true), -1);
+	cr_expect_eq(errno, EOPNOTSUPP);
+	cr_expect_eq(xc_monitor_privileged_call(x, 1, true), -1);
+	cr_expect_eq(errno, EOPNOTSUPP);
+	cr_expect_eq(xc_monitor_software_breakpoint(x, 1, true), 0);
+	cr_expect_eq(xc_monitor_software_breakpoint(x, 1, true), -1);
+	cr_expect_eq(errno, EEXIST);
+	cr_expect_eq(xc_monitor_write_ctrlreg(x, 1, 1, true, true, 0, false), 0);
+	cr_expect_eq(xc_monitor_write_ctrlreg(x, 1, 4, true, true, 0, false), -1);
+	cr_expect_eq(errno, EINVAL);
+	cr_expect_eq(xc_monitor_mov_to_msr(x, 1, 0xc0000080, true, false), 0);
+	cr_expect_eq(xc_monitor_mov_to_msr(x, 1, 0xc0000080, false, false), 0);
+	cr_expect_eq(xc_monitor_cpuid(x, 99, true), -1);
+	cr_expect_eq(errno, ESRCH);
+	xc_interface_close(x);
+}
+
+Test(clientlib, ring_ownership, .fini = stop)
+{
+	uint32_t port;
+
+	START("--vcpus", "2");
+	xc_interface *a = xc(), *b = xc();
+	void *ring = xc_monitor_enable(a, 1, &port);
+	cr_assert_not_null(ring);
+	errno = 0;
+	cr_expect_null(xc_monitor_enable(b, 1, &port));
+	cr_expect_eq(errno, EBUSY);
+	cr_expect_null(xc_monitor_enable(b, 42, &port));
+	cr_expect_eq(errno, ESRCH);
+	cr_expect_eq(xc_monitor_disable(b, 1), 0);
+	cr_expect_eq(xc_monitor_disable(b, 1), -1);
+	cr_expect_eq(errno, EINVAL);
+	munmap(ring, XC_PAGE_SIZE);
+	ring = xc_monitor_enable(b, 1, &port);
+	cr_expect_not_null(ring);
+	xc_interface_close(a);
+	xc_interface_close(b);
+}
+
+Test(clientlib, pause_counts, .fini = stop)
+{
+	xc_dominfo_t info;
+
+	START("--vcpus", "1");
+	xc_interface *x = xc();
+	cr_assert_eq(xc_domain_pause(x, 1), 0);
+	cr_assert_eq(xc_domain_pause(x, 1), 0);
+	cr_assert_eq(xc_domain_getinfo(x, 1, 1, &info), 1);
+	cr_expect(info.paused);
+	cr_expect_eq(xc_domain_unpause(x, 1), 0);
+	cr_assert_eq(xc_domain_getinfo(x, 1, 1, &info), 1);
+	cr_expect(info.paused);
+	cr_expect_eq(xc_domain_unpause(x, 1), 0);
+	cr_expect_eq(xc_domain_unpause(x, 1), -1);
+	cr_expect_eq(errno, EINVAL);
+	xc_interface_close(x);
+}
+
+Test(clientlib, mem_access_and_foreign_maps, .fini = stop)
+{
+	xenmem_access_t acc;
+	xen_pfn_t max = 0;
+
+	START("--vcpus", "1");
+	xc_interface *x = xc();
+	cr_assert_eq(xc_domain_maximum_gpfn(x, 1, &max), 0);
+	cr_expect_eq(max, 262143);
+	cr_assert_eq(xc_set_mem_access(x, 1, XENMEM_access_rx, 0x100, 16), 0);
+	cr_assert_eq(xc_get_mem_access(x, 1, 0x10f, &acc), 0);
+	cr_expect_eq(acc, XENMEM_access_rx);
+	cr_assert_eq(xc_get_mem_access(x, 1, 0x110, &acc), 0);
+	cr_expect_eq(acc, XENMEM_access_rwx);
+	cr_expect_eq(xc_set_mem_access(x, 1, XENMEM_access_r, max + 1, 1), -1);
+
+	xenforeignmemory_handle *fm = xenforeignmemory_open(NULL, 0);
+	cr_assert_not_null(fm);
+	xen_pfn_t pfns[2] = { 0x10, max + 5 };
+	int err[2] = { 1, 1 };
+	uint8_t *p = xenforeignmemory_map(fm, 1, PROT_READ, 2, pfns, err);
+	cr_assert_not_null(p);
+	cr_expect_eq(err[0], 0);
+	cr_expect_eq(err[1], -EINVAL);
+	uint8_t *q = xenforeignmemory_map(fm, 1, PROT_READ, 1, pfns, NULL);
+	cr_assert_not_null(q);
+	cr_expect_eq(memcmp(p, q, 4096), 0, "same gfn, same bytes");
+	cr_expect_null(xenforeignmemory_map(fm, 1, PROT_READ, 2, pfns, NULL));
+	xenforeignmemory_unmap(fm, p, 2);
+	xenforeignmemory_unmap(fm, q, 1);
+	xenforeignmemory_close(fm);
+	xc_interface_close(x);
+}
+
+/* A consumer that publishes more responses than there are requests must
+ * not make xensim read beyond what it produced. */
+Test(clientlib, corrupt_rsp_prod_is_clamped, .fini = stop)
+{
+	uint32_t port;
+	char cmd[256], buf[4096];
+
+	START("--vcpus", "1");
+	xc_interface *x = xc();
+	uint32_t *ring = xc_monitor_enable(x, 1, &port);
+	cr_assert_not_null(ring);
+	xenevtchn_handle *e = xenevtchn_open(NULL, 0);
+	cr_assert_not_null(e);
+	int lp = xenevtchn_bind_interdomain(e, 1, port);
+	cr_assert_geq(lp, 0);
+	memset(ring, 0, 64);
+	cr_assert_eq(xc_monitor_cpuid(x, 1, true), 0);
+	struct pollfd pfd = { .fd = xenevtchn_fd(e), .events = POLLIN };
+	cr_assert_eq(poll(&pfd, 1, 5000), 1, "no request arrived");
+	cr_assert_eq(xenevtchn_pending(e), lp);
+	cr_assert_eq(xenevtchn_unmask(e, (evtchn_port_t)lp), 0);
+	cr_assert_eq(__atomic_load_n(&ring[0], __ATOMIC_ACQUIRE), 1u,
+		     "one sync request, one vCPU: exactly one on the ring");
+	/* The untouched request is a valid answer (version, vCPU, flag). */
+	__atomic_store_n(&ring[2], 100u, __ATOMIC_RELEASE);
+	cr_assert_eq(xenevtchn_notify(e, (evtchn_port_t)lp), 0);
+	snprintf(cmd, sizeof(cmd), "%s/bin/xensim --query stats", VMT_BINARY_DIR);
+	FILE *f = popen(cmd, "r");
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	pclose(f);
+	buf[n] = '\0';
+	cr_expect_not_null(strstr(buf, "\"bad_rsp_prod\": 1"), "%s", buf);
+	cr_expect_not_null(strstr(buf, "\"responses_consumed\": 1,"), "%s", buf);
+	xenevtchn_close(e);
+	xc_interface_close(x);
+}
