@@ -1,0 +1,126 @@
+/*
+ * db.c - the database side of replay: creating the schema compiled in from
+ * schema.sql (everything before its "-- @indexes" line), checking the
+ * user_version of an existing database, and building the indexes after a
+ * bulk load (the lines after "-- @indexes").
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "replay_int.h"
+
+extern const char vmt_schema_sql[];
+
+#define INDEX_MARK "-- @indexes"
+
+/*
+ * Pages of a new database: large pages mean fewer, larger writes during a
+ * bulk load and shallower trees for the scans analyze/ runs.
+ */
+#define PAGE_SIZE 65536
+
+int vmt_db_err(sqlite3 *db, int rc, const char *what)
+{
+	vmt_log(VMT_LOG_ERROR, "sqlite: %s: %s", what, sqlite3_errmsg(db));
+	if (rc == SQLITE_FULL)
+		return -ENOSPC;
+	if (rc == SQLITE_NOMEM)
+		return -ENOMEM;
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+		return -VMT_E_VERSION;
+	return -EIO;
+}
+
+int vmt_db_exec(sqlite3 *db, const char *sql)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : vmt_db_err(db, rc, sql);
+}
+
+static int query_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return vmt_db_err(db, rc, sql);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : vmt_db_err(db, rc, sql);
+}
+
+static int create_schema(sqlite3 *db)
+{
+	const char *mark = strstr(vmt_schema_sql, INDEX_MARK);
+	size_t n = mark ? (size_t)(mark - vmt_schema_sql) : strlen(vmt_schema_sql);
+	char *sql = sqlite3_mprintf("PRAGMA page_size=%d;BEGIN;%.*sCOMMIT;", PAGE_SIZE,
+				    (int)n, vmt_schema_sql);
+	int err;
+
+	if (!sql)
+		return -ENOMEM;
+	err = vmt_db_exec(db, sql);
+	sqlite3_free(sql);
+	if (err)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}
+
+VMT_API int vmt_replay_db_init(struct sqlite3 *db)
+{
+	int64_t version, objects;
+	int err = query_int(db, "PRAGMA user_version", &version);
+
+	if (!err)
+		err = query_int(db, "SELECT count(*) FROM sqlite_schema", &objects);
+	if (err)
+		return err;
+	if (!objects && !version)
+		err = create_schema(db);
+	else if (version != VMT_SCHEMA_VERSION)
+		err = -VMT_E_VERSION;
+	return err ? err : vmt_sqlfunc_register(db);
+}
+
+VMT_API int vmt_replay_db_open(struct sqlite3 **out, const char *path,
+			       int create)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+		    (create ? SQLITE_OPEN_CREATE : 0);
+	int rc, err;
+
+	*out = NULL;
+	if (!create && strcmp(path, ":memory:") && access(path, F_OK))
+		return -errno;
+	rc = sqlite3_open_v2(path, out, flags, NULL);
+	if (rc != SQLITE_OK) {
+		err = *out ? vmt_db_err(*out, rc, path) : -ENOMEM;
+		sqlite3_close(*out);
+		*out = NULL;
+		return err;
+	}
+	err = vmt_replay_db_init(*out);
+	if (err) {
+		sqlite3_close(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+/*
+ * SQLite sizes the sort buffer of CREATE INDEX by the page cache: a small
+ * cache keeps the index build's memory flat (more, smaller sorted runs on
+ * disk) whatever the number of rows.
+ */
+#define INDEX_CACHE "PRAGMA cache_size=-16384;"
+
+VMT_API int vmt_replay_index(struct sqlite3 *db)
+{
+	const char *mark = strstr(vmt_schema_sql, INDEX_MARK);
+	int err = vmt_db_exec(db, INDEX_CACHE);
+
+	return !err && mark ? vmt_db_exec(db, mark) : err;
+}

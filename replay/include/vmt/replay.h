@@ -1,0 +1,217 @@
+/*
+ * vmt/replay.h - traces into SQLite (replay/schema.sql, SCHEMA.md) and into
+ * JSONL / CSV / Chrome trace-event streams.
+ *
+ * The library never prints or exits; every call returns 0 / a count or a
+ * negative errno / -VMT_E_* (vmt/error.h).  The database handle is SQLite's
+ * own (struct sqlite3 is sqlite3.h's `sqlite3`), so callers may run any SQL
+ * on it; they include <sqlite3.h> themselves.
+ */
+#ifndef VMT_REPLAY_H
+#define VMT_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmt/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sqlite3;
+
+/* PRAGMA user_version of the schema this library writes. */
+#define VMT_SCHEMA_VERSION 1
+
+/* How a --from / --to bound is expressed. */
+enum vmt_bound {
+	VMT_BOUND_NONE = 0,
+	VMT_BOUND_SEQ = 1,   /* sequence number (inclusive) */
+	VMT_BOUND_NS = 2,    /* ns since the trace's clock origin (inclusive) */
+};
+
+/**
+ * struct vmt_import_opts - sized options (build with VMT_OPTS())
+ * @strict:      any damage (bad chunk, cut file, missing trailer) fails the
+ *               import with -VMT_E_DAMAGED and nothing is kept
+ * @from_kind, @from: first record kept (enum vmt_bound)
+ * @to_kind, @to:     last record kept
+ * @reason_mask: keep requests whose reason code r < 64 has bit (1 << r);
+ *               0 keeps every reason (codes >= 64 are kept only then)
+ * @vcpus, @nvcpus: keep only these vCPUs; NULL / 0 keeps all
+ * @no_regs:     do not fill event_regs (faster, smaller database)
+ * @single_thread: decode and insert in the caller's thread (default: a
+ *               decoder thread feeds the SQLite thread)
+ * @process_idle_ns: a CR3 unseen for longer than this starts a new process
+ *               epoch when it is seen again (default 1 s; SCHEMA.md)
+ * @progress:    called now and then with bytes of the trace consumed and
+ *               the file size; from the importing thread
+ * @progress_ctx: passed back to @progress
+ *
+ * Filters apply to requests and their responses; markers, notes and ring
+ * statistics are kept inside the from/to window whatever the other filters.
+ */
+struct vmt_import_opts {
+	size_t sz;
+	int strict;
+	uint32_t from_kind;
+	uint64_t from;
+	uint32_t to_kind;
+	uint64_t to;
+	uint64_t reason_mask;
+	const uint32_t *vcpus;
+	size_t nvcpus;
+	int no_regs;
+	int single_thread;
+	uint64_t process_idle_ns;
+	void (*progress)(uint64_t done, uint64_t total, void *ctx);
+	void *progress_ctx;
+};
+
+/**
+ * struct vmt_import_result - what one import (or stream) did
+ * @run_id:     runs.run_id given to the trace (0 for streams)
+ * @uuid:       the run's UUID text, filled as soon as the header is read
+ *              (so a refused re-import can name it)
+ * @events:     requests written (rows in events)
+ * @responses, @markers, @notes, @ring_stats: rows written
+ * @processes:  rows in processes
+ * @gaps:       rows in gaps (damaged chunks, cut end, recorder losses)
+ * @lost:       requests known lost (sum over gaps with a known count)
+ * @skipped:    requests and responses left out by the filters
+ * @chunks, @damaged_chunks: from the trace index
+ * @complete:   the trace had a valid trailer and end marker
+ */
+struct vmt_import_result {
+	int64_t run_id;
+	char uuid[37];
+	uint64_t events;
+	uint64_t responses;
+	uint64_t markers;
+	uint64_t notes;
+	uint64_t ring_stats;
+	uint64_t processes;
+	uint64_t gaps;
+	uint64_t lost;
+	uint64_t skipped;
+	uint32_t chunks;
+	uint32_t damaged_chunks;
+	int complete;
+};
+
+/**
+ * vmt_replay_db_open() - open a database, creating the schema if empty
+ * @out:    OUT: the connection (close with sqlite3_close())
+ * @path:   file name, or ":memory:"
+ * @create: 1 to create the file if missing, 0 to require it
+ *
+ * Registers the SQL functions vmt_reg() and vmt_field() on the connection.
+ * The connection is opened without SQLite's per-call mutex (multi-thread
+ * mode, faster binds): use it from one thread at a time.
+ *
+ * Return: 0; -ENOENT; -VMT_E_VERSION if the database has another
+ *         user_version or is not a vmtrail database; -EIO on an SQLite
+ *         failure (the message goes to vmt_log).
+ */
+VMT_API int vmt_replay_db_open(struct sqlite3 **out, const char *path,
+			       int create);
+
+/**
+ * vmt_replay_db_init() - make an open connection a vmtrail database
+ *
+ * Creates the schema when the database is empty, checks user_version
+ * otherwise, and registers the SQL functions.  vmt_replay_db_open() calls
+ * it; callers with their own connection (a temporary database) call it.
+ */
+VMT_API int vmt_replay_db_init(struct sqlite3 *db);
+
+/**
+ * vmt_replay_import() - load one trace into an open database
+ * @db:    from vmt_replay_db_open() / vmt_replay_db_init()
+ * @trace: trace file
+ * @opts:  may be NULL
+ * @res:   OUT: counts (may be NULL)
+ *
+ * One transaction: on failure nothing of the trace remains.  The caller
+ * runs vmt_replay_index() once after its last import.
+ *
+ * Context: sets journal_mode=MEMORY, synchronous=OFF and a 64 MiB page
+ *          cache on @db for speed: an error rolls back, but a crash or
+ *          power loss mid-import can corrupt a database file; to keep an
+ *          existing file safe use vmt_replay_import_file().  Uses a second
+ *          thread on @db unless @opts->single_thread; @db must not be used
+ *          by anyone else during the call.
+ * Return: 0; -EEXIST if a run with the trace's UUID is already in @db;
+ *         -VMT_E_DAMAGED with @opts->strict on damage; reader errors.
+ */
+VMT_API int vmt_replay_import(struct sqlite3 *db, const char *trace,
+			      const struct vmt_import_opts *opts,
+			      struct vmt_import_result *res);
+
+/** vmt_replay_index() - build the indexes of the schema (idempotent) */
+VMT_API int vmt_replay_index(struct sqlite3 *db);
+
+/**
+ * vmt_replay_import_file() - import traces into a database file atomically
+ * @db_path: final database; must not exist unless @append
+ * @traces:  @ntraces trace files, imported in order
+ * @append:  add to an existing database (it is copied, then replaced)
+ * @res:     OUT: @ntraces results (may be NULL)
+ * @failed:  OUT: index of the trace that failed, or -1 (may be NULL)
+ *
+ * Works on "<db_path>.tmp-<pid>" and renames it over @db_path only when
+ * every import and the index build succeeded.
+ *
+ * Return: 0; -EEXIST if @db_path exists without @append, or if a trace's
+ *         run is already in the database (then *@failed names it); errors of
+ *         vmt_replay_import().
+ */
+VMT_API int vmt_replay_import_file(const char *db_path,
+				   const char *const *traces, size_t ntraces,
+				   int append,
+				   const struct vmt_import_opts *opts,
+				   struct vmt_import_result *res, int *failed);
+
+/* Stream formats for vmt_replay_stream(). */
+enum vmt_stream_format {
+	VMT_STREAM_JSONL = 1,   /* one JSON object per record */
+	VMT_STREAM_CSV = 2,     /* one row per request, header first */
+	VMT_STREAM_CHROME = 3,  /* Chrome trace-event JSON (Perfetto UI) */
+};
+
+/**
+ * vmt_replay_stream() - write a trace's records to @out, constant memory
+ *
+ * Names of fields and columns are the schema's (SCHEMA.md "Streams").
+ * Return: 0; -EIO if @out fails; reader errors (strict: -VMT_E_DAMAGED).
+ */
+VMT_API int vmt_replay_stream(FILE *out, const char *trace,
+			      enum vmt_stream_format fmt,
+			      const struct vmt_import_opts *opts,
+			      struct vmt_import_result *res);
+
+/**
+ * vmt_replay_info() - describe a trace (header, summary, chunks, integrity)
+ * @json: 0 for text for people, 1 for one JSON object with stable keys
+ *        (SCHEMA.md "--info JSON")
+ * Return: 0; reader errors.
+ */
+VMT_API int vmt_replay_info(FILE *out, const char *trace, int json);
+
+/**
+ * vmt_replay_fingerprint() - the recording-conditions hash of runs
+ * @out: OUT: 16 lowercase hex digits and a NUL
+ *
+ * FNV-1a 64 over "abi=<v>\nvcpus=<n>\nmonitors=<m>\nlabels=<l>\n" where
+ * <l> is the labels sorted by key (SCHEMA.md "Fingerprint").
+ */
+VMT_API void vmt_replay_fingerprint(uint32_t abi_version, uint32_t vcpus,
+				    const char *monitors, const char *labels,
+				    char out[17]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

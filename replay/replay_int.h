@@ -1,0 +1,191 @@
+/*
+ * replay_int.h - library-internal pieces of libvmt_replay: the trace walker
+ * every output shares (filters, response matching, gaps), the process
+ * tracker, the batched table writer, and small text helpers.  Never
+ * installed, never included outside replay/.
+ */
+#ifndef VMT_REPLAY_INT_H
+#define VMT_REPLAY_INT_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmt/format.h"
+#include "vmt/replay.h"
+#include "format_log.h"
+
+#define VMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The registers that get their own column in events, in column order. */
+extern const enum vmt_reg vmt_key_regs[10];
+
+/* ---- runinfo.c: header texts ---- */
+
+/* Calls @fn for each "k=v" of @labels; stops on a non-zero return. */
+int vmt_labels_each(const char *labels,
+		    int (*fn)(void *ctx, const char *k, size_t kn,
+			      const char *v, size_t vn),
+		    void *ctx);
+/* Calls @fn for each "name[:params]" of @monitors. */
+int vmt_monitors_each(const char *monitors,
+		      int (*fn)(void *ctx, const char *name, size_t nn,
+				const char *params, size_t pn),
+		      void *ctx);
+const char *vmt_end_cause_name(uint32_t cause);
+const char *vmt_loss_cause_name(uint32_t cause);
+/* UTC "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" of Unix ns @ns into @out[40]. */
+void vmt_iso_time(uint64_t ns, char out[40]);
+/* Writes @s as a JSON string (quotes included). */
+void vmt_json_str(FILE *out, const char *s, size_t n);
+
+/* ---- detail tables: one per reason with payload fields ---- */
+
+struct vmt_detail {
+	const char *table;          /* NULL: the reason has no detail table */
+	int nfields;
+	enum vmt_pfield fields[8];
+};
+/* The detail table of @reason (a struct with table NULL if none). */
+const struct vmt_detail *vmt_detail_of(uint32_t reason);
+
+/* ---- walk.c: one pass over a trace with the filters applied ---- */
+
+/* A stretch of the run that the trace does not hold. */
+enum { VMT_G_FIRST_SEQ, VMT_G_LAST_SEQ, VMT_G_FIRST_NS, VMT_G_LAST_NS,
+       VMT_G_COUNT, VMT_G_NV };
+struct vmt_gap {
+	const char *kind;           /* "damaged_chunk", "truncated", "loss" */
+	int64_t chunk;              /* chunk index, -1 if none */
+	uint64_t v[VMT_G_NV];
+	unsigned known;             /* bit (1 << VMT_G_*) for each known v[] */
+	char cause[96];
+};
+
+/* A response with what its request tells about it. */
+struct vmt_walk_rsp {
+	const struct vmt_event *ev;
+	int64_t req_ordinal;        /* kept request's ordinal, -1 if unseen */
+	uint64_t latency_ns;        /* valid when req_ordinal >= 0 */
+	int has_set_regs;
+	uint64_t set_regs;          /* registers changed vs the request */
+};
+
+/* Sink callbacks; any may be NULL; a non-zero return stops the walk. */
+struct vmt_walk_ops {
+	int (*event)(void *ctx, const struct vmt_record *rec,
+		     const struct vmt_event *ev, uint64_t ordinal);
+	int (*response)(void *ctx, const struct vmt_record *rec,
+			const struct vmt_walk_rsp *rsp);
+	int (*marker)(void *ctx, const struct vmt_record *rec);
+	int (*note)(void *ctx, const struct vmt_record *rec);
+	int (*ring_stats)(void *ctx, const struct vmt_record *rec,
+			  const struct vmt_ring_stats *s);
+	int (*gap)(void *ctx, const struct vmt_gap *g);
+};
+
+struct vmt_walk_req;
+
+/* A trace file mapped for the reader, its pages dropped once read. */
+struct vmt_tmap {
+	void *p;
+	size_t len;
+	uint64_t released;
+};
+int vmt_tmap_open(struct vmt_tmap *m, const char *path,
+		  const struct vmt_reader_opts *ro, struct vmt_reader **r);
+void vmt_tmap_release(struct vmt_tmap *m, uint64_t upto);
+/* Call after vmt_reader_close(). */
+void vmt_tmap_close(struct vmt_tmap *m);
+
+struct vmt_walk {
+	struct vmt_reader *r;
+	struct vmt_tmap map;
+	struct vmt_import_opts o;   /* the caller's options, normalized */
+	int filtered;               /* some filter is set */
+	struct vmt_walk_req *recent; /* requests awaiting their response */
+	uint64_t events, responses, markers, notes, ring_stats, skipped;
+	uint64_t gaps, lost;
+	uint64_t last_progress;
+};
+
+/* Opens @trace; copies and checks @opts (-EINVAL on a bad struct). */
+int vmt_walk_open(struct vmt_walk *w, const char *trace,
+		  const struct vmt_import_opts *opts,
+		  struct vmt_import_result *res);
+/* Runs the records, then reports the gaps of damaged chunks / cut end. */
+int vmt_walk_run(struct vmt_walk *w, const struct vmt_walk_ops *ops, void *ctx);
+void vmt_walk_result(const struct vmt_walk *w, struct vmt_import_result *res);
+void vmt_walk_close(struct vmt_walk *w);
+
+/* ---- procs.c: address-space residencies (SCHEMA.md "Processes") ---- */
+
+struct vmt_proc {
+	uint64_t cr3;
+	int64_t id;
+	uint32_t epoch;
+	int used;
+	uint64_t first_ns, last_ns, first_seq, last_seq, events;
+};
+struct vmt_procs {
+	struct vmt_proc *tab;
+	size_t cap, n;
+	int64_t next_id;
+	uint64_t idle_ns;
+	int (*emit)(void *ctx, const struct vmt_proc *p);
+	void *ctx;
+};
+int vmt_procs_init(struct vmt_procs *p, int64_t first_id, uint64_t idle_ns,
+		   int (*emit)(void *ctx, const struct vmt_proc *p), void *ctx);
+/* The process of @cr3 at @ts_ns, or a negative error from emit / -ENOMEM. */
+int64_t vmt_procs_see(struct vmt_procs *p, uint64_t cr3, uint64_t ts_ns,
+		      uint64_t seq);
+/* Emits every residency still open. */
+int vmt_procs_finish(struct vmt_procs *p);
+void vmt_procs_free(struct vmt_procs *p);
+
+/* ---- tabwriter.c: prepared multi-row inserts ---- */
+
+enum { VMT_CELL_NULL, VMT_CELL_INT, VMT_CELL_BLOB, VMT_CELL_TEXT };
+/* One value; for BLOB/TEXT @v is an offset into the owner's byte arena. */
+struct vmt_cell {
+	int64_t v;
+	uint32_t len;
+	uint8_t type;
+};
+
+struct vmt_tw {
+	sqlite3 *db;
+	sqlite3_stmt *multi, *one;
+	int ncols, nrows, n;
+	struct vmt_cell *cells;
+	uint8_t *arena;
+	size_t alen, acap;
+};
+int vmt_tw_init(struct vmt_tw *t, sqlite3 *db, const char *table,
+		const char *const *cols, int ncols, int nrows);
+/* Queues one row; @bytes holds the BLOB/TEXT cells' data. */
+int vmt_tw_add(struct vmt_tw *t, const struct vmt_cell *row,
+	       const uint8_t *bytes);
+int vmt_tw_flush(struct vmt_tw *t);
+void vmt_tw_free(struct vmt_tw *t);
+
+/* ---- runrow.c ---- */
+
+int vmt_run_insert(sqlite3 *db, int64_t run_id, const struct vmt_walk *w,
+		   const char *path, const char *uuid);
+int vmt_run_pairs_insert(sqlite3 *db, int64_t run_id,
+			 const struct vmt_trace_info *in);
+
+/* ---- db.c / sqlfunc.c ---- */
+
+int vmt_db_exec(sqlite3 *db, const char *sql);
+int vmt_db_err(sqlite3 *db, int rc, const char *what);
+int vmt_sqlfunc_register(sqlite3 *db);
+
+/* ---- sink_text.c / sink_chrome.c ---- */
+
+int vmt_stream_text(FILE *out, struct vmt_walk *w, int csv);
+int vmt_stream_chrome(FILE *out, struct vmt_walk *w);
+
+#endif

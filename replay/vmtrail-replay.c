@@ -1,0 +1,441 @@
+/*
+ * vmtrail-replay.c - the command line of replay: traces into a SQLite
+ * database, JSONL / CSV / Chrome trace streams, or a trace's --info.  The
+ * only file of replay/ that prints or chooses an exit code
+ * (0 ok, 1 runtime failure, 2 usage error).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmt/format.h"
+#include "vmt/replay.h"
+
+#ifndef VMT_VERSION_STRING
+#define VMT_VERSION_STRING "unknown"
+#endif
+
+#define PROG "vmtrail-replay"
+#define MAX_VCPU_FILTER 4096
+
+static const char usage_text[] =
+"Usage: " PROG " [OPTIONS] TRACE... -o DB\n"
+"       " PROG " [OPTIONS] TRACE --format jsonl|csv|chrome [-o FILE]\n"
+"       " PROG " --info [--json] TRACE...\n"
+"\n"
+"Replay vmtrail traces (recorded by vmtrail-record) into a SQLite database\n"
+"with the schema of replay/SCHEMA.md, or stream their decoded events.\n"
+"\n"
+"Database import (default):\n"
+"  -o, --output DB        database to create; it must not exist unless\n"
+"                         --append is given.  The import works on a temporary\n"
+"                         file renamed to DB only on success.\n"
+"  -a, --append           add the runs to an existing DB; a run already in it\n"
+"                         (same UUID) is refused and nothing is changed\n"
+"      --no-regs          do not keep the full register block (event_regs)\n"
+"      --single-thread    decode and insert in one thread\n"
+"      --process-idle DUR a CR3 unseen this long starts a new process\n"
+"                         epoch (default 1s)\n"
+"\n"
+"Streams:\n"
+"  -f, --format FMT       sqlite (default), jsonl (one JSON object per record),\n"
+"                         csv (one row per event) or chrome (Chrome trace-event\n"
+"                         JSON for ui.perfetto.dev / chrome://tracing)\n"
+"  -o, --output FILE      stream destination (default: standard output)\n"
+"\n"
+"Inspection:\n"
+"      --info             print each TRACE's header, summary, chunks and\n"
+"                         integrity\n"
+"      --json             with --info: one JSON object per trace\n"
+"\n"
+"Filters (import and streams):\n"
+"      --from POS         first record kept, --to POS the last (inclusive).\n"
+"      --to POS           POS is a time since the recording start with a unit\n"
+"                         (ns, us, ms, s, m: 1.5s, 200ms) or a plain integer\n"
+"                         sequence number; the chunk index skips to --from\n"
+"      --reason LIST      keep these reasons: names or codes, comma-separated\n"
+"                         (mem_access,write_ctrlreg,5)\n"
+"      --vcpu LIST        keep these vCPUs: numbers and ranges (0,2-3)\n"
+"\n"
+"Damage:\n"
+"      --strict           fail (exit 1) on any damage: bad or cut chunk,\n"
+"                         missing trailer.  By default every intact chunk is\n"
+"                         imported, what is missing is recorded in the gaps\n"
+"                         table, and a warning is printed.\n"
+"\n"
+"General:\n"
+"  -q, --quiet            no progress bar, no warnings\n"
+"  -h, --help             show this help and exit\n"
+"  -V, --version          show the version and exit\n"
+"\n"
+"Exit status: 0 success, 1 runtime failure (unreadable or damaged trace with\n"
+"--strict, run already imported, database error), 2 usage error.\n"
+"\n"
+"Examples:\n"
+"  " PROG " run1.vmt run2.vmt -o runs.db\n"
+"  " PROG " run3.vmt --append -o runs.db\n"
+"  " PROG " run.vmt --format jsonl --reason mem_access --from 2s --to 3s\n"
+"  " PROG " run.vmt --format chrome -o run.json\n"
+"  " PROG " --info --json run.vmt\n";
+
+enum mode { M_SQLITE, M_JSONL, M_CSV, M_CHROME, M_INFO };
+
+struct cli {
+	enum mode mode;
+	const char *output;
+	int append, json, quiet;
+	struct vmt_import_opts o;
+	uint32_t vcpus[MAX_VCPU_FILTER];
+	size_t nvcpus;
+	char **traces;
+	int ntraces;
+};
+
+static int quiet;
+
+static void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs(PROG ": ", stderr);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
+	return 2;
+}
+
+static void log_fn(enum vmt_log_level level, const char *msg, void *ctx)
+{
+	if (level <= VMT_LOG_WARN && !(quiet && level == VMT_LOG_WARN))
+		fprintf(stderr, PROG ": %s%s\n", level == VMT_LOG_WARN ? "warning: " : "",
+			msg);
+}
+
+/* A time with a unit, or a plain sequence number. */
+static int parse_pos(const char *s, uint32_t *kind, uint64_t *v)
+{
+	static const struct { const char *unit; double ns; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 },
+	};
+	char *end;
+	double d;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (!*end && !errno) {
+		*kind = VMT_BOUND_SEQ;
+		return 0;
+	}
+	d = strtod(s, &end);
+	for (size_t i = 0; end != s && i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].unit) && d >= 0 && d * units[i].ns < 1.8e19) {
+			*kind = VMT_BOUND_NS;
+			*v = (uint64_t)(d * units[i].ns);
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_reasons(const char *s, uint64_t *mask)
+{
+	char buf[512], *save, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long code = strtol(tok, &end, 10);
+
+		if (*end || end == tok)
+			code = vmt_reason_from_name(tok);
+		if (code < 0 || code >= 64)
+			return -1;
+		*mask |= 1ull << code;
+	}
+	return *mask ? 0 : -1;
+}
+
+static int parse_vcpus(const char *s, struct cli *c)
+{
+	char buf[512], *save, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		unsigned long lo = strtoul(tok, &end, 10), hi = lo;
+
+		if (end == tok)
+			return -1;
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		if (*end || hi < lo || hi - lo >= MAX_VCPU_FILTER)
+			return -1;
+		for (unsigned long v = lo; v <= hi; v++) {
+			if (c->nvcpus == MAX_VCPU_FILTER)
+				return -1;
+			c->vcpus[c->nvcpus++] = (uint32_t)v;
+		}
+	}
+	return c->nvcpus ? 0 : -1;
+}
+
+static int parse_format(const char *s, enum mode *m)
+{
+	static const char *const names[] = { "sqlite", "jsonl", "csv", "chrome" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*m = (enum mode)i;
+			return 0;
+		}
+	return -1;
+}
+
+enum { O_INFO = 256, O_JSON, O_FROM, O_TO, O_REASON, O_VCPU, O_STRICT,
+       O_NOREGS, O_SINGLE, O_IDLE };
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "append", no_argument, NULL, 'a' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "info", no_argument, NULL, O_INFO },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "from", required_argument, NULL, O_FROM },
+	{ "to", required_argument, NULL, O_TO },
+	{ "reason", required_argument, NULL, O_REASON },
+	{ "vcpu", required_argument, NULL, O_VCPU },
+	{ "strict", no_argument, NULL, O_STRICT },
+	{ "no-regs", no_argument, NULL, O_NOREGS },
+	{ "single-thread", no_argument, NULL, O_SINGLE },
+	{ "process-idle", required_argument, NULL, O_IDLE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_opt(struct cli *c, int opt, const char *arg, int *info)
+{
+	uint32_t kind;
+
+	switch (opt) {
+	case 'o': c->output = arg; break;
+	case 'a': c->append = 1; break;
+	case 'q': c->quiet = quiet = 1; break;
+	case O_INFO: *info = 1; break;
+	case O_JSON: c->json = 1; break;
+	case O_STRICT: c->o.strict = 1; break;
+	case O_NOREGS: c->o.no_regs = 1; break;
+	case O_SINGLE: c->o.single_thread = 1; break;
+	case 'f':
+		return parse_format(arg, &c->mode) ? usage_error("unknown format '%s'", arg) : -1;
+	case O_FROM:
+		return parse_pos(arg, &c->o.from_kind, &c->o.from) ?
+			       usage_error("bad --from '%s' (a time like 1.5s, or a sequence number)", arg) : -1;
+	case O_TO:
+		return parse_pos(arg, &c->o.to_kind, &c->o.to) ?
+			       usage_error("bad --to '%s' (a time like 1.5s, or a sequence number)", arg) : -1;
+	case O_IDLE:
+		return parse_pos(arg, &kind, &c->o.process_idle_ns) || kind != VMT_BOUND_NS ?
+			       usage_error("bad --process-idle '%s' (a duration like 500ms)", arg) : -1;
+	case O_REASON:
+		return parse_reasons(arg, &c->o.reason_mask) ?
+			       usage_error("bad --reason '%s' (reason names or codes 0-63)", arg) : -1;
+	case O_VCPU:
+		return parse_vcpus(arg, c) ? usage_error("bad --vcpu '%s' (numbers and ranges like 0,2-3)", arg) : -1;
+	case 'h': fputs(usage_text, stdout); return 0;
+	case 'V': printf(PROG " %s (trace format %d.%d, schema %d)\n", VMT_VERSION_STRING,
+			 VMT_FILE_MAJOR, VMT_FILE_MINOR, VMT_SCHEMA_VERSION); return 0;
+	default: return usage_error("%s", "invalid option");
+	}
+	return -1;
+}
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	int opt, info = 0;
+
+	c->o.sz = sizeof(c->o);
+	while ((opt = getopt_long(argc, argv, "o:af:qhV", long_opts, NULL)) != -1) {
+		int ret = parse_opt(c, opt, optarg, &info);
+
+		if (ret >= 0)
+			return ret;
+	}
+	c->mode = info ? M_INFO : c->mode;
+	c->traces = argv + optind;
+	c->ntraces = argc - optind;
+	c->o.vcpus = c->nvcpus ? c->vcpus : NULL;
+	c->o.nvcpus = c->nvcpus;
+	if (!c->ntraces)
+		return usage_error("%s", "no TRACE given");
+	if (c->mode == M_SQLITE && !c->output)
+		return usage_error("%s", "no database given: use -o DB (or --format jsonl|csv|chrome)");
+	if (c->mode != M_SQLITE && c->mode != M_INFO && c->ntraces > 1)
+		return usage_error("%s", "streams take one TRACE");
+	if (c->append && c->mode != M_SQLITE)
+		return usage_error("%s", "--append is for database imports");
+	if (c->json && c->mode != M_INFO)
+		return usage_error("%s", "--json goes with --info");
+	return -1;
+}
+
+/* ---- progress bar on a terminal ---- */
+
+struct bar {
+	const char *name;
+	int last;
+};
+
+static void progress(uint64_t done, uint64_t total, void *ctx)
+{
+	struct bar *b = ctx;
+	int pct = total ? (int)(done * 100 / total) : 0;
+
+	if (pct == b->last)
+		return;
+	b->last = pct;
+	fprintf(stderr, "\r[%-40.*s] %3d%% %s", pct * 40 / 100,
+		"########################################", pct, b->name);
+}
+
+static void progress_end(struct cli *c, struct bar *b)
+{
+	if (c->o.progress && b->last >= 0)
+		fprintf(stderr, "\r%*s\r", 60 + (int)strlen(b->name), "");
+}
+
+/* ---- the modes ---- */
+
+static void warn_damage(const struct cli *c, const char *trace,
+			const struct vmt_import_result *r)
+{
+	if (c->quiet || (r->complete && !r->damaged_chunks))
+		return;
+	fprintf(stderr, PROG ": warning: %s: %s; %u damaged chunk(s) skipped, "
+		"%llu gap(s) recorded\n", trace,
+		r->complete ? "damaged trace" : "trace has no trailer (cut or crashed recording)",
+		r->damaged_chunks, (unsigned long long)r->gaps);
+}
+
+static int trace_error(const char *trace, int err)
+{
+	if (err == -VMT_E_DAMAGED)
+		err_msg("%s: damaged or incomplete trace (a bad or cut chunk, or no "
+			"trailer), refused by --strict", trace);
+	else if (err == -EINVAL)
+		err_msg("%s: not a regular file", trace);
+	else
+		err_msg("%s: %s", trace, vmt_strerror(err));
+	return 1;
+}
+
+static int run_import(struct cli *c)
+{
+	struct vmt_import_result *res = calloc((size_t)c->ntraces, sizeof(*res));
+	struct bar bar = { c->traces[0], -1 };
+	int failed = -1, err;
+
+	if (!res)
+		return trace_error(c->traces[0], -ENOMEM);
+	if (!c->quiet && isatty(STDERR_FILENO)) {
+		c->o.progress = progress;
+		c->o.progress_ctx = &bar;
+	}
+	err = vmt_replay_import_file(c->output, (const char *const *)c->traces,
+				     (size_t)c->ntraces, c->append, &c->o, res, &failed);
+	progress_end(c, &bar);
+	if (err == -EEXIST && failed >= 0)
+		err_msg("run %s already in %s", res[failed].uuid, c->output);
+	else if (err == -EEXIST)
+		err_msg("%s: already exists (use --append to add runs to it)", c->output);
+	else if (err && failed >= 0)
+		trace_error(c->traces[failed], err);
+	else if (err)
+		err_msg("%s: %s", c->output, err == -VMT_E_VERSION ?
+			"not a vmtrail database of this schema version" : vmt_strerror(err));
+	for (int i = 0; !err && i < c->ntraces; i++)
+		warn_damage(c, c->traces[i], &res[i]);
+	free(res);
+	return err ? 1 : 0;
+}
+
+static int run_stream(struct cli *c)
+{
+	static const enum vmt_stream_format fmts[] = {
+		[M_JSONL] = VMT_STREAM_JSONL, [M_CSV] = VMT_STREAM_CSV,
+		[M_CHROME] = VMT_STREAM_CHROME,
+	};
+	struct vmt_import_result res;
+	FILE *out = stdout;
+	int err;
+
+	if (c->output && strcmp(c->output, "-") && !(out = fopen(c->output, "w"))) {
+		err_msg("%s: %s", c->output, strerror(errno));
+		return 1;
+	}
+	err = vmt_replay_stream(out, c->traces[0], fmts[c->mode], &c->o, &res);
+	if (out != stdout && fclose(out) && !err) {
+		err_msg("%s: %s", c->output, strerror(errno));
+		return 1;
+	}
+	if (err == -EIO)
+		err_msg("%s: write error", c->output ? c->output : "standard output");
+	else if (err)
+		return trace_error(c->traces[0], err);
+	warn_damage(c, c->traces[0], &res);
+	return err ? 1 : 0;
+}
+
+static int run_info(struct cli *c)
+{
+	int status = 0;
+
+	for (int i = 0; i < c->ntraces; i++) {
+		int err = vmt_replay_info(stdout, c->traces[i], c->json);
+
+		if (err && err != -VMT_E_DAMAGED && err != -VMT_E_CHECKSUM &&
+		    err != -VMT_E_CORRUPT) {
+			status = trace_error(c->traces[i], err);
+			continue;
+		}
+		if (err)
+			fprintf(stderr, PROG ": warning: %s: %s\n", c->traces[i],
+				vmt_strerror(err));
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static struct cli c;
+	int ret = parse_args(&c, argc, argv);
+
+	if (ret >= 0)
+		return ret;
+	/* SQLite's memory statistics take a global lock on every allocation:
+	 * nobody here reads them, and the import is bound by SQLite. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	vmt_set_log_fn(log_fn, NULL);
+	switch (c.mode) {
+	case M_SQLITE: return run_import(&c);
+	case M_INFO: return run_info(&c);
+	default: return run_stream(&c);
+	}
+}

@@ -1,0 +1,65 @@
+#!/bin/bash
+# test_cli.sh - vmtrail-replay end to end: import, append, refused
+# re-import, --strict on a cut trace, streams, --info, exit codes 0/1/2.
+set -u
+R="$VMT_BIN/vmtrail-replay"
+GEN="$VMT_BUILD/tests/vmt_gen_trace"
+[ -x "$R" ] && [ -x "$GEN" ] || { echo "vmtrail-replay or vmt_gen_trace not built"; exit 77; }
+command -v sqlite3 >/dev/null || { echo "no sqlite3 shell"; exit 77; }
+T=$(mktemp -d /tmp/vmt-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { # check DESCRIPTION WANT GOT
+	if [ "$2" != "$3" ]; then echo "FAIL: $1: want '$2', got '$3'"; fail=1; else echo "ok: $1"; fi
+}
+status() { "$@" >"$T/out" 2>"$T/err"; echo $?; }
+
+read -r n1 r1 m1 ma1 < <("$GEN" "$T/a.vmt" 7 500 1)
+read -r n2 _ _ _ < <("$GEN" "$T/b.vmt" 4 300 2)
+"$GEN" "$T/cut.vmt" 6 1500 3 cut >/dev/null
+
+check "import two traces" 0 "$(status "$R" -q "$T/a.vmt" "$T/b.vmt" -o "$T/r.db")"
+check "events of run 1" "$n1" "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM events WHERE run_id = 1')"
+check "events of run 2" "$n2" "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM events WHERE run_id = 2')"
+check "mem_access rows" "$ma1" "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM mem_access WHERE run_id = 1')"
+check "user_version" 1 "$(sqlite3 "$T/r.db" 'PRAGMA user_version')"
+check "no temporary file left" "" "$(ls "$T" | grep tmp)"
+
+check "existing db without --append" 1 "$(status "$R" "$T/a.vmt" -o "$T/r.db")"
+grep -q "already exists" "$T/err" || { echo "FAIL: message"; cat "$T/err"; fail=1; }
+uuid=$(sqlite3 "$T/r.db" 'SELECT uuid FROM runs WHERE run_id = 1')
+check "re-import refused" 1 "$(status "$R" --append "$T/a.vmt" -o "$T/r.db")"
+check "re-import message" "vmtrail-replay: run $uuid already in $T/r.db" "$(cat "$T/err")"
+check "db untouched" 2 "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM runs')"
+
+check "cut trace imports" 0 "$(status "$R" --append "$T/cut.vmt" -o "$T/r.db")"
+grep -q "warning: .*cut.vmt" "$T/err" || { echo "FAIL: no damage warning"; cat "$T/err"; fail=1; }
+check "cut trace has a gap" 1 "$(sqlite3 "$T/r.db" "SELECT count(*) FROM gaps WHERE kind = 'truncated'")"
+check "--strict on cut trace" 1 "$(status "$R" --strict "$T/cut.vmt" -o "$T/s.db")"
+grep -q "damaged" "$T/err" || { echo "FAIL: strict message"; cat "$T/err"; fail=1; }
+check "no db after failure" "" "$(ls "$T" | grep 's.db')"
+
+check "jsonl" 0 "$(status "$R" "$T/a.vmt" --format jsonl -o "$T/a.jsonl")"
+check "jsonl events" "$n1" "$(grep -c '"record":"event"' "$T/a.jsonl")"
+check "jsonl responses" "$r1" "$(grep -c '"record":"response"' "$T/a.jsonl")"
+check "jsonl filtered" "$(sqlite3 "$T/r.db" "SELECT count(*) FROM events WHERE run_id = 1 AND reason_name = 'cpuid' AND vcpu = 1 AND seq BETWEEN 10 AND 300")" \
+	"$("$R" "$T/a.vmt" --format jsonl --reason cpuid --vcpu 1 --from 10 --to 300 | grep -c '"record":"event"')"
+check "csv rows" "$((n1 + 1))" "$("$R" "$T/a.vmt" --format csv | wc -l)"
+check "chrome" 0 "$(status "$R" "$T/a.vmt" --format chrome -o "$T/a.json")"
+if command -v python3 >/dev/null; then
+	check "chrome is JSON" 0 "$(python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/a.json" >/dev/null 2>&1; echo $?)"
+	check "info --json is JSON" 0 "$("$R" --info --json "$T/a.vmt" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["integrity"]["complete"] == 1 else 1)'; echo $?)"
+fi
+check "info" 0 "$(status "$R" --info "$T/cut.vmt")"
+grep -q "complete *0" "$T/out" || { echo "FAIL: info of cut trace"; fail=1; }
+
+check "usage: no trace" 2 "$(status "$R" -o "$T/x.db")"
+check "usage: bad option" 2 "$(status "$R" --bogus "$T/a.vmt")"
+check "usage: bad --from" 2 "$(status "$R" "$T/a.vmt" --format jsonl --from 3parsecs)"
+check "usage: bad --reason" 2 "$(status "$R" "$T/a.vmt" --format jsonl --reason nosuch)"
+check "missing trace" 1 "$(status "$R" "$T/none.vmt" -o "$T/n.db")"
+grep -q "none.vmt" "$T/err" || { echo "FAIL: message names the file"; fail=1; }
+check "--help" 0 "$(status "$R" --help)"
+grep -q "Exit status" "$T/out" || { echo "FAIL: help text"; fail=1; }
+check "--version" 0 "$(status "$R" --version)"
+exit $fail
