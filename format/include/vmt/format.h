@@ -46,8 +46,9 @@ enum vmt_rec_type {
 	VMT_REC_LOSS = 6,       /* struct vmt_loss: requests known lost */
 };
 
-/* Codecs (chunk payload encoding). */
-enum vmt_codec { VMT_CODEC_NONE = 0, VMT_CODEC_ZSTD = 1 };
+/* Codecs (chunk payload encoding).  ZSTD is 0 so that zero-initialized
+ * options (VMT_OPTS) get the default codec, not an uncompressed trace. */
+enum vmt_codec { VMT_CODEC_ZSTD = 0, VMT_CODEC_NONE = 1 };
 
 /**
  * struct vmt_trace_info - the facts replay depends on, stored in the header
@@ -212,14 +213,19 @@ struct vmt_writer_opts {
  * vmt_writer_open() - create a trace and write its header
  * @out:  OUT: the writer
  * @path: file to create
- * @info: header facts (copied)
+ * @info: header facts (copied); the codec and level recorded are the
+ *        ones taken from @opts
  * @opts: may be NULL for defaults
+ *
+ * Return: 0, -EEXIST (no @opts->overwrite), -EINVAL (bad options),
+ *         -VMT_E_ABI / -VMT_E_CORRUPT (@info unusable), or a write error.
  */
 VMT_API int vmt_writer_open(struct vmt_writer **out, const char *path,
 			    const struct vmt_trace_info *info,
 			    const struct vmt_writer_opts *opts);
 
-/** vmt_writer_open_fd() - as vmt_writer_open() on an fd the writer owns */
+/** vmt_writer_open_fd() - as vmt_writer_open() on a seekable fd the writer
+ * owns (closed on failure too) */
 VMT_API int vmt_writer_open_fd(struct vmt_writer **out, int fd,
 			       const struct vmt_trace_info *info,
 			       const struct vmt_writer_opts *opts);
@@ -300,10 +306,13 @@ struct vmt_chunk_info {
  * @chunks:        chunks found (intact + damaged)
  * @damaged:       chunks skipped for damage
  * @first_damaged: index of the first damaged chunk, or -1
- * @cut_offset:    file offset where a truncated file ends mid-structure
- *                 (0 if the file is not cut)
+ * @cut_offset:    in a file without trailer (recording interrupted): the
+ *                 offset where its intact data ends, i.e. the end of the
+ *                 last complete chunk, or the start of a partial one; 0 if
+ *                 the file has a trailer (intact or damaged)
  * @unknown_records: records of unknown type skipped
  * @file_size:     bytes in the file
+ * @unknown_meta:  header metadata records of unknown type skipped
  */
 struct vmt_integrity {
 	int complete;
@@ -313,6 +322,7 @@ struct vmt_integrity {
 	uint64_t cut_offset;
 	uint64_t unknown_records;
 	uint64_t file_size;
+	uint32_t unknown_meta;
 };
 
 /** vmt_reader_open() - validate the header and build the chunk index
@@ -357,6 +367,18 @@ VMT_API void vmt_reader_close(struct vmt_reader *r);
  * Return: number of chunks dropped, or a negative error.
  */
 VMT_API int vmt_recover(const char *in_path, const char *out_path);
+
+/**
+ * vmt_verify() - check a trace without returning its records
+ * @deep: 0 checks the header, trailer and chunk headers; 1 also verifies
+ *        and decodes every chunk payload
+ * @out:  OUT: what was found (may be NULL)
+ *
+ * Return: 0 if the file is complete and nothing checked is damaged,
+ *         -VMT_E_DAMAGED if it is readable but incomplete or damaged, or
+ *         the error that makes it unreadable.
+ */
+VMT_API int vmt_verify(const char *path, int deep, struct vmt_integrity *out);
 
 /** vmt_uuid_format() - 36-char lowercase UUID text into @out[37] */
 VMT_API void vmt_uuid_format(const uint8_t uuid[16], char out[37]);

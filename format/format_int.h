@@ -1,0 +1,176 @@
+/*
+ * format_int.h - library-internal helpers of the trace file code: the
+ * little-endian field accessors, sized-option reading, CRC32C, and the
+ * encoders/decoders of each structure in SPEC.md, shared by writer.c,
+ * reader.c and recover.c.  Never installed, never included outside format/.
+ */
+#ifndef VMT_FORMAT_INT_H
+#define VMT_FORMAT_INT_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "vmt/format.h"
+#include "format_log.h"
+
+/* ---- little-endian fields (SPEC.md "Conventions") ---- */
+
+static inline void vmt_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void vmt_put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void vmt_put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint16_t vmt_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static inline uint32_t vmt_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t vmt_get64(const uint8_t *p)
+{
+	return (uint64_t)vmt_get32(p) | (uint64_t)vmt_get32(p + 4) << 32;
+}
+
+static inline int vmt_all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* Record payloads are padded to this boundary (SPEC.md "Records"). */
+#define VMT_PAD(n) (((uint64_t)(n) + 7u) & ~(uint64_t)7u)
+
+/* ---- sized option structs (style.md practice 6) ---- */
+
+/* Bytes of @o that cover @field, given that the caller's struct is o->sz. */
+#define VMT_OPTS_HAS(o, field) \
+	((o) && (o)->sz >= offsetof(__typeof__(*(o)), field) + sizeof((o)->field))
+#define VMT_OPTS_GET(o, field, def) (VMT_OPTS_HAS(o, field) ? (o)->field : (def))
+/* 0 if a caller struct is usable: big enough for sz, any unknown tail zero. */
+#define VMT_OPTS_VALID(o)                                                    \
+	(!(o) || ((o)->sz >= sizeof(size_t) &&                               \
+		  ((o)->sz <= sizeof(*(o)) ||                                \
+		   vmt_all_zero((const uint8_t *)(o) + sizeof(*(o)),         \
+				(o)->sz - sizeof(*(o))))))
+
+/* ---- CRC32C (Castagnoli), crc32c.c ---- */
+
+uint32_t vmt_crc32c(uint32_t crc, const void *buf, size_t len);
+
+/* Fuzzing builds accept any checksum so mutations reach the parsers. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define VMT_CRC_BAD(computed, stored) ((void)(computed), (void)(stored), 0)
+#else
+#define VMT_CRC_BAD(computed, stored) ((computed) != (stored))
+#endif
+
+/* ---- file header, header.c (SPEC.md "File header") ---- */
+
+#define VMT_MAGIC_LEN 8
+extern const uint8_t vmt_file_magic[VMT_MAGIC_LEN];
+#define VMT_FHDR_FIXED 24          /* magic .. incompat_flags */
+#define VMT_HEADER_MAX (1u << 20)  /* cap on header_len */
+#define VMT_INCOMPAT_KNOWN 0u      /* incompat bits this reader understands */
+#define VMT_TLV_HDR 8
+#define VMT_TLV_CRITICAL 0x0001u   /* TLV flags: unknown type => reject */
+
+/* Encoded header bytes, at most VMT_HEADER_MAX. */
+int vmt_header_encode(const struct vmt_trace_info *info, uint8_t *out,
+		      size_t cap);
+/* Upper bound of vmt_header_encode()'s output for any info. */
+size_t vmt_header_bound(void);
+/*
+ * Decode and validate a header at the start of @buf.
+ * OUT: @info, @hdr_len (bytes the header spans), @unknown (skipped TLVs).
+ */
+int vmt_header_decode(const uint8_t *buf, uint64_t len,
+		      struct vmt_trace_info *info, uint32_t *hdr_len,
+		      uint32_t *unknown);
+
+/* ---- chunks, chunk.c (SPEC.md "Chunks", "Records") ---- */
+
+#define VMT_CHDR_LEN 64
+#define VMT_REC_HDR 24
+extern const uint8_t vmt_chunk_magic[4];
+
+/* A chunk header as decoded: the index fields plus codec and CRC. */
+struct vmt_chunk_hdr {
+	uint32_t codec;
+	uint32_t csize, usize, nrec, crc;
+	uint64_t first_seq, last_seq, first_ts, last_ts;
+};
+
+void vmt_chunk_hdr_put(uint8_t out[VMT_CHDR_LEN], const struct vmt_chunk_hdr *h);
+/* Magic, header CRC, reserved bytes and caps; never looks at the payload. */
+int vmt_chunk_hdr_get(const uint8_t in[VMT_CHDR_LEN], struct vmt_chunk_hdr *h);
+
+/*
+ * Walk the records of an uncompressed payload: each call fills @rec and
+ * advances *@pos; 1 = record, 0 = end, negative = malformed.
+ */
+int vmt_chunk_rec_next(const uint8_t *buf, size_t len, size_t *pos,
+		       struct vmt_record *rec);
+
+/*
+ * Check an uncompressed payload against its header: record count, sizes,
+ * seq/ts ranges, padding.  OUT: @unknown records of unknown type.
+ */
+int vmt_chunk_validate(const uint8_t *buf, size_t len,
+		       const struct vmt_chunk_hdr *h, uint64_t *unknown);
+
+/* Run-summary accumulation over records (shared by writer and reader). */
+void vmt_summary_add(struct vmt_run_summary *s, const struct vmt_record *rec);
+
+/* ---- trailer and end marker, trailer.c (SPEC.md "Trailer") ---- */
+
+#define VMT_END_LEN 32
+#define VMT_TIDX_LEN 56            /* one index entry */
+#define VMT_TRAILER_FIXED 16
+
+/* Bytes vmt_trailer_encode() needs for @n chunks. */
+size_t vmt_trailer_size(uint32_t n);
+/* Trailer then end marker into @out (vmt_trailer_size(n) + VMT_END_LEN). */
+size_t vmt_trailer_encode(uint8_t *out, const struct vmt_chunk_info *idx,
+			  uint32_t n, const struct vmt_run_summary *s,
+			  uint64_t trailer_off);
+/*
+ * Find and decode the trailer from the end of @buf.  OUT: @trailer_off,
+ * @n, a malloc'ed @idx, @s.  The index is checked for contiguity between
+ * @body_start and the trailer.
+ */
+int vmt_trailer_decode(const uint8_t *buf, uint64_t len, uint64_t body_start,
+		       uint64_t *trailer_off, struct vmt_chunk_info **idx,
+		       uint32_t *n, struct vmt_run_summary *s);
+/* 1 if @p (with @avail bytes) starts with the trailer magic. */
+int vmt_is_trailer_start(const uint8_t *p, uint64_t avail);
+
+/* ---- writer internals used by recover.c ---- */
+
+struct vmt_writer;
+/* Append an already-encoded chunk (header + payload) verbatim. */
+int vmt_writer_put_raw(struct vmt_writer *w, const uint8_t *chunk,
+		       const struct vmt_chunk_hdr *h, const uint8_t *ubuf);
+
+#endif
