@@ -1,0 +1,220 @@
+/*
+ * record_int.h - the recorder's internal state, shared by the files of
+ * record/ (never installed).
+ *
+ * Threads and ownership:
+ *   drain thread   owns the ring, the Xen handles and the current chunk;
+ *                  never touches the disk (drain.c, session.c teardown)
+ *   writer thread  owns the vmt_writer: compresses and writes (pipeline.c)
+ *   control thread owns the control socket; hands markers to the drain
+ *                  through struct vmt_mailbox (control.c)
+ * Counters read by other threads are C11 atomics.
+ */
+#ifndef VMT_RECORD_INT_H
+#define VMT_RECORD_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "vmt/format.h"
+#include "vmt/record.h"
+#include "format_log.h"
+#include "xen_api.h"
+
+#define VMT_MAX_VCPUS 128          /* per-vCPU ledger slots */
+
+static inline uint64_t vmt_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Little-endian fields of a raw ring slot (x86: a plain load). */
+static inline uint32_t vmt_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t vmt_le64(const uint8_t *p)
+{
+	return (uint64_t)vmt_le32(p) | (uint64_t)vmt_le32(p + 4) << 32;
+}
+
+/* ---- pipeline.c: chunk pool between the drain and the writer ---- */
+
+struct vmt_pipeline {
+	struct vmt_chunkbuf *bufs;
+	unsigned nbufs;
+	/* Two rings of buffer indices, protected by @lock. */
+	unsigned *freeq, *fullq;
+	unsigned free_head, free_n, full_head, full_n;
+	pthread_mutex_t lock;
+	pthread_cond_t cond_free, cond_full;
+	int closing;               /* no more chunks will come */
+	struct vmt_writer *writer;
+	pthread_t thread;
+	int started, inited;
+	int wake_fd;               /* written on a write error */
+	_Atomic int write_error;   /* first error, negative errno */
+	_Atomic uint64_t bytes_written, bytes_raw;
+	_Atomic uint64_t lost_records;  /* records dropped after a write error */
+};
+
+int vmt_pipeline_init(struct vmt_pipeline *p, unsigned nbufs, size_t cap,
+		      struct vmt_writer *w, int wake_fd);
+int vmt_pipeline_start(struct vmt_pipeline *p);
+/* Drain side: a free buffer (waits; the wait is back-pressure). */
+struct vmt_chunkbuf *vmt_pipeline_get(struct vmt_pipeline *p,
+				      uint64_t *wait_ns);
+/* Drain side: hand a filled buffer to the writer (empty ones go back). */
+void vmt_pipeline_put(struct vmt_pipeline *p, struct vmt_chunkbuf *c);
+/* Drain side: no more chunks; wait for the writer to finish. */
+void vmt_pipeline_finish(struct vmt_pipeline *p);
+void vmt_pipeline_free(struct vmt_pipeline *p);
+
+/* ---- respond.c: the response policy on raw slots ---- */
+
+/* Per-version offsets the policy needs, learned from format/'s encoder. */
+struct vmt_policy {
+	uint32_t version;
+	uint32_t entry_size;
+	uint32_t off_rip;          /* absolute offset of rip */
+	uint32_t off_dbg_len;      /* software_breakpoint/debug insn_length */
+	uint32_t off_dbg_type;     /* ... type; 0 = not in this version */
+	uint32_t off_cpuid_len;
+	uint32_t domid;
+	const struct vmt_xen *xen;
+	xc_interface *xch;
+	_Atomic uint64_t inject_failures;
+};
+
+int vmt_policy_init(struct vmt_policy *pol, uint32_t version);
+/* Build the response to @req (a copy) in @slot; Return 0 or -errno of a
+ * failed re-injection (the response is written anyway). */
+int vmt_policy_respond(struct vmt_policy *pol, const uint8_t *req,
+		       uint8_t *slot);
+
+/* ---- control.c ---- */
+
+/* A marker travelling from the control thread to the drain. */
+struct vmt_mailbox {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	_Atomic int pending;
+	int answered;
+	int closed;                /* drain has ended: refuse new markers */
+	char text[VMT_TEXT_MAX];
+	uint64_t seq;
+};
+
+struct vmt_control {
+	int listen_fd;
+	int stop_fd;               /* eventfd: tells the thread to end */
+	char path[108];
+	pthread_t thread;
+	int started;
+	struct vmt_recorder *rec;
+};
+
+int vmt_control_open(struct vmt_control *c, const char *path,
+		     struct vmt_recorder *rec);
+int vmt_control_start(struct vmt_control *c);
+void vmt_control_close(struct vmt_control *c);
+
+/* ---- the recorder ---- */
+
+struct vmt_vcpu_ledger {
+	uint64_t events, lat_sum_ns, lat_max_ns;
+};
+
+struct vmt_recorder {
+	struct vmt_xen xen;
+	xc_interface *xch;
+	xenevtchn_handle *xce;
+	uint32_t domid;
+	uint32_t remote_port;
+	int local_port;
+	void *ring;                /* the shared page */
+	uint32_t req_cons;         /* back-ring private counter; responses
+				    * are answered in place, so rsp_prod_pvt
+				    * always equals it */
+	int ring_enabled;
+	int ring_broken;           /* fault: stop touching the ring */
+	int more;                  /* the last batch left requests behind */
+	int paused_by_us;
+	uint32_t caps;
+	struct vmt_monitors mon;
+	int mon_on;                /* sources were switched on */
+	struct vmt_trace_info info;
+	struct vmt_policy pol;
+
+	struct vmt_pipeline pipe;
+	struct vmt_chunkbuf *cur;
+	uint64_t cur_since_ns;     /* when @cur received its first record */
+	uint64_t flush_ns;
+	struct vmt_control ctl;
+	int have_ctl;
+	struct vmt_mailbox mbox;
+
+	int wake_fd;               /* eventfd: signals, control, writer */
+	int done_fd;               /* eventfd: written when the drain ends */
+	pthread_t drain_thread;
+	int drain_started;
+	char path[4096];
+
+	uint64_t max_events, max_bytes, duration_ns;
+	uint64_t t0;               /* CLOCK_MONOTONIC origin */
+	uint64_t next_alive_check;
+	_Atomic uint32_t stop_cause;   /* UINT32_MAX while running */
+	uint32_t end_cause;
+
+	/* Counters (written by the drain; read by anyone). */
+	_Atomic uint64_t seq;      /* next request's sequence number */
+	_Atomic uint64_t markers, batches, bp_ns;
+	_Atomic uint32_t max_occ;
+	_Atomic uint64_t cpu_ns, end_ns;
+	uint64_t batch_bp_ns;
+	struct vmt_vcpu_ledger vcpu[VMT_MAX_VCPUS];
+	int teardown_error;
+	char fault[256];           /* what a ring fault was */
+};
+
+#define VMT_RUNNING UINT32_MAX
+
+/* Sized-option access (style.md practice 6): fields past @sz read as 0. */
+#define VMT_OPTS_FIELD(o, f) \
+	((o)->sz >= offsetof(struct vmt_recorder_opts, f) + sizeof((o)->f) ? (o)->f : 0)
+#define VMT_OPTS_BEST_EFFORT(o) VMT_OPTS_FIELD(o, best_effort)
+
+/* drain.c */
+void *vmt_drain_main(void *arg);
+/* Append one non-request record at the current position (drain thread). */
+int vmt_drain_note(struct vmt_recorder *r, uint16_t type, const void *data,
+		   uint32_t size);
+/* Answer everything on the ring once, recording it (drain thread). */
+int vmt_drain_ring(struct vmt_recorder *r);
+
+/* session.c: Xen setup and teardown */
+int vmt_session_open(struct vmt_recorder *r,
+		     const struct vmt_recorder_opts *o,
+		     struct vmt_rec_error *err);
+int vmt_session_attach(struct vmt_recorder *r, const char *dom,
+		       struct vmt_rec_error *err);
+int vmt_session_sources(struct vmt_recorder *r, int enable,
+			struct vmt_rec_error *err);
+void vmt_session_teardown(struct vmt_recorder *r);
+void vmt_session_close(struct vmt_recorder *r);
+int vmt_session_domain_alive(struct vmt_recorder *r);
+
+#define VMT_ERR(e, c, s, ...)                                           \
+	((e) ? ((e)->code = (c), (e)->stage = (s),                      \
+		snprintf((e)->msg, sizeof((e)->msg), __VA_ARGS__), (c)) \
+	     : (c))
+
+#endif

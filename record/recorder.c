@@ -1,0 +1,302 @@
+/*
+ * recorder.c - the life cycle of a recording: open (Xen session, header,
+ * file, ring), start the threads, stop, close (teardown first, then the
+ * trailer).  The order matters: the file is created before the ring is
+ * enabled so a file error never touches the domain, and the guest is
+ * released before a file error is reported.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "record_int.h"
+
+#define RECORDER_VERSION "vmtrail-record " VMT_RECORD_VERSION
+
+static int fill_info(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
+		     struct vmt_rec_error *err)
+{
+	struct vmt_trace_info *i = &r->info;
+	struct timespec wall;
+
+	if (gethostname(i->host, sizeof(i->host) - 1))
+		snprintf(i->host, sizeof(i->host), "unknown");
+	if (vmt_monitors_canonical(&r->mon, i->monitors, sizeof(i->monitors)) < 0)
+		return VMT_ERR(err, -ENOSPC, VMT_STAGE_RUN,
+			       "the monitor list is too long for the header");
+	snprintf(i->recorder_version, sizeof(i->recorder_version), "%s",
+		 RECORDER_VERSION);
+	snprintf(i->cmdline, sizeof(i->cmdline), "%s", o->cmdline ? o->cmdline : "");
+	snprintf(i->labels, sizeof(i->labels), "%s", o->labels ? o->labels : "");
+	if (getrandom(i->uuid, sizeof(i->uuid), 0) != sizeof(i->uuid))
+		return VMT_ERR(err, -errno, VMT_STAGE_RUN,
+			       "cannot draw a run UUID: %s", strerror(errno));
+	i->uuid[6] = (uint8_t)((i->uuid[6] & 0x0f) | 0x40);  /* version 4 */
+	i->uuid[8] = (uint8_t)((i->uuid[8] & 0x3f) | 0x80);  /* variant 1 */
+	i->codec = VMT_CODEC_ZSTD;
+	i->level = o->level ? o->level : 3;
+	r->t0 = vmt_now_ns();
+	clock_gettime(CLOCK_REALTIME, &wall);
+	i->clock_mono_ns = r->t0;
+	i->clock_wall_ns = (uint64_t)wall.tv_sec * 1000000000u +
+			   (uint64_t)wall.tv_nsec;
+	return 0;
+}
+
+static int open_file(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
+		     struct vmt_writer **w, struct vmt_rec_error *err)
+{
+	struct stat st;
+	/* --force replaces a regular file rather than truncating it, so the
+	 * new trace gets mode 0600 whatever the old file had. */
+	int replace = o->force && lstat(o->path, &st) == 0 &&
+		      S_ISREG(st.st_mode) && unlink(o->path) == 0;
+	VMT_OPTS(vmt_writer_opts, wo, .level = r->info.level,
+		 .codec = VMT_CODEC_ZSTD, .overwrite = o->force && !replace,
+		 .mode = 0600);
+	int rc = vmt_writer_open(w, o->path, &r->info, &wo);
+	if (rc == -EEXIST)
+		return VMT_ERR(err, rc, VMT_STAGE_FILE, "%s: file exists (use "
+			       "--force to replace it)", o->path);
+	if (rc)
+		return VMT_ERR(err, rc, VMT_STAGE_FILE, "%s: %s", o->path,
+			       vmt_strerror(rc));
+	return 0;
+}
+
+static int check_opts(const struct vmt_recorder_opts *o,
+		      struct vmt_rec_error *err)
+{
+	if (!o || o->sz < sizeof(size_t) || !o->domain || !o->path ||
+	    !o->monitors)
+		return VMT_ERR(err, -EINVAL, VMT_STAGE_RUN,
+			       "domain, output file and monitors are required");
+	if (vmt_monitors_empty(o->monitors))
+		return VMT_ERR(err, -EINVAL, VMT_STAGE_RUN, "no monitor selected");
+	return 0;
+}
+
+static struct vmt_recorder *alloc_recorder(const struct vmt_recorder_opts *o)
+{
+	struct vmt_recorder *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->local_port = -1;
+	r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r->stop_cause = VMT_RUNNING;
+	r->mon = *o->monitors;
+	r->max_events = o->max_events;
+	r->max_bytes = o->max_bytes;
+	r->duration_ns = o->duration_ns;
+	r->flush_ns = (o->flush_ms ? o->flush_ms : 100) * 1000000ull;
+	snprintf(r->path, sizeof(r->path), "%s", o->path);
+	pthread_mutex_init(&r->mbox.lock, NULL);
+	pthread_cond_init(&r->mbox.done, NULL);
+	return r;
+}
+
+static void free_recorder(struct vmt_recorder *r)
+{
+	if (r->have_ctl)
+		vmt_control_close(&r->ctl);
+	vmt_pipeline_free(&r->pipe);
+	vmt_session_close(r);
+	close(r->wake_fd);
+	close(r->done_fd);
+	pthread_mutex_destroy(&r->mbox.lock);
+	pthread_cond_destroy(&r->mbox.done);
+	free(r);
+}
+
+static int setup(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
+		 struct vmt_writer **w, struct vmt_rec_error *err)
+{
+	if (r->wake_fd < 0 || r->done_fd < 0)
+		return VMT_ERR(err, -errno, VMT_STAGE_RUN, "eventfd: %s",
+			       strerror(errno));
+	int rc = vmt_session_open(r, o, err);
+	if (rc)
+		return rc;
+	if (vmt_policy_init(&r->pol, r->info.abi_version))
+		return VMT_ERR(err, -VMT_E_ABI, VMT_STAGE_RUN,
+			       "no layout for vm_event version %u",
+			       r->info.abi_version);
+	r->pol.xen = &r->xen;
+	r->pol.xch = r->xch;
+	r->pol.domid = r->domid;
+	if ((rc = fill_info(r, o, err)) || (rc = open_file(r, o, w, err)))
+		return rc;
+	rc = vmt_pipeline_init(&r->pipe, o->chunks ? o->chunks : 8,
+			       o->chunk_size ? o->chunk_size : VMT_CHUNK_DEFAULT,
+			       *w, r->wake_fd);
+	if (rc)
+		return VMT_ERR(err, rc, VMT_STAGE_RUN, "chunk buffers: %s",
+			       strerror(-rc));
+	if (o->control) {
+		rc = vmt_control_open(&r->ctl, o->control, r);
+		r->have_ctl = 1;
+		if (rc)
+			return VMT_ERR(err, rc, VMT_STAGE_CONTROL, "%s: %s",
+				       o->control, strerror(-rc));
+	}
+	return vmt_session_attach(r, o->domain, err);
+}
+
+/* Teardown without a drain thread (start failed or never happened): the
+ * ring may still hold requests, so the chunk the drain would own is taken
+ * here; the writer thread, if any, writes what teardown records. */
+static void teardown_unstarted(struct vmt_recorder *r)
+{
+	uint64_t bp = 0;
+	if (r->pipe.nbufs && !r->cur)
+		r->cur = vmt_pipeline_get(&r->pipe, &bp);
+	vmt_session_teardown(r);
+	if (r->cur)
+		vmt_pipeline_put(&r->pipe, r->cur);
+	r->cur = NULL;
+}
+
+int vmt_recorder_open(struct vmt_recorder **out,
+		      const struct vmt_recorder_opts *o,
+		      struct vmt_rec_error *err)
+{
+	struct vmt_writer *w = NULL;
+	int rc = check_opts(o, err);
+	if (rc)
+		return rc;
+	struct vmt_recorder *r = alloc_recorder(o);
+	if (!r)
+		return VMT_ERR(err, -ENOMEM, VMT_STAGE_RUN, "out of memory");
+	rc = setup(r, o, &w, err);
+	if (rc) {
+		teardown_unstarted(r);
+		if (w) {
+			vmt_writer_abandon(w);
+			unlink(o->path);  /* nothing was recorded */
+		}
+		free_recorder(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+/* Threads must not take the process's signals: main() handles them, and
+ * every thread created here inherits the blocked mask. */
+int vmt_recorder_start(struct vmt_recorder *r, struct vmt_rec_error *err)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = vmt_pipeline_start(&r->pipe);
+	if (!rc && r->have_ctl)
+		rc = vmt_control_start(&r->ctl);
+	if (!rc)
+		rc = -pthread_create(&r->drain_thread, NULL, vmt_drain_main, r);
+	r->drain_started = rc == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return VMT_ERR(err, rc, VMT_STAGE_RUN, "cannot start threads: %s",
+			       strerror(-rc));
+	return 0;
+}
+
+void vmt_recorder_stop(struct vmt_recorder *r, uint32_t end_cause)
+{
+	uint32_t running = VMT_RUNNING;
+	atomic_compare_exchange_strong(&r->stop_cause, &running, end_cause);
+	uint64_t one = 1;
+	ssize_t n = write(r->wake_fd, &one, sizeof(one));
+	(void)n;  /* a full eventfd already wakes the drain */
+}
+
+int vmt_recorder_wait(struct vmt_recorder *r, int timeout_ms)
+{
+	struct pollfd p = { .fd = r->done_fd, .events = POLLIN };
+	return poll(&p, 1, timeout_ms) > 0 && (p.revents & POLLIN);
+}
+
+void vmt_recorder_stats(const struct vmt_recorder *r,
+			struct vmt_recorder_stats *s)
+{
+	uint64_t end = r->end_ns;
+	s->requests = r->seq;
+	s->markers = r->markers;
+	s->bytes_raw = r->pipe.bytes_raw;
+	s->bytes_written = r->pipe.bytes_written;
+	s->backpressure_ns = r->bp_ns;
+	s->batches = r->batches;
+	s->max_occupancy = r->max_occ;
+	s->elapsed_ns = (end ? end : vmt_now_ns()) - r->t0;
+	s->drain_cpu_ns = r->cpu_ns;
+}
+
+static int finish_file(struct vmt_recorder *r, struct vmt_recorder_result *res,
+		       struct vmt_rec_error *err)
+{
+	struct vmt_writer *w = r->pipe.writer;
+	int werr = r->pipe.write_error;
+	r->pipe.writer = NULL;
+	if (werr) {
+		/* Leave it without trailer: readers recover every chunk. */
+		vmt_writer_abandon(w);
+		return VMT_ERR(err, werr, VMT_STAGE_FILE, "%.600s: %s", r->path,
+			       vmt_strerror(werr));
+	}
+	struct vmt_run_summary sum = {
+		.duration_ns = res->stats.elapsed_ns,
+		.backpressure_ns = res->stats.backpressure_ns,
+		.max_occupancy = res->stats.max_occupancy,
+		.batches = res->stats.batches,
+		.end_cause = res->end_cause,
+	};
+	int rc = vmt_writer_close(w, &sum);
+	if (rc)
+		return VMT_ERR(err, rc, VMT_STAGE_FILE, "%.600s: %s", r->path,
+			       vmt_strerror(rc));
+	return 0;
+}
+
+int vmt_recorder_close(struct vmt_recorder *r, struct vmt_recorder_result *res,
+		       struct vmt_rec_error *err)
+{
+	struct vmt_recorder_result local;
+	if (!res)
+		res = &local;
+	memset(res, 0, sizeof(*res));
+	if (r->drain_started) {
+		vmt_recorder_stop(r, VMT_END_OTHER);
+		pthread_join(r->drain_thread, NULL);
+	} else {
+		teardown_unstarted(r);
+		r->end_cause = VMT_END_OTHER;
+	}
+	if (r->have_ctl)
+		vmt_control_close(&r->ctl);
+	r->have_ctl = 0;
+	vmt_pipeline_finish(&r->pipe);
+	vmt_recorder_stats(r, &res->stats);
+	res->end_cause = r->end_cause;
+	res->write_error = r->pipe.write_error;
+	res->teardown_error = r->teardown_error;
+	res->abi_version = r->info.abi_version;
+	res->vcpus = r->info.vcpus;
+	res->domid = r->domid;
+	int rc = finish_file(r, res, err);
+	if (!rc && r->end_cause == VMT_END_RING_FAULT)
+		rc = VMT_ERR(err, -VMT_E_RING, VMT_STAGE_RUN, "domain %u: %s",
+			     r->domid, r->fault);
+	if (!rc && r->teardown_error)
+		rc = VMT_ERR(err, r->teardown_error, VMT_STAGE_XEN,
+			     "domain %u: monitor teardown failed: %s", r->domid,
+			     strerror(-r->teardown_error));
+	free_recorder(r);
+	return rc;
+}

@@ -1,0 +1,525 @@
+/*
+ * vmtrail-record.c - the command-line front end of the recorder: options,
+ * signals, the status line, messages and exit codes (0 ok, 1 runtime
+ * failure, 2 usage).  The only file of record/ that prints or exits.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmt/record.h"
+
+#define PROG "vmtrail-record"
+
+static const char usage_text[] =
+"Usage: " PROG " [--sim[=SOCKET] | --xen-libdir DIR] -d DOMAIN -o FILE\n"
+"                      [MONITORS] [LIMITS] [OPTIONS]\n"
+"       " PROG " [--sim[=SOCKET] | --xen-libdir DIR] -d DOMAIN --release\n"
+"       " PROG " mark --control SOCKET TEXT\n"
+"       " PROG " stats --control SOCKET\n"
+"\n"
+"Record the vm_event monitor ring of a Xen domain into a trace file.  Every\n"
+"request is answered so that the guest behaves as if it were not watched,\n"
+"and every request and response is stored with a sequence number and a\n"
+"nanosecond timestamp (zstd-compressed chunks, see vmtrail-replay).\n"
+"\n"
+"Where the events come from:\n"
+"  --sim[=SOCKET]       use xensim, the simulated Xen host, instead of Xen\n"
+"                       (SOCKET defaults to $VMT_XENSIM_SOCKET, then\n"
+"                       /tmp/vmtrail-xensim.sock)\n"
+"  --xen-libdir DIR     load libxenctrl/libxenevtchn/libxenstore from DIR\n"
+"  -d, --domain DOMAIN  domain id or name\n"
+"  -o, --output FILE    trace file to create (mode 0600)\n"
+"  -f, --force          replace FILE if it exists\n"
+"\n"
+"Monitors (default when none is given: cr0, cr3, cr4 async on change;\n"
+"MSRs 0x174-0x176, 0xc0000080, 0xc0000082; cpuid; guest-request;\n"
+"breakpoint; those this Xen lacks are left out):\n"
+"  --cr REG[:PARAM,...] control-register writes; REG is cr0, cr3, cr4 or\n"
+"                       xcr0; PARAM: sync or async (default), onchange\n"
+"                       (default) or all; repeatable\n"
+"  --msr LIST           writes to these MSRs (e.g. 0xc0000080,0xc0000082)\n"
+"  --breakpoint         the guest's INT3 (re-injected into the guest)\n"
+"  --singlestep         single-step events\n"
+"  --guest-request[=sync|async]  requests the guest makes (default async);\n"
+"                       guests use them as in-guest markers\n"
+"  --debug[=sync|async] debug exceptions (re-injected)\n"
+"  --cpuid              CPUID instructions\n"
+"  --desc-access        descriptor-table register access\n"
+"  --privcall           privileged calls (ARM SMC)\n"
+"  --emul-unimpl        instructions the emulator does not implement\n"
+"  --vmexit[=sync|async] every VM exit (Xen 4.17+)\n"
+"  --mem-access START[-END]:PERM  restrict gfns START..END to PERM (n, r,\n"
+"                       w, rw, x, rx, wx) and record accesses outside it;\n"
+"                       the access is emulated, the guest proceeds;\n"
+"                       repeatable, ranges must not overlap\n"
+"\n"
+"Limits (the recording also ends on SIGINT, SIGTERM, SIGHUP, or when the\n"
+"domain goes away):\n"
+"  --duration TIME      e.g. 30, 30s, 500ms, 5m, 1h\n"
+"  --max-events N       stop after N requests\n"
+"  --max-size SIZE      stop once the file holds SIZE bytes (K, M, G)\n"
+"\n"
+"Options:\n"
+"  -l, --level LEVEL    zstd level, -7..19 (default 3)\n"
+"  --label KEY=VALUE    stored in the header for comparisons; repeatable\n"
+"  --control SOCKET     accept markers and stats requests on this Unix\n"
+"                       socket (see the mark subcommand)\n"
+"  --release            disable a stale monitor ring left on DOMAIN by a\n"
+"                       recorder that was killed, then exit\n"
+"  -q, --quiet          no status line (the final summary stays)\n"
+"  -h, --help           this text\n"
+"  -V, --version        version\n"
+"\n"
+"A partly filled chunk reaches the file at least every 100 ms, so a\n"
+"recorder killed with SIGKILL loses at most that interval plus the chunks\n"
+"still queued for compression; the rest of the file stays readable.\n"
+"\n"
+"Exit status: 0 success (also after a signal), 1 runtime failure (the\n"
+"message names the file or the Xen call), 2 usage error.\n";
+
+enum {
+	OPT_SIM = 256, OPT_LIBDIR, OPT_DURATION, OPT_MAX_EVENTS, OPT_MAX_SIZE,
+	OPT_LABEL, OPT_CONTROL, OPT_RELEASE, OPT_MONITOR
+};
+
+static const struct option long_opts[] = {
+	{ "sim", optional_argument, NULL, OPT_SIM },
+	{ "xen-libdir", required_argument, NULL, OPT_LIBDIR },
+	{ "domain", required_argument, NULL, 'd' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "level", required_argument, NULL, 'l' },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
+	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "release", no_argument, NULL, OPT_RELEASE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "cr", required_argument, NULL, OPT_MONITOR },
+	{ "msr", required_argument, NULL, OPT_MONITOR },
+	{ "mem-access", required_argument, NULL, OPT_MONITOR },
+	{ "breakpoint", no_argument, NULL, OPT_MONITOR },
+	{ "singlestep", no_argument, NULL, OPT_MONITOR },
+	{ "guest-request", optional_argument, NULL, OPT_MONITOR },
+	{ "debug", optional_argument, NULL, OPT_MONITOR },
+	{ "cpuid", no_argument, NULL, OPT_MONITOR },
+	{ "desc-access", no_argument, NULL, OPT_MONITOR },
+	{ "privcall", no_argument, NULL, OPT_MONITOR },
+	{ "emul-unimpl", no_argument, NULL, OPT_MONITOR },
+	{ "vmexit", optional_argument, NULL, OPT_MONITOR },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct cli {
+	struct vmt_recorder_opts o;
+	struct vmt_monitors mon;
+	char labels[VMT_TEXT_MAX];
+	char cmdline[VMT_TEXT_MAX];
+	char libdir[PATH_MAX];
+	int sim, release, quiet, best_effort;
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
+	return 2;
+}
+
+/* "30", "30s", "500ms", "5m", "1h" -> ns; 0 on error. */
+static uint64_t parse_duration(const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	double mult = 1e9;
+	if (!strcmp(end, "ms"))
+		mult = 1e6;
+	else if (!strcmp(end, "m"))
+		mult = 60e9;
+	else if (!strcmp(end, "h"))
+		mult = 3600e9;
+	else if (*end && strcmp(end, "s"))
+		return 0;
+	if (errno || end == s || !(v > 0) || v * mult > 1e19)
+		return 0;
+	return (uint64_t)(v * mult);
+}
+
+/* "1000", "64K", "10M", "2G" (powers of 1024) -> value; 0 on error. */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	errno = 0;
+	if (*s == '-')
+		return 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	int shift = 0;
+	if (*end && strchr("kK", *end))
+		shift = 10;
+	else if (*end && strchr("mM", *end))
+		shift = 20;
+	else if (*end && strchr("gG", *end))
+		shift = 30;
+	if (errno || end == s || (*end && (!shift || end[1])) ||
+	    v > (UINT64_MAX >> shift))
+		return 0;
+	return (uint64_t)v << shift;
+}
+
+/*
+ * --sim: xensim's client libraries beside the program (build tree), then
+ * where an installed tree keeps them relative to the program (so a moved
+ * install still works), then the configured install path.
+ */
+static void sim_libdir(char *out, size_t cap)
+{
+	static const char *const rel[] = { "lib/xensim", VMT_XENSIM_LIBDIR_REL };
+	char exe[PATH_MAX - 64];  /* room for the suffix in @out */
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash = NULL;
+
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+	}
+	for (size_t i = 0; slash && i < sizeof(rel) / sizeof(rel[0]); i++) {
+		*slash = '\0';
+		snprintf(out, cap, "%s/../%s", exe, rel[i]);
+		if (access(out, R_OK | X_OK) == 0)
+			return;
+	}
+	snprintf(out, cap, "%s", VMT_XENSIM_LIBDIR);
+}
+
+static void join_cmdline(char *out, size_t cap, int argc, char **argv)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (int i = 0; i < argc && len + 1 < cap; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s%s",
+					i ? " " : "", argv[i]);
+}
+
+static int set_defaults(struct vmt_monitors *m)
+{
+	static const char *const def[][2] = {
+		{ "cr", "cr0" }, { "cr", "cr3" }, { "cr", "cr4" },
+		{ "msr", "0x174,0x175,0x176,0xc0000080,0xc0000082" },
+		{ "cpuid", NULL }, { "guest-request", NULL },
+		{ "breakpoint", NULL },
+	};
+	char why[128];
+	for (size_t i = 0; i < sizeof(def) / sizeof(def[0]); i++)
+		if (vmt_monitors_parse(m, def[i][0], def[i][1], why, sizeof(why)))
+			return -1;
+	return 0;
+}
+
+static int parse_one(struct cli *c, int opt, const char *name)
+{
+	char why[256];
+	int rc;
+	switch (opt) {
+	case OPT_SIM:
+		c->sim = 1;
+		if (optarg && setenv("VMT_XENSIM_SOCKET", optarg, 1))
+			return usage_error("--sim: %s", strerror(errno));
+		return 0;
+	case OPT_LIBDIR: snprintf(c->libdir, sizeof(c->libdir), "%s", optarg); return 0;
+	case 'd': c->o.domain = optarg; return 0;
+	case 'o': c->o.path = optarg; return 0;
+	case 'f': c->o.force = 1; return 0;
+	case 'q': c->quiet = 1; return 0;
+	case OPT_RELEASE: c->release = 1; return 0;
+	case OPT_CONTROL: c->o.control = optarg; return 0;
+	case 'l': {
+		char *end;
+		long v = strtol(optarg, &end, 10);
+		if (*end || end == optarg || v < -7 || v > 19 || v == 0)
+			return usage_error("--level must be -7..19 (not 0), not '%s'",
+					   optarg);
+		c->o.level = (int)v;
+		return 0;
+	}
+	case OPT_DURATION:
+		if (!(c->o.duration_ns = parse_duration(optarg)))
+			return usage_error("bad --duration '%s' (e.g. 30s, 500ms, 5m)",
+					   optarg);
+		return 0;
+	case OPT_MAX_EVENTS:
+	case OPT_MAX_SIZE: {
+		uint64_t v = parse_size(optarg);
+		if (!v)
+			return usage_error("bad --%s '%s'", name, optarg);
+		*(opt == OPT_MAX_EVENTS ? &c->o.max_events : &c->o.max_bytes) = v;
+		return 0;
+	}
+	case OPT_LABEL:
+		rc = vmt_labels_add(c->labels, sizeof(c->labels), optarg);
+		if (rc)
+			return usage_error("bad --label '%s' (KEY=VALUE, no ';', "
+					   "each key once)", optarg);
+		return 0;
+	case OPT_MONITOR:
+		rc = vmt_monitors_parse(&c->mon, name, optarg, why, sizeof(why));
+		if (rc == -E2BIG)
+			return usage_error("too many --%s values", name);
+		return rc ? usage_error("--%s: %s", name, why) : 0;
+	}
+	return usage_error("unknown option");
+}
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	int opt, idx;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":d:o:fl:qhV", long_opts,
+				  &idx)) != -1) {
+		int rc;
+		if (opt == 'h') {
+			fputs(usage_text, stdout);
+			exit(0);
+		}
+		if (opt == 'V') {
+			printf(PROG " %s\n", VMT_RECORD_VERSION);
+			exit(0);
+		}
+		if (opt == '?')
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		if (opt == ':')
+			return usage_error("option '%s' needs an argument",
+					   argv[optind - 1]);
+		const char *name = opt >= 256 ? long_opts[idx].name : "";
+		if ((rc = parse_one(c, opt, name)))
+			return rc;
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (c->sim && c->libdir[0])
+		return usage_error("--sim and --xen-libdir exclude each other");
+	if (!c->o.domain)
+		return usage_error("no domain given (-d DOMAIN)");
+	if (!c->release && !c->o.path)
+		return usage_error("no output file given (-o FILE)");
+	if (c->sim)
+		sim_libdir(c->libdir, sizeof(c->libdir));
+	if (vmt_monitors_empty(&c->mon)) {
+		set_defaults(&c->mon);
+		c->best_effort = 1;
+	}
+	return 0;
+}
+
+/* ---- subcommands of the control socket ---- */
+
+static int control_client(int argc, char **argv)
+{
+	const char *sock = NULL;
+	int is_mark = !strcmp(argv[1], "mark");
+	int i = 2;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--control") && i + 1 < argc)
+			sock = argv[++i];
+		else if (!strncmp(argv[i], "--control=", 10))
+			sock = argv[i] + 10;
+		else
+			break;
+	}
+	if (!sock)
+		return usage_error("%s: --control SOCKET is required", argv[1]);
+	if (is_mark ? i + 1 != argc : i != argc)
+		return usage_error(is_mark ? "mark takes exactly one TEXT" :
+					     "stats takes no argument");
+	char line[VMT_TEXT_MAX + 8], reply[1024];
+	snprintf(line, sizeof(line), is_mark ? "marker %s" : "stats",
+		 is_mark ? argv[i] : "");
+	if (is_mark && (!argv[i][0] || strchr(argv[i], '\n')))
+		return usage_error("the marker text must be one non-empty line");
+	int rc = vmt_control_request(sock, line, reply, sizeof(reply));
+	if (rc) {
+		fprintf(stderr, PROG ": %s: %s\n", sock, strerror(-rc));
+		return 1;
+	}
+	if (!strncmp(reply, "error", 5)) {
+		fprintf(stderr, PROG ": %s: %s\n", sock, reply);
+		return 1;
+	}
+	puts(is_mark && !strncmp(reply, "ok ", 3) ? reply + 3 : reply);
+	return 0;
+}
+
+/* ---- recording ---- */
+
+static struct vmt_recorder *volatile g_rec;
+static volatile sig_atomic_t g_signalled;  /* before g_rec existed */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_signalled = 1;
+	if (g_rec)
+		vmt_recorder_stop(g_rec, VMT_END_SIGNAL);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void human_bytes(char *out, size_t cap, double b)
+{
+	const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+	while (b >= 1024 && u < 4) {
+		b /= 1024;
+		u++;
+	}
+	snprintf(out, cap, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
+}
+
+static void status_line(const struct vmt_recorder_stats *s,
+			const struct vmt_recorder_stats *prev, double dt)
+{
+	char w[32];
+	human_bytes(w, sizeof(w), (double)s->bytes_written);
+	double rate = dt > 0 ? (double)(s->requests - prev->requests) / dt : 0;
+	double ratio = s->bytes_written ? (double)s->bytes_raw /
+					  (double)s->bytes_written : 0;
+	fprintf(stderr, "\r\033[K%.0f ev/s  %llu events  %s written  ratio "
+		"%.1fx  ring max %u/8  back-pressure %.1f ms", rate,
+		(unsigned long long)s->requests, w, ratio, s->max_occupancy,
+		(double)s->backpressure_ns / 1e6);
+}
+
+static const char *end_name(uint32_t cause)
+{
+	static const char *const names[] = {
+		"limit reached", "signal", "write error", "domain gone",
+		"ring fault", "stopped"
+	};
+	return cause < 6 ? names[cause] : "unknown";
+}
+
+static void summary(const char *path, const struct vmt_recorder_result *res)
+{
+	const struct vmt_recorder_stats *s = &res->stats;
+	double secs = (double)s->elapsed_ns / 1e9;
+	double n = s->requests ? (double)s->requests : 1;
+	char w[32];
+	human_bytes(w, sizeof(w), (double)s->bytes_written);
+	fprintf(stderr, PROG ": %s: %llu requests in %.2f s (%.0f ev/s), %s "
+		"(%.1f bytes/event, ratio %.1fx), ring max %u/8, back-pressure "
+		"%.1f ms, drain CPU %.0f ns/event; domain %u, ABI %u, %u vCPUs; "
+		"ended: %s\n", path, (unsigned long long)s->requests, secs,
+		secs > 0 ? (double)s->requests / secs : 0, w,
+		(double)s->bytes_written / n,
+		s->bytes_written ? (double)s->bytes_raw / (double)s->bytes_written : 0,
+		s->max_occupancy, (double)s->backpressure_ns / 1e6,
+		(double)s->drain_cpu_ns / n, res->domid, res->abi_version,
+		res->vcpus, end_name(res->end_cause));
+}
+
+static void run_loop(struct vmt_recorder *r, int show)
+{
+	struct vmt_recorder_stats prev = { 0 }, cur;
+	while (!vmt_recorder_wait(r, 500)) {
+		vmt_recorder_stats(r, &cur);
+		if (show)
+			status_line(&cur, &prev,
+				    (double)(cur.elapsed_ns - prev.elapsed_ns) / 1e9);
+		prev = cur;
+	}
+	if (show)
+		fprintf(stderr, "\r\033[K");
+}
+
+static int record(struct cli *c)
+{
+	struct vmt_rec_error err = { 0 };
+	struct vmt_recorder_result res;
+	struct vmt_recorder *r = NULL;
+
+	c->o.sz = sizeof(c->o);
+	c->o.xen_libdir = c->libdir[0] ? c->libdir : NULL;
+	c->o.monitors = &c->mon;
+	c->o.labels = c->labels;
+	c->o.cmdline = c->cmdline;
+	c->o.best_effort = c->best_effort;
+	install_signals();
+	if (vmt_recorder_open(&r, &c->o, &err)) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		return 1;
+	}
+	g_rec = r;
+	if (g_signalled)  /* interrupted while attaching: record nothing */
+		vmt_recorder_stop(r, VMT_END_SIGNAL);
+	int rc = vmt_recorder_start(r, &err);
+	if (!rc)
+		run_loop(r, !c->quiet && isatty(STDERR_FILENO));
+	int crc = vmt_recorder_close(r, &res, rc ? NULL : &err);
+	g_rec = NULL;
+	summary(c->o.path, &res);
+	if (rc || crc) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		if (res.write_error)
+			fprintf(stderr, PROG ": the guest was released; %s is "
+				"readable up to its last complete chunk\n",
+				c->o.path);
+		return 1;
+	}
+	return 0;
+}
+
+static int release(struct cli *c)
+{
+	struct vmt_rec_error err = { 0 };
+	uint32_t domid = 0;
+	if (vmt_recorder_release(c->libdir[0] ? c->libdir : NULL, c->o.domain,
+				 &domid, &err)) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		return 1;
+	}
+	fprintf(stderr, PROG ": released the monitor ring of domain %u\n", domid);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct cli c;
+
+	if (argc > 1 && (!strcmp(argv[1], "mark") || !strcmp(argv[1], "stats")))
+		return control_client(argc, argv);
+	join_cmdline(c.cmdline, sizeof(c.cmdline), argc, argv);
+	int rc = parse_args(&c, argc, argv);
+	if (rc)
+		return rc;
+	return c.release ? release(&c) : record(&c);
+}
