@@ -1,0 +1,186 @@
+/*
+ * analyze_int.h - the analyze/ module's internal model: a run reduced to
+ * behaviour counts per phase, the comparison of two sides of runs, and the
+ * report renderers.  Shared by the analyze/ sources, the CLI and tests/analyze;
+ * never installed.
+ *
+ * Behaviour keys, phases and the statistics: analyze/README.md.
+ */
+#ifndef VMT_ANALYZE_INT_H
+#define VMT_ANALYZE_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmt/error.h"
+
+struct sqlite3;
+
+/* What a row counts. */
+enum vmt_an_kind {
+	VMT_AN_REASON = 0, /* every event of one reason */
+	VMT_AN_VCPU = 1,   /* every event of one vCPU (reason unused) */
+	VMT_AN_KEY = 2,    /* one behaviour key of one reason (keys.c) */
+	VMT_AN_SPACE = 3,  /* events per address space (CR3); summary only */
+};
+
+/* Behaviour identity: integers, formatted only for display. */
+struct vmt_an_bkey {
+	uint32_t kind;     /* enum vmt_an_kind */
+	uint32_t reason;
+	uint64_t a, b;     /* reason-specific key values (keys.c) */
+};
+
+struct vmt_an_entry {
+	struct vmt_an_bkey key;
+	uint32_t phase;    /* 0: whole run; i: the run's phase i - 1 */
+	uint64_t count;
+};
+
+/* Open-addressing table of (behaviour, phase) -> count. */
+struct vmt_an_tab {
+	struct vmt_an_entry *slot;
+	size_t cap, len;
+};
+
+int vmt_an_tab_add(struct vmt_an_tab *t, const struct vmt_an_bkey *k,
+		   uint32_t phase, uint64_t n);
+const struct vmt_an_entry *vmt_an_tab_get(const struct vmt_an_tab *t,
+					  const struct vmt_an_bkey *k,
+					  uint32_t phase);
+void vmt_an_tab_free(struct vmt_an_tab *t);
+/** vmt_an_tab_fold() - add every per-phase count to its whole-run entry */
+int vmt_an_tab_fold(struct vmt_an_tab *t);
+
+struct vmt_an_phase {
+	char *name;        /* marker text that opens it; "(start)" before any */
+	uint64_t start_ns; /* first time a vCPU entered it */
+	uint64_t exposure_ns; /* vCPU-ns spent in it / vCPUs: the rate divisor */
+	uint64_t events;
+	int entered;
+};
+
+#define VMT_AN_BUCKETS 60
+#define VMT_AN_REASONS 17  /* VMT_REASON_COUNT; unknown reasons pool in 0 */
+
+/* One run reduced to what summaries and comparisons need. */
+struct vmt_an_run {
+	char *name;        /* how the user named it: path, or db:id */
+	int64_t run_id;
+	struct sqlite3 *db; /* where it lives (not owned) */
+	/* comparability facts */
+	uint32_t abi_version;
+	uint32_t vcpus;
+	char *monitors;
+	char *labels;
+	char *uuid;
+	char *domain;
+	/* time */
+	uint64_t first_ns, last_ns;
+	double duration_s;     /* exposure for rates */
+	/* observer ledger */
+	uint64_t paused_ns;    /* vCPU time paused waiting for the recorder */
+	uint64_t gap_ns;       /* run time with known gaps (losses, stalls) */
+	uint64_t lost;
+	uint64_t events;
+	/* aggregates */
+	struct vmt_an_tab tab;
+	struct vmt_an_phase *phases;
+	uint32_t nphases;
+	uint64_t buckets[VMT_AN_REASONS][VMT_AN_BUCKETS];
+};
+
+void vmt_an_run_free(struct vmt_an_run *r);
+
+/* ---- keys.c: behaviour keys per reason ---------------------------- */
+
+/** vmt_an_key_format() - display text of a key, e.g. "msr 0xc0000080" */
+void vmt_an_key_format(const struct vmt_an_bkey *k, char *out, size_t cap);
+/** vmt_an_reason_label() - reason name, or "reason_N" for unknown codes */
+const char *vmt_an_reason_label(uint32_t reason, char *buf, size_t cap);
+
+/* ---- compare.c ----------------------------------------------------- */
+
+struct vmt_an_cmp_opts {
+	double alpha;          /* significance after BH (default 0.05) */
+	double min_change;     /* percent; smaller changes are "~" */
+	int strict_sets;       /* every consistent new/vanished key regresses */
+	int force;             /* compare incomparable runs anyway */
+	const char *ignore_labels; /* comma-separated label keys the gate skips */
+};
+
+enum vmt_an_verdict {
+	VMT_AN_SAME = 0,       /* "~": within noise or below --min-change */
+	VMT_AN_UP,
+	VMT_AN_DOWN,
+	VMT_AN_NEW,            /* consistent in candidate, never in baseline */
+	VMT_AN_GONE,           /* the reverse */
+};
+
+struct vmt_an_row {
+	struct vmt_an_bkey key;
+	int scope;             /* -1 whole run, else phase index */
+	uint64_t kb, kc;       /* pooled counts */
+	double tb, tc;         /* pooled exposures (s) */
+	double rate_b, rate_c; /* per second */
+	double change;         /* percent; +inf for new */
+	double log2_ratio;     /* effect size; +-inf for new/vanished */
+	double dispersion;     /* quasi-Poisson factor used (1: Poisson) */
+	double p, p_rank, q;   /* pooled test, rank test, BH-adjusted */
+	int rank_ok;           /* rank-test condition met (README) */
+	int testable;          /* enough events to ever reach alpha */
+	uint32_t pres_b, pres_c; /* runs in which the key occurs */
+	int set;               /* 1 new, -1 vanished, 0 neither */
+	int consistent;        /* set membership holds in every run */
+	enum vmt_an_verdict verdict;
+};
+
+struct vmt_an_diff {
+	struct vmt_an_run **base, **cand;
+	size_t nb, nc;
+	struct vmt_an_row *rows;
+	size_t nrows;
+	char **phase_names;    /* phases common to every run (not owned) */
+	uint32_t nphases;      /* 0: whole runs only */
+	uint32_t *local;       /* [run * stride + common] = run's phase index */
+	uint32_t stride;
+	char incomparable[512];/* non-empty: the first differing factor */
+	int forced;
+	int regressions;       /* rows whose verdict is not SAME */
+	size_t tested;         /* rows in the Benjamini-Hochberg family */
+	double widen;          /* factor on estimated over-dispersion (README) */
+	struct vmt_an_cmp_opts opts;
+};
+
+/**
+ * vmt_an_gate() - the comparability gate
+ * @why: OUT: "vcpus differ (baseline 2, candidate 4)" for the first
+ *       differing factor
+ * Return: 0 comparable, 1 not comparable.
+ */
+int vmt_an_gate(struct vmt_an_run *const *base, size_t nb,
+		struct vmt_an_run *const *cand, size_t nc, const char *ignore,
+		char *why, size_t cap);
+
+/**
+ * vmt_an_compare() - every row, its tests, BH correction and verdicts
+ * Return: 0, -ENOMEM.  An incomparable pair without opts->force leaves
+ * d->incomparable set and no rows.
+ */
+int vmt_an_compare(struct vmt_an_diff *d, struct vmt_an_run **base, size_t nb,
+		   struct vmt_an_run **cand, size_t nc,
+		   const struct vmt_an_cmp_opts *opts);
+void vmt_an_diff_free(struct vmt_an_diff *d);
+
+/* ---- report_*.c ------------------------------------------------------- */
+
+int vmt_an_summary_text(FILE *f, const struct vmt_an_run *r);
+int vmt_an_summary_json(FILE *f, const struct vmt_an_run *r);
+int vmt_an_diff_text(FILE *f, const struct vmt_an_diff *d, int all_rows);
+int vmt_an_diff_json(FILE *f, const struct vmt_an_diff *d);
+int vmt_an_diff_html(FILE *f, const struct vmt_an_diff *d);
+
+/* json helpers shared by the JSON renderers */
+void vmt_an_json_str(FILE *f, const char *s);
+
+#endif

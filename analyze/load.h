@@ -1,0 +1,55 @@
+/*
+ * load.h - runs out of vmtrail databases (analyze/ internal).
+ */
+#ifndef VMT_ANALYZE_LOAD_H
+#define VMT_ANALYZE_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze_int.h"
+
+struct sqlite3;
+
+/**
+ * vmt_an_load() - reduce run @run_id of @db to counts per behaviour/phase
+ * @name:        display name of the run
+ * @with_spaces: also count events per address space (summary only)
+ * @out:         OUT: the run (vmt_an_run_free())
+ * Return: 0; -ENOENT if no such run; -EIO on SQL errors; -ENOMEM.
+ */
+int vmt_an_load(struct sqlite3 *db, int64_t run_id, const char *name,
+		int with_spaces, struct vmt_an_run **out);
+
+/** vmt_an_load_ledger() - paused vCPU time and gap time of a loaded run */
+int vmt_an_load_ledger(struct sqlite3 *db, struct vmt_an_run *r);
+
+/*
+ * Run references as the CLI takes them (analyze/README.md "Naming runs"):
+ * TRACE, DB, DB:RUN_ID, or a bare RUN_ID inside the --db database.
+ */
+struct vmt_an_srcs;
+
+int vmt_an_srcs_new(struct vmt_an_srcs **out, const char *default_db);
+void vmt_an_srcs_free(struct vmt_an_srcs *s);
+
+/**
+ * vmt_an_resolve() - queue every run one comma-separated list names
+ * (traces are imported now); vmt_an_srcs_load() loads them
+ * @runs, @n: where the loaded runs will be appended, in list order
+ * @why:      OUT: on failure, "FILE: problem" for the user
+ * Return: 0 or a negative error (with @why filled).
+ */
+int vmt_an_resolve(struct vmt_an_srcs *s, const char *list, int with_spaces,
+		   struct vmt_an_run ***runs, size_t *n, char *why, size_t cap);
+
+/**
+ * vmt_an_srcs_load() - load the queued runs, up to VMT_AN_LOADERS at once
+ * (one thread and one SQLite connection each), and append them where
+ * vmt_an_resolve() was told
+ * Return: 0, or the first failure (with @why filled).
+ */
+int vmt_an_srcs_load(struct vmt_an_srcs *s, char *why, size_t cap);
+#define VMT_AN_LOADERS 4
+
+#endif

@@ -1,0 +1,513 @@
+/*
+ * report.c - text and JSON renderings of a run summary and of a
+ * comparison (analyze/README.md "Output").  Text is for people (aligned
+ * columns, flagged rows only unless asked); JSON keeps every row with
+ * stable keys for scripts.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze_int.h"
+#include "report.h"
+
+#define TOP_KEYS 10
+
+static const char *const verdict_names[] = {"~", "up", "down", "new", "vanished"};
+
+const char *vmt_an_verdict_name(enum vmt_an_verdict v)
+{
+	return verdict_names[v];
+}
+
+void vmt_an_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* A JSON number, or null for inf/NaN (JSON has neither). */
+static void json_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%.6g", v);
+	else
+		fputs("null", f);
+}
+
+/* ---- run entries, sorted ------------------------------------------------ */
+
+static int cmp_entry(const void *pa, const void *pb)
+{
+	const struct vmt_an_entry *a = *(const struct vmt_an_entry *const *)pa;
+	const struct vmt_an_entry *b = *(const struct vmt_an_entry *const *)pb;
+
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->key.reason != b->key.reason)
+		return a->key.reason < b->key.reason ? -1 : 1;
+	return (a->key.a > b->key.a) - (a->key.a < b->key.a);
+}
+
+size_t vmt_an_entries(const struct vmt_an_run *r, uint32_t kind, int reason,
+		      const struct vmt_an_entry ***out)
+{
+	const struct vmt_an_entry **v = malloc((r->tab.len + 1) * sizeof(*v));
+	size_t n = 0;
+
+	*out = v;
+	if (!v)
+		return 0;
+	for (size_t i = 0; i < r->tab.cap; i++) {
+		const struct vmt_an_entry *e = &r->tab.slot[i];
+
+		if (e->count && !e->phase && e->key.kind == kind &&
+		    (reason < 0 || e->key.reason == (uint32_t)reason))
+			v[n++] = e;
+	}
+	qsort(v, n, sizeof(*v), cmp_entry);
+	if (kind == VMT_AN_VCPU || kind == VMT_AN_REASON) /* natural order */
+		for (size_t i = 1; i < n; i++)
+			for (size_t j = i; j > 0 && (kind == VMT_AN_VCPU
+				? v[j]->key.a < v[j - 1]->key.a
+				: v[j]->key.reason < v[j - 1]->key.reason); j--) {
+				const struct vmt_an_entry *t = v[j];
+
+				v[j] = v[j - 1];
+				v[j - 1] = t;
+			}
+	return n;
+}
+
+double vmt_an_perturbation(const struct vmt_an_run *r)
+{
+	double vcpu_ns = r->duration_s * 1e9 * r->vcpus;
+
+	return vcpu_ns > 0 ? (double)r->paused_ns / vcpu_ns : 0;
+}
+
+double vmt_an_coverage(const struct vmt_an_run *r)
+{
+	double ns = r->duration_s * 1e9;
+
+	return ns > 0 ? 1.0 - (double)r->gap_ns / ns : 1.0;
+}
+
+/* ---- summary: text ------------------------------------------------------ */
+
+static void text_counts(FILE *f, const struct vmt_an_run *r, uint32_t kind,
+			const char *title, const char *col)
+{
+	const struct vmt_an_entry **v;
+	size_t n = vmt_an_entries(r, kind, -1, &v);
+
+	fprintf(f, "\n%s\n  %-28s %12s %8s %12s\n", title, col, "events", "share", "rate/s");
+	for (size_t i = 0; i < n; i++) {
+		char name[128];
+
+		vmt_an_key_format(&v[i]->key, name, sizeof(name));
+		if (kind == VMT_AN_REASON)
+			*strstr(name, " (all)") = 0;
+		fprintf(f, "  %-28s %12" PRIu64 " %7.2f%% %12.2f\n", name, v[i]->count,
+			r->events ? 100.0 * (double)v[i]->count / (double)r->events : 0,
+			(double)v[i]->count / r->duration_s);
+	}
+	free(v);
+}
+
+static void text_top_keys(FILE *f, const struct vmt_an_run *r)
+{
+	const struct vmt_an_entry **reasons;
+	size_t nr = vmt_an_entries(r, VMT_AN_REASON, -1, &reasons);
+
+	fprintf(f, "\ntop behaviours per reason (up to %d each)\n", TOP_KEYS);
+	for (size_t ri = 0; ri < nr; ri++) {
+		uint32_t reason = reasons[ri]->key.reason;
+		const struct vmt_an_entry **v;
+		size_t n = vmt_an_entries(r, VMT_AN_KEY, (int)reason, &v);
+		char rb[24];
+
+		if (n)
+			fprintf(f, "  %s\n", vmt_an_reason_label(reason, rb, sizeof(rb)));
+		for (size_t i = 0; i < n && i < TOP_KEYS; i++) {
+			char name[128];
+
+			vmt_an_key_format(&v[i]->key, name, sizeof(name));
+			fprintf(f, "    %-44s %10" PRIu64 " %12.2f/s\n",
+				name + strlen(vmt_an_reason_label(reason, rb, sizeof(rb))) + 1,
+				v[i]->count, (double)v[i]->count / r->duration_s);
+		}
+		if (n > TOP_KEYS)
+			fprintf(f, "    (%zu more)\n", n - TOP_KEYS);
+		free(v);
+	}
+	free(reasons);
+}
+
+static void text_spaces(FILE *f, const struct vmt_an_run *r)
+{
+	const struct vmt_an_entry **v;
+	size_t n = vmt_an_entries(r, VMT_AN_SPACE, -1, &v);
+
+	fprintf(f, "\naddress spaces by activity (cr3, top %d of %zu)\n", TOP_KEYS, n);
+	for (size_t i = 0; i < n && i < TOP_KEYS; i++)
+		fprintf(f, "  0x%016" PRIx64 " %12" PRIu64 " %7.2f%%\n", v[i]->key.a,
+			v[i]->count, r->events ? 100.0 * (double)v[i]->count / (double)r->events : 0);
+	free(v);
+}
+
+static void text_phases(FILE *f, const struct vmt_an_run *r)
+{
+	fprintf(f, "\nphases (markers and guest-request markers)\n  %-28s %10s %12s %12s %12s\n",
+		"phase", "starts s", "length s", "events", "rate/s");
+	for (uint32_t p = 0; p < r->nphases; p++) {
+		const struct vmt_an_phase *ph = &r->phases[p];
+		double len = (double)ph->exposure_ns / 1e9;
+
+		fprintf(f, "  %-28s %10.3f %12.3f %12" PRIu64 " %12.2f\n", ph->name,
+			(double)ph->start_ns / 1e9, len, ph->events,
+			len > 0 ? (double)ph->events / len : 0);
+	}
+}
+
+int vmt_an_summary_text(FILE *f, const struct vmt_an_run *r)
+{
+	fprintf(f, "run         %s (run %" PRId64 ", uuid %s)\n", r->name, r->run_id, r->uuid);
+	fprintf(f, "domain      %s, %u vCPUs, vm_event ABI %u\n", r->domain, r->vcpus, r->abi_version);
+	fprintf(f, "monitors    %s\nlabels      %s\n", r->monitors, *r->labels ? r->labels : "(none)");
+	fprintf(f, "duration    %.3f s, %" PRIu64 " events, %.2f events/s, %" PRIu64 " lost\n",
+		r->duration_s, r->events, (double)r->events / r->duration_s, r->lost);
+	fprintf(f, "observer    vCPU time paused for the recorder %.3f%%; coverage %.2f%% of the run without gaps\n",
+		100.0 * vmt_an_perturbation(r), 100.0 * vmt_an_coverage(r));
+	text_counts(f, r, VMT_AN_REASON, "events per reason", "reason");
+	text_counts(f, r, VMT_AN_VCPU, "events per vCPU", "vcpu");
+	text_top_keys(f, r);
+	text_spaces(f, r);
+	text_phases(f, r);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* ---- summary: JSON ------------------------------------------------------ */
+
+static void json_entries(FILE *f, const struct vmt_an_run *r, uint32_t kind,
+			 int reason, size_t max)
+{
+	const struct vmt_an_entry **v;
+	size_t n = vmt_an_entries(r, kind, reason, &v);
+
+	fputc('[', f);
+	for (size_t i = 0; i < n && i < max; i++) {
+		char name[128];
+
+		vmt_an_key_format(&v[i]->key, name, sizeof(name));
+		fprintf(f, "%s{\"key\":", i ? "," : "");
+		vmt_an_json_str(f, name);
+		fprintf(f, ",\"reason\":%u,\"a\":%" PRIu64 ",\"b\":%" PRIu64
+			",\"events\":%" PRIu64 ",\"rate\":", v[i]->key.reason,
+			v[i]->key.a, v[i]->key.b, v[i]->count);
+		json_num(f, (double)v[i]->count / r->duration_s);
+		fputc('}', f);
+	}
+	fputc(']', f);
+	free(v);
+}
+
+static void json_run_facts(FILE *f, const struct vmt_an_run *r)
+{
+	fputs("{\"name\":", f);
+	vmt_an_json_str(f, r->name);
+	fprintf(f, ",\"run_id\":%" PRId64 ",\"uuid\":", r->run_id);
+	vmt_an_json_str(f, r->uuid);
+	fputs(",\"domain\":", f);
+	vmt_an_json_str(f, r->domain);
+	fprintf(f, ",\"vcpus\":%u,\"abi_version\":%u,\"monitors\":", r->vcpus, r->abi_version);
+	vmt_an_json_str(f, r->monitors);
+	fputs(",\"labels\":", f);
+	vmt_an_json_str(f, r->labels);
+	fputs(",\"duration_s\":", f);
+	json_num(f, r->duration_s);
+	fprintf(f, ",\"events\":%" PRIu64 "}", r->events);
+}
+
+int vmt_an_summary_json(FILE *f, const struct vmt_an_run *r)
+{
+	const struct vmt_an_entry **reasons;
+	size_t nr;
+	char rb[24];
+
+	fputs("{\"run\":", f);
+	json_run_facts(f, r);
+	fputs(",\"rate\":", f);
+	json_num(f, (double)r->events / r->duration_s);
+	fprintf(f, ",\"lost\":%" PRIu64 ",\"paused_ns\":%" PRIu64 ",\"gap_ns\":%" PRIu64
+		",\"perturbation\":", r->lost, r->paused_ns, r->gap_ns);
+	json_num(f, vmt_an_perturbation(r));
+	fputs(",\"coverage\":", f);
+	json_num(f, vmt_an_coverage(r));
+	fputs(",\"reasons\":", f);
+	json_entries(f, r, VMT_AN_REASON, -1, SIZE_MAX);
+	fputs(",\"vcpu_events\":", f);
+	json_entries(f, r, VMT_AN_VCPU, -1, SIZE_MAX);
+	fputs(",\"top_keys\":{", f);
+	nr = vmt_an_entries(r, VMT_AN_REASON, -1, &reasons);
+	for (size_t ri = 0, first = 1; ri < nr; ri++) {
+		uint32_t reason = reasons[ri]->key.reason;
+		const struct vmt_an_entry **v;
+		size_t n = vmt_an_entries(r, VMT_AN_KEY, (int)reason, &v);
+
+		free(v);
+		if (!n)
+			continue;
+		fprintf(f, "%s", first ? "" : ",");
+		vmt_an_json_str(f, vmt_an_reason_label(reason, rb, sizeof(rb)));
+		fputc(':', f);
+		json_entries(f, r, VMT_AN_KEY, (int)reason, TOP_KEYS);
+		first = 0;
+	}
+	free(reasons);
+	fputs("},\"address_spaces\":", f);
+	json_entries(f, r, VMT_AN_SPACE, -1, TOP_KEYS);
+	fputs(",\"phases\":[", f);
+	for (uint32_t p = 0; p < r->nphases; p++) {
+		fprintf(f, "%s{\"name\":", p ? "," : "");
+		vmt_an_json_str(f, r->phases[p].name);
+		fputs(",\"start_s\":", f);
+		json_num(f, (double)r->phases[p].start_ns / 1e9);
+		fputs(",\"length_s\":", f);
+		json_num(f, (double)r->phases[p].exposure_ns / 1e9);
+		fprintf(f, ",\"events\":%" PRIu64 "}", r->phases[p].events);
+	}
+	fputs("]}\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* ---- diff: text ---------------------------------------------------------- */
+
+const char *vmt_an_scope_name(const struct vmt_an_diff *d, int scope)
+{
+	return scope < 0 ? "whole run" : d->phase_names[scope];
+}
+
+void vmt_an_method(const struct vmt_an_diff *d, char *out, size_t cap)
+{
+	if (d->nb == 1 && d->nc == 1)
+		snprintf(out, cap, "1 v 1 run: conditional exact Poisson test on the two counts");
+	else
+		snprintf(out, cap, "%zu v %zu runs: exact Poisson test on dispersion-scaled pooled"
+			 " counts, plus Mann-Whitney U on per-run rates (p <= %.3g)",
+			 d->nb, d->nc, fmax(d->opts.alpha, vmt_an_mw_floor(d)));
+}
+
+static void fmt_change(const struct vmt_an_row *row, char *out, size_t cap)
+{
+	if (row->set > 0)
+		snprintf(out, cap, "new");
+	else if (row->set < 0)
+		snprintf(out, cap, "-100%%");
+	else
+		snprintf(out, cap, "%+.1f%%", row->change);
+}
+
+static void text_row(FILE *f, const struct vmt_an_row *row)
+{
+	char name[128], ch[24];
+
+	vmt_an_key_format(&row->key, name, sizeof(name));
+	fmt_change(row, ch, sizeof(ch));
+	fprintf(f, "  %-44s %12.3f %12.3f %8s %7.2f %9.2g %9.2g  %s\n", name,
+		row->rate_b, row->rate_c, ch,
+		isfinite(row->log2_ratio) ? row->log2_ratio : (row->log2_ratio > 0 ? 99.0 : -99.0),
+		row->p, row->q, verdict_names[row->verdict]);
+}
+
+static void text_header(FILE *f, const char *title)
+{
+	fprintf(f, "\n%s\n  %-44s %12s %12s %8s %7s %9s %9s  %s\n", title, "behaviour",
+		"base/s", "cand/s", "change", "log2", "p", "q", "verdict");
+}
+
+static void text_side(FILE *f, const char *label, struct vmt_an_run *const *v, size_t n)
+{
+	double t = 0;
+
+	for (size_t i = 0; i < n; i++)
+		t += v[i]->duration_s;
+	fprintf(f, "%-10s %zu run%s, %.3f s:", label, n, n == 1 ? "" : "s", t);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " %s", v[i]->name);
+	fputc('\n', f);
+}
+
+static void text_scope(FILE *f, const struct vmt_an_diff *d, int scope, int all)
+{
+	char title[300];
+	int shown = 0;
+
+	snprintf(title, sizeof(title), "%s%s%s", scope < 0 ? "" : "phase \"",
+		 vmt_an_scope_name(d, scope), scope < 0 ? ": totals and changes" : "\"");
+	for (size_t i = 0; i < d->nrows; i++) {
+		const struct vmt_an_row *row = &d->rows[i];
+		int totals = scope < 0 && row->key.kind != VMT_AN_KEY;
+
+		if (row->scope != scope || !(all || totals || row->verdict))
+			continue;
+		if (!shown++)
+			text_header(f, title);
+		text_row(f, row);
+	}
+}
+
+/* Behaviours on one side only: the flagged ones, then up to ten more held
+ * in every run; the rest is counted (--all lists everything). */
+static void text_sets(FILE *f, const struct vmt_an_diff *d, int all)
+{
+	size_t shown = 0, quiet = 0, hidden = 0;
+
+	for (size_t i = 0; i < d->nrows; i++) {
+		const struct vmt_an_row *row = &d->rows[i];
+		char name[128];
+
+		if (row->scope >= 0 || !row->set || row->key.kind != VMT_AN_KEY)
+			continue;
+		if (!all && !row->verdict && (!row->consistent || quiet++ >= 10)) {
+			hidden++;
+			continue;
+		}
+		if (!shown++)
+			fprintf(f, "\nbehaviours seen on one side only\n  %-44s %-9s %-10s %9s  %s\n",
+				"behaviour", "side", "runs", "q", "verdict");
+		vmt_an_key_format(&row->key, name, sizeof(name));
+		fprintf(f, "  %-44s %-9s %4u of %-3zu %9.2g  %s\n", name,
+			row->set > 0 ? "candidate" : "baseline",
+			row->set > 0 ? row->pres_c : row->pres_b,
+			row->set > 0 ? d->nc : d->nb, row->q,
+			row->verdict ? verdict_names[row->verdict]
+			: row->consistent ? "~ (within noise)" : "~ (not in every run)");
+	}
+	if (hidden)
+		fprintf(f, "  (%zu more within noise or not in every run; --all lists them)\n", hidden);
+}
+
+int vmt_an_diff_text(FILE *f, const struct vmt_an_diff *d, int all)
+{
+	char method[256];
+
+	text_side(f, "baseline", d->base, d->nb);
+	text_side(f, "candidate", d->cand, d->nc);
+	if (d->incomparable[0] && !d->forced) {
+		fprintf(f, "incomparable runs: %s; use --force to compare anyway\n", d->incomparable);
+		return ferror(f) ? -EIO : 0;
+	}
+	if (d->forced)
+		fprintf(f, "WARNING    compared with --force although %s\n", d->incomparable);
+	vmt_an_method(d, method, sizeof(method));
+	fprintf(f, "method     %s; Benjamini-Hochberg over the %zu of %zu rows with enough events;"
+		" alpha %.3g, min change %.3g%%\n", method, d->tested, d->nrows, d->opts.alpha,
+		d->opts.min_change);
+	fprintf(f, "phases     %s\n", d->nphases ? "compared phase by phase (same markers on both sides)"
+					       : "whole runs only (markers differ or absent)");
+	text_scope(f, d, -1, all);
+	text_sets(f, d, all);
+	for (uint32_t p = 0; p < d->nphases; p++)
+		text_scope(f, d, (int)p, all);
+	fprintf(f, "\nresult     %d significant change%s%s\n", d->regressions,
+		d->regressions == 1 ? "" : "s", d->regressions ? " (regression)" : ": no significant change");
+	return ferror(f) ? -EIO : 0;
+}
+
+/* ---- diff: JSON ----------------------------------------------------------- */
+
+static void json_names(FILE *f, struct vmt_an_run *const *v, size_t n)
+{
+	fputc('[', f);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? "," : "", f);
+		vmt_an_json_str(f, v[i]->name);
+	}
+	fputc(']', f);
+}
+
+static void json_row(FILE *f, const struct vmt_an_diff *d, const struct vmt_an_row *row)
+{
+	static const char *const kinds[] = {"reason", "vcpu", "key", "space"};
+	char name[128], rb[24];
+
+	vmt_an_key_format(&row->key, name, sizeof(name));
+	fputs("{\"scope\":", f);
+	vmt_an_json_str(f, vmt_an_scope_name(d, row->scope));
+	fprintf(f, ",\"kind\":\"%s\",\"reason\":", kinds[row->key.kind]);
+	vmt_an_json_str(f, vmt_an_reason_label(row->key.reason, rb, sizeof(rb)));
+	fputs(",\"behaviour\":", f);
+	vmt_an_json_str(f, name);
+	fprintf(f, ",\"a\":%" PRIu64 ",\"b\":%" PRIu64 ",\"baseline_events\":%" PRIu64
+		",\"candidate_events\":%" PRIu64, row->key.a, row->key.b, row->kb, row->kc);
+	fputs(",\"baseline_rate\":", f);
+	json_num(f, row->rate_b);
+	fputs(",\"candidate_rate\":", f);
+	json_num(f, row->rate_c);
+	fputs(",\"change_pct\":", f);
+	json_num(f, row->change);
+	fputs(",\"log2_ratio\":", f);
+	json_num(f, row->log2_ratio);
+	fputs(",\"dispersion\":", f);
+	json_num(f, row->dispersion);
+	fputs(",\"p\":", f);
+	json_num(f, row->p);
+	fputs(",\"p_rank\":", f);
+	json_num(f, row->p_rank);
+	fputs(",\"q\":", f);
+	json_num(f, row->q);
+	fprintf(f, ",\"baseline_runs_with\":%u,\"candidate_runs_with\":%u,\"set\":\"%s\","
+		"\"consistent\":%s,\"testable\":%s,\"verdict\":\"%s\"}", row->pres_b, row->pres_c,
+		row->set > 0 ? "new" : row->set < 0 ? "vanished" : "both",
+		row->consistent ? "true" : "false", row->testable ? "true" : "false",
+		verdict_names[row->verdict]);
+}
+
+int vmt_an_diff_json(FILE *f, const struct vmt_an_diff *d)
+{
+	char method[256];
+
+	vmt_an_method(d, method, sizeof(method));
+	fputs("{\"baseline\":", f);
+	json_names(f, d->base, d->nb);
+	fputs(",\"candidate\":", f);
+	json_names(f, d->cand, d->nc);
+	fprintf(f, ",\"comparable\":%s,\"forced\":%s,\"incomparable\":",
+		d->incomparable[0] ? "false" : "true", d->forced ? "true" : "false");
+	if (d->incomparable[0])
+		vmt_an_json_str(f, d->incomparable);
+	else
+		fputs("null", f);
+	fputs(",\"method\":", f);
+	vmt_an_json_str(f, method);
+	fputs(",\"alpha\":", f);
+	json_num(f, d->opts.alpha);
+	fputs(",\"min_change_pct\":", f);
+	json_num(f, d->opts.min_change);
+	fputs(",\"phases\":[", f);
+	for (uint32_t p = 0; p < d->nphases; p++) {
+		fputs(p ? "," : "", f);
+		vmt_an_json_str(f, d->phase_names[p]);
+	}
+	fprintf(f, "],\"tested_rows\":%zu,\"regressions\":%d,\"rows\":[", d->tested,
+		d->regressions);
+	for (size_t i = 0; i < d->nrows; i++) {
+		fputs(i ? ",\n" : "\n", f);
+		json_row(f, d, &d->rows[i]);
+	}
+	fputs("]}\n", f);
+	return ferror(f) ? -EIO : 0;
+}

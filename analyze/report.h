@@ -1,0 +1,32 @@
+/*
+ * report.h - helpers shared by the text, JSON and HTML renderers
+ * (analyze/ internal).
+ */
+#ifndef VMT_ANALYZE_REPORT_H
+#define VMT_ANALYZE_REPORT_H
+
+#include "analyze_int.h"
+
+/** vmt_an_verdict_name() - "~", "up", "down", "new", "vanished" */
+const char *vmt_an_verdict_name(enum vmt_an_verdict v);
+
+/**
+ * vmt_an_entries() - whole-run entries of one kind (and reason, or -1),
+ * most frequent first (vCPUs and reasons in natural order)
+ * @out: OUT: array to free(); entries point into the run's table
+ * Return: the number of entries.
+ */
+size_t vmt_an_entries(const struct vmt_an_run *r, uint32_t kind, int reason,
+		      const struct vmt_an_entry ***out);
+
+/** vmt_an_perturbation() - share of vCPU time paused for the recorder */
+double vmt_an_perturbation(const struct vmt_an_run *r);
+/** vmt_an_coverage() - share of the run's time outside known gaps */
+double vmt_an_coverage(const struct vmt_an_run *r);
+
+const char *vmt_an_scope_name(const struct vmt_an_diff *d, int scope);
+void vmt_an_method(const struct vmt_an_diff *d, char *out, size_t cap);
+/** vmt_an_mw_floor() - smallest exact rank-test p the run counts allow */
+double vmt_an_mw_floor(const struct vmt_an_diff *d);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * vmtrail-analyze.c - the command line of analyze/: `summary` of one run
+ * and `diff` of baseline runs against candidate runs.  The only file of
+ * analyze/ that prints or chooses exit codes: 0 no significant change,
+ * 1 significant change (regression), 2 error or incomparable runs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze_int.h"
+#include "load.h"
+#include "report.h"
+
+#ifndef VMT_VERSION_STRING
+#define VMT_VERSION_STRING "unknown"
+#endif
+
+enum { EXIT_SAME = 0, EXIT_CHANGED = 1, EXIT_TROUBLE = 2 };
+
+static const char usage_text[] =
+"Usage: vmtrail-analyze summary [--run ID] [--json] RUN\n"
+"       vmtrail-analyze diff --baseline RUNS --candidate RUNS [options]\n"
+"       vmtrail-analyze --help | --version\n"
+"\n"
+"Summarize a recorded vm_event run, or compare baseline runs with candidate\n"
+"runs and decide, with statistics, whether the guest's behaviour changed.\n"
+"\n"
+"Naming runs (RUN; RUNS is a comma-separated list of them):\n"
+"  TRACE          a trace file written by vmtrail-record (recognized by its\n"
+"                 magic); imported into a temporary database first\n"
+"  DB             a database written by vmtrail-replay: every run in it\n"
+"                 (summary: the only run, or the one --run names)\n"
+"  DB:ID          run ID of that database\n"
+"  ID             run ID of the database given with --db\n"
+"\n"
+"summary: duration; events per reason and per vCPU with rates; the most\n"
+"  frequent behaviours of each reason (MSRs written, control-register bits,\n"
+"  CPUID leaves, pages and access types, breakpoint and execute-fault RIPs,\n"
+"  syscalls); address spaces by activity; phases between markers; the share\n"
+"  of vCPU time spent paused for the recorder and the share of the run\n"
+"  without gaps.\n"
+"  --run ID            pick a run of a database holding several\n"
+"  --json              one JSON object instead of text\n"
+"\n"
+"diff: one row per behaviour key, per reason and per vCPU, for the whole run\n"
+"  and, when every run has the same markers, for each phase.  One run a side:\n"
+"  exact conditional Poisson test of the two rates.  Several runs a side:\n"
+"  exact Poisson test on dispersion-scaled pooled counts, and the per-run\n"
+"  rates must also pass a Mann-Whitney U test (see analyze/README.md).\n"
+"  p-values are Benjamini-Hochberg corrected over all rows.  A row is \"~\"\n"
+"  when not significant or when its change is below --min-change.\n"
+"  --baseline RUNS     the reference runs (required)\n"
+"  --candidate RUNS    the runs under test (required)\n"
+"  --db FILE           database that bare run ids refer to\n"
+"  --alpha A           false discovery rate for a significant row (0.05)\n"
+"  --min-change PCT    smallest change in percent worth flagging (0)\n"
+"  --strict-sets       every behaviour present in all runs of one side and\n"
+"                      absent from the other is a regression, even when its\n"
+"                      count is too small to be significant\n"
+"  --force             compare runs recorded under different conditions\n"
+"  --ignore-label KEY  leave label KEY out of the comparability gate\n"
+"                      (comma-separated keys; repeatable)\n"
+"  --all               text: show every row, not just totals and changes\n"
+"  --json              JSON on standard output instead of text\n"
+"  --html FILE         also write a self-contained HTML report with charts\n"
+"\n"
+"Comparability gate: runs must share the vm_event ABI version, the vCPU\n"
+"count, the monitors with their parameters and the labels given to the\n"
+"recorder; otherwise diff names the first differing factor and exits 2.\n"
+"\n"
+"Exit status:\n"
+"  0  no significant change (summary: success)\n"
+"  1  significant change found: a rate up or down, or a behaviour new or\n"
+"     vanished in every run\n"
+"  2  error, or incomparable runs without --force\n"
+"\n"
+"Examples:\n"
+"  vmtrail-analyze summary run.vmt\n"
+"  vmtrail-analyze diff --baseline a1.vmt,a2.vmt,a3.vmt --candidate b1.vmt,b2.vmt,b3.vmt\n"
+"  vmtrail-analyze diff --db all.db --baseline 1,2,3 --candidate 4,5,6 --html report.html\n";
+
+static void usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "vmtrail-analyze: %s\n", what);
+	return EXIT_TROUBLE;
+}
+
+static int bad_usage(const char *what)
+{
+	fprintf(stderr, "vmtrail-analyze: %s\nTry 'vmtrail-analyze --help'.\n", what);
+	return EXIT_TROUBLE;
+}
+
+static void free_runs(struct vmt_an_run **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vmt_an_run_free(v[i]);
+	free(v);
+}
+
+/* ---- summary ------------------------------------------------------------- */
+
+static int cmd_summary(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"run", required_argument, NULL, 'r'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *run = NULL;
+	char ref[4200], why[600] = "";
+	struct vmt_an_srcs *srcs;
+	struct vmt_an_run **runs = NULL;
+	size_t n = 0;
+	int json = 0, c, err;
+
+	while ((c = getopt_long(argc, argv, "r:jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': run = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': usage(stdout); return EXIT_SAME;
+		default: return bad_usage("summary: bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return bad_usage("summary takes exactly one RUN (a trace or a database)");
+	snprintf(ref, sizeof(ref), "%s%s%s", argv[optind], run ? ":" : "", run ? run : "");
+	if (vmt_an_srcs_new(&srcs, NULL))
+		return fail("out of memory");
+	err = vmt_an_resolve(srcs, ref, 1, &runs, &n, why, sizeof(why));
+	if (!err)
+		err = vmt_an_srcs_load(srcs, why, sizeof(why));
+	if (!err && n != 1) {
+		snprintf(why, sizeof(why), "%s: the database holds %zu runs; pick one with --run ID",
+			 argv[optind], n);
+		err = -EINVAL;
+	}
+	if (!err)
+		err = vmt_an_load_ledger(runs[0]->db, runs[0]);
+	if (!err)
+		err = json ? vmt_an_summary_json(stdout, runs[0])
+			   : vmt_an_summary_text(stdout, runs[0]);
+	free_runs(runs, n);
+	vmt_an_srcs_free(srcs);
+	if (err)
+		return fail(why[0] ? why : vmt_strerror(err));
+	return EXIT_SAME;
+}
+
+/* ---- diff ----------------------------------------------------------------- */
+
+struct diff_args {
+	const char *base, *cand, *db, *html;
+	char ignore[1024];
+	struct vmt_an_cmp_opts o;
+	int json, all;
+};
+
+static int parse_number(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return errno || end == s || *end || *out < lo || *out > hi ? -EINVAL : 0;
+}
+
+static int parse_diff(int argc, char **argv, struct diff_args *a)
+{
+	static const struct option longopts[] = {
+		{"baseline", required_argument, NULL, 'b'},
+		{"candidate", required_argument, NULL, 'c'},
+		{"db", required_argument, NULL, 'd'},
+		{"alpha", required_argument, NULL, 'a'},
+		{"min-change", required_argument, NULL, 'm'},
+		{"strict-sets", no_argument, NULL, 's'},
+		{"force", no_argument, NULL, 'f'},
+		{"ignore-label", required_argument, NULL, 'i'},
+		{"all", no_argument, NULL, 'A'},
+		{"json", no_argument, NULL, 'j'},
+		{"html", required_argument, NULL, 'H'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	a->o.alpha = 0.05;
+	while ((c = getopt_long(argc, argv, "b:c:d:a:m:sfi:AjH:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': a->base = optarg; break;
+		case 'c': a->cand = optarg; break;
+		case 'd': a->db = optarg; break;
+		case 'a':
+			if (parse_number(optarg, 1e-300, 1, &a->o.alpha))
+				return bad_usage("--alpha wants a number in (0, 1]");
+			break;
+		case 'm':
+			if (parse_number(optarg, 0, 1e9, &a->o.min_change))
+				return bad_usage("--min-change wants a percentage >= 0");
+			break;
+		case 's': a->o.strict_sets = 1; break;
+		case 'f': a->o.force = 1; break;
+		case 'i':
+			snprintf(a->ignore + strlen(a->ignore), sizeof(a->ignore) - strlen(a->ignore),
+				 "%s%s", a->ignore[0] ? "," : "", optarg);
+			break;
+		case 'A': a->all = 1; break;
+		case 'j': a->json = 1; break;
+		case 'H': a->html = optarg; break;
+		case 'h': usage(stdout); return -1;
+		default: return bad_usage("diff: bad option");
+		}
+	}
+	if (optind != argc)
+		return bad_usage("diff: unexpected argument; name runs with --baseline and --candidate");
+	if (!a->base || !a->cand)
+		return bad_usage("diff needs --baseline RUNS and --candidate RUNS");
+	a->o.ignore_labels = a->ignore;
+	return 0;
+}
+
+static int write_html(const char *path, const struct vmt_an_diff *d)
+{
+	FILE *f = fopen(path, "w");
+	int err;
+
+	if (!f) {
+		fprintf(stderr, "vmtrail-analyze: %s: cannot create: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	err = vmt_an_diff_html(f, d);
+	if (fclose(f) && !err)
+		err = -EIO;
+	if (err)
+		fprintf(stderr, "vmtrail-analyze: %s: write failed\n", path);
+	return err;
+}
+
+static int run_diff(struct diff_args *a, struct vmt_an_srcs *srcs,
+		    struct vmt_an_run ***b, size_t *nb, struct vmt_an_run ***c,
+		    size_t *nc)
+{
+	char why[600] = "";
+	struct vmt_an_diff d;
+	int err, rc;
+
+	err = vmt_an_resolve(srcs, a->base, 0, b, nb, why, sizeof(why));
+	if (!err)
+		err = vmt_an_resolve(srcs, a->cand, 0, c, nc, why, sizeof(why));
+	if (!err)
+		err = vmt_an_srcs_load(srcs, why, sizeof(why));
+	if (err)
+		return fail(why[0] ? why : vmt_strerror(err));
+	err = vmt_an_compare(&d, *b, *nb, *c, *nc, &a->o);
+	if (err)
+		return fail(vmt_strerror(err));
+	err = a->json ? vmt_an_diff_json(stdout, &d) : vmt_an_diff_text(stdout, &d, a->all);
+	if (!err && a->html)
+		err = write_html(a->html, &d);
+	if (d.incomparable[0] && !d.forced) {
+		fprintf(stderr, "vmtrail-analyze: incomparable runs: %s; use --force to compare anyway\n",
+			d.incomparable);
+		rc = EXIT_TROUBLE;
+	} else {
+		rc = err ? EXIT_TROUBLE : d.regressions ? EXIT_CHANGED : EXIT_SAME;
+	}
+	vmt_an_diff_free(&d);
+	return rc;
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+	struct diff_args a;
+	struct vmt_an_srcs *srcs;
+	struct vmt_an_run **b = NULL, **c = NULL;
+	size_t nb = 0, nc = 0;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	rc = parse_diff(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? EXIT_SAME : rc;
+	if (vmt_an_srcs_new(&srcs, a.db))
+		return fail("out of memory");
+	rc = run_diff(&a, srcs, &b, &nb, &c, &nc);
+	free_runs(b, nb);
+	free_runs(c, nc);
+	vmt_an_srcs_free(srcs);
+	return rc;
+}
+
+static void log_to_stderr(enum vmt_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if (level <= VMT_LOG_WARN)
+		fprintf(stderr, "vmtrail-analyze: %s\n", msg);
+}
+
+int main(int argc, char **argv)
+{
+	vmt_set_log_fn(log_to_stderr, NULL);
+	if (argc < 2)
+		return bad_usage("missing command: summary or diff");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EXIT_SAME;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("vmtrail-analyze %s\n", VMT_VERSION_STRING);
+		return EXIT_SAME;
+	}
+	if (!strcmp(argv[1], "summary"))
+		return cmd_summary(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "diff"))
+		return cmd_diff(argc - 1, argv + 1);
+	fprintf(stderr, "vmtrail-analyze: unknown command '%s'\nTry 'vmtrail-analyze --help'.\n",
+		argv[1]);
+	return EXIT_TROUBLE;
+}

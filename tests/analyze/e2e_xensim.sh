@@ -1,0 +1,27 @@
+#!/bin/bash
+# e2e_xensim.sh - the acceptance cases of vmtrail-analyze on runs recorded
+# by vmtrail-record from xensim running the scenario variants of
+# samples/workloads/variants/ (three seeds a side).
+# tmpfs when there is one: the traces and databases are fsynced
+WORK=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export TMPDIR=$WORK
+. "$VMT_SRC/tests/analyze/lib.sh"
+need_tools
+command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+
+make_runs() { record_set "$@"; }
+make_run_vcpus() { record "$1" base 7 "$2"; }
+make_run_monitors() {
+	MONITORS=${MONITORS/--breakpoint/} record "$1" base 7 2
+}
+# xensim loses the phase-0 marker while the recorder enables its monitors,
+# so boot is "(start)", login "request 1", work "request 2".
+LOGIN_PHASE="request 1"
+WORK_PHASE="request 2"
+# Phase lengths in wall time follow the host's speed; on a loaded host a
+# phase's rate can scatter enough that only the whole run is significant.
+# The synthetic test requires the phase-level flag.
+PHASE_MARK="?"
+. "$VMT_SRC/tests/analyze/compare_cases.sh"
+exit $FAILED

@@ -1,0 +1,68 @@
+# lib.sh - shared by the tests/analyze scripts: record runs of a scenario
+# variant through xensim and vmtrail-record.  Needs VMT_BIN and VMT_SRC
+# (set by vmt_script_test) and a scratch directory in $WORK.
+
+VARIANTS=$VMT_SRC/samples/workloads/variants
+MONITORS="--msr 0x6e0,0xc0000080,0xc0000081 --cpuid --guest-request --breakpoint
+          --mem-access 0x1e00:rw --mem-access 0x21000-0x210ff:n"
+RATE=${RATE:-2000}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-1200ms}  # in ms
+
+# Skip (77) when the simulated host or the recorder is not built.
+need_tools() {
+	for t in xensim vmtrail-record vmtrail-analyze; do
+		[ -x "$VMT_BIN/$t" ] || { echo "SKIP: $VMT_BIN/$t not built"; exit 77; }
+	done
+	[ -d "$VMT_BIN/../lib/xensim" ] || { echo "SKIP: xensim client libraries not built"; exit 77; }
+}
+
+# record_once OUT VARIANT SEED VCPUS [extra recorder options...]
+record_once() {
+	local out=$1 variant=$2 seed=$3 vcpus=$4
+	shift 4
+	local sock=$WORK/xs-$$-$RANDOM.sock pid
+	"$VMT_BIN/xensim" --socket "$sock" -c "$vcpus" -S "$seed" -r "$RATE" \
+		-w "$VARIANTS/$variant.wl" >"$out.xensim.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	# shellcheck disable=SC2086
+	"$VMT_BIN/vmtrail-record" --sim="$sock" -d 1 -o "$out" -f -q \
+		--duration "$SECONDS_PER_RUN" --label test=analyze $MONITORS "$@" \
+		>"$out.record.log" 2>&1
+	local rc=$?
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	if [ $rc -ne 0 ]; then
+		echo "FAIL: recording $out ($variant, seed $seed) exited $rc:"
+		cat "$out.record.log" "$out.xensim.log"
+		exit 1
+	fi
+}
+
+# record OUT VARIANT SEED [VCPUS [extra recorder options...]]
+# The comparisons assume xensim met its rate; a host too busy to deliver
+# MIN_SHARE of it gets two more tries, then the test is skipped (77).
+record() {
+	local out=$1 variant=$2 seed=$3 vcpus=${4:-2} n want
+	shift 4 2>/dev/null || shift $#
+	want=$(awk -v r="$RATE" -v s="${SECONDS_PER_RUN%ms}" 'BEGIN { print int(r * s / 1000 * 0.8) }')
+	for _ in 1 2 3; do
+		record_once "$out" "$variant" "$seed" "$vcpus" "$@"
+		n=$(sed -n 's/.*: \([0-9]*\) requests in .*/\1/p' "$out.record.log")
+		[ "${n:-0}" -ge "$want" ] && return 0
+		echo "note: $out got ${n:-0} of $want expected requests; retrying"
+	done
+	echo "SKIP: this host is too busy for xensim to keep $RATE events/s"
+	exit 77
+}
+
+# record_set PREFIX VARIANT SEED...  -> PREFIX-SEED.vmt, comma list in $SET
+record_set() {
+	local prefix=$1 variant=$2
+	shift 2
+	SET=
+	for s in "$@"; do
+		record "$WORK/$prefix-$s.vmt" "$variant" "$s" 2
+		SET=${SET:+$SET,}$WORK/$prefix-$s.vmt
+	done
+}
