@@ -3,6 +3,7 @@
  * (see client.h).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -42,6 +43,31 @@ void vmt_xsim_client_close(struct vmt_xsim_client *c)
 	close(c->sock);
 	c->sock = -1;
 	pthread_mutex_destroy(&c->mu);
+}
+
+void *vmt_xsim_handle_new(size_t size)
+{
+	struct vmt_xsim_client *c = calloc(1, size);
+	int rc;
+
+	if (!c)
+		return NULL;
+	rc = vmt_xsim_client_open(c);
+	if (rc) {
+		free(c);
+		errno = -rc;
+		return NULL;
+	}
+	return c;
+}
+
+int vmt_xsim_handle_free(void *h)
+{
+	if (h) {
+		vmt_xsim_client_close(h);
+		free(h);
+	}
+	return 0;
 }
 
 static int exchange(struct vmt_xsim_client *c, struct vmt_xsim_req *q,

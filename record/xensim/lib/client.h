@@ -25,6 +25,15 @@ int vmt_xsim_client_open(struct vmt_xsim_client *c);
 void vmt_xsim_client_close(struct vmt_xsim_client *c);
 
 /*
+ * vmt_xsim_handle_new() - a zeroed handle of @size bytes whose first member
+ * is a struct vmt_xsim_client, connected to the daemon.
+ * Return: the handle, or NULL with errno set (the *_open convention).
+ */
+void *vmt_xsim_handle_new(size_t size);
+/* vmt_xsim_handle_free() - disconnect and free; NULL is fine.  Return: 0. */
+int vmt_xsim_handle_free(void *h);
+
+/*
  * vmt_xsim_call() - one request, one reply
  * @data/@cap: OUT: reply payload (may be NULL/0); @fds/@nfds: OUT: received
  * descriptors (*nfds in: capacity).

@@ -24,27 +24,12 @@ XSIM_EXPORT xc_interface *xc_interface_open(xentoollog_logger *logger,
 					    xentoollog_logger *dombuild_logger,
 					    unsigned open_flags)
 {
-	xc_interface *x = calloc(1, sizeof(*x));
-	int rc;
-
-	if (!x)
-		return NULL;
-	rc = vmt_xsim_client_open(&x->c);
-	if (rc) {
-		free(x);
-		errno = -rc;
-		return NULL;
-	}
-	return x;
+	return vmt_xsim_handle_new(sizeof(xc_interface));
 }
 
 XSIM_EXPORT int xc_interface_close(xc_interface *xch)
 {
-	if (xch) {
-		vmt_xsim_client_close(&xch->c);
-		free(xch);
-	}
-	return 0;
+	return vmt_xsim_handle_free(xch);
 }
 
 /* One call; Return: the reply's ret, or -1 with errno. */

@@ -38,23 +38,15 @@ struct xenevtchn_handle {
 XSIM_EXPORT xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger,
 					     unsigned int flags)
 {
-	xenevtchn_handle *x = calloc(1, sizeof(*x));
-	int rc;
+	xenevtchn_handle *x = vmt_xsim_handle_new(sizeof(*x));
 
 	if (!x)
 		return NULL;
-	rc = vmt_xsim_client_open(&x->c);
-	if (rc) {
-		free(x);
-		errno = -rc;
-		return NULL;
-	}
 	x->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (x->ep < 0) {
-		rc = errno;
-		vmt_xsim_client_close(&x->c);
-		free(x);
-		errno = rc;
+		int err = errno;
+		vmt_xsim_handle_free(x);
+		errno = err;
 		return NULL;
 	}
 	return x;
@@ -76,9 +68,7 @@ XSIM_EXPORT int xenevtchn_close(xenevtchn_handle *xce)
 		if (xce->b[i].used)
 			drop(xce, &xce->b[i]);
 	close(xce->ep);
-	vmt_xsim_client_close(&xce->c);
-	free(xce);
-	return 0;
+	return vmt_xsim_handle_free(xce);
 }
 
 XSIM_EXPORT int xenevtchn_fd(xenevtchn_handle *xce)

@@ -25,27 +25,12 @@ struct xenforeignmemory_handle {
 XSIM_EXPORT xenforeignmemory_handle *
 xenforeignmemory_open(struct xentoollog_logger *logger, unsigned open_flags)
 {
-	xenforeignmemory_handle *x = calloc(1, sizeof(*x));
-	int rc;
-
-	if (!x)
-		return NULL;
-	rc = vmt_xsim_client_open(&x->c);
-	if (rc) {
-		free(x);
-		errno = -rc;
-		return NULL;
-	}
-	return x;
+	return vmt_xsim_handle_new(sizeof(xenforeignmemory_handle));
 }
 
 XSIM_EXPORT int xenforeignmemory_close(xenforeignmemory_handle *fmem)
 {
-	if (fmem) {
-		vmt_xsim_client_close(&fmem->c);
-		free(fmem);
-	}
-	return 0;
+	return vmt_xsim_handle_free(fmem);
 }
 
 static void fill(uint8_t *p, uint32_t dom, uint64_t gfn)

@@ -19,18 +19,7 @@ struct xs_handle {
 
 XSIM_EXPORT struct xs_handle *xs_open(unsigned long flags)
 {
-	struct xs_handle *x = calloc(1, sizeof(*x));
-	int rc;
-
-	if (!x)
-		return NULL;
-	rc = vmt_xsim_client_open(&x->c);
-	if (rc) {
-		free(x);
-		errno = -rc;
-		return NULL;
-	}
-	return x;
+	return vmt_xsim_handle_new(sizeof(struct xs_handle));
 }
 
 XSIM_EXPORT struct xs_handle *xs_daemon_open(void)
@@ -40,10 +29,7 @@ XSIM_EXPORT struct xs_handle *xs_daemon_open(void)
 
 XSIM_EXPORT void xs_close(struct xs_handle *xsh)
 {
-	if (xsh) {
-		vmt_xsim_client_close(&xsh->c);
-		free(xsh);
-	}
+	vmt_xsim_handle_free(xsh);
 }
 
 XSIM_EXPORT void xs_daemon_close(struct xs_handle *xsh)
