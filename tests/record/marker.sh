@@ -9,9 +9,18 @@ xs_start m -a 7 -c 2 -w mixed --rate 20000
 "$REC" --sim="$XS_SOCK" -q -d 1 -o "$T/m.vmt" --cr cr3 --guest-request --control "$T/ctl.sock" 2>"$T/err" &
 pid=$!
 for _ in $(seq 200); do [ -S "$T/ctl.sock" ] && break; sleep 0.01; done
-sleep 0.2
+# wait_requests N: until the recorder has recorded more than N requests
+wait_requests() {
+	for _ in $(seq 400); do
+		n=$("$REC" stats --control "$T/ctl.sock" 2>/dev/null | jq -r .requests)
+		[ "${n:-0}" -gt "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "the recorder got no more than $1 requests"
+}
+wait_requests 0
 s1=$("$REC" mark --control "$T/ctl.sock" "phase one") || fail "mark failed"
-sleep 0.2
+wait_requests "$s1"
 s2=$("$REC" mark --control "$T/ctl.sock" "phase two starts") || fail "mark failed"
 st=$("$REC" stats --control "$T/ctl.sock") || fail "stats failed"
 [ "$(jq -r '.markers' <<<"$st")" = 2 ] || fail "stats: $st"

@@ -11,7 +11,13 @@ for sig in INT TERM; do
 	"$REC" --sim="$XS_SOCK" -q -d 1 -o "$T/$sig.vmt" --cr cr3:sync --cpuid --breakpoint \
 		--guest-request=sync --mem-access 0x2000-0x8000:r 2>"$T/err" &
 	pid=$!
-	sleep 0.7
+	# Mid-run means "after real traffic": wait for it rather than for a
+	# fixed time, which a loaded or sanitized build may not fill.
+	for _ in $(seq 400); do
+		n=$(xs_stats | jq -r .produced_total 2>/dev/null)
+		[ "${n:-0}" -ge 2000 ] && break
+		sleep 0.05
+	done
 	kill -"$sig" "$pid"
 	wait "$pid"; rc=$?
 	[ $rc -eq 0 ] || fail "SIG$sig: exit $rc: $(cat "$T/err")"

@@ -480,6 +480,7 @@ Test(import, filters)
 	cr_expect_eq(res.events, 100);
 	cr_expect_eq(q_int(db, "SELECT min(seq) FROM events WHERE ? > 0", 1), (int64_t)t[200].seq);
 	sqlite3_close(db);
+	free(t);
 }
 
 Test(import, processes_survive_cr3_reuse)
