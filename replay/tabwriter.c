@@ -17,7 +17,13 @@ static int prepare(struct vmt_tw *t, const char *table, const char *const *cols,
 	char *sql;
 	int rc;
 
-	sqlite3_str_appendf(s, "INSERT INTO %s (", table);
+	/*
+	 * OR FAIL: a failed statement keeps the rows before the failure
+	 * instead of undoing itself, so SQLite opens no statement journal
+	 * (which copied every page a statement touched); the import rolls
+	 * back its whole transaction on any failure anyway.
+	 */
+	sqlite3_str_appendf(s, "INSERT OR FAIL INTO %s (", table);
 	for (int c = 0; c < t->ncols; c++)
 		sqlite3_str_appendf(s, "%s\"%w\"", c ? "," : "", cols[c]);
 	sqlite3_str_appendall(s, ") VALUES ");
