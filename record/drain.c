@@ -81,8 +81,8 @@ static int handle_one(struct vmt_recorder *r, uint8_t *slot)
 	if (!req)
 		return -E2BIG;
 	memcpy(req, slot, esz);
-	uint32_t vcpu = vmt_le32(req + 12);
-	if (vmt_le32(req) != r->pol.version)
+	uint32_t vcpu = vmt_get32(req + 12);
+	if (vmt_get32(req) != r->pol.version)
 		return -VMT_E_ABI;
 	vmt_policy_respond(&r->pol, req, slot);
 	uint64_t t_rsp = vmt_now_ns() - r->t0;
@@ -100,7 +100,7 @@ static void version_fault(struct vmt_recorder *r, const uint8_t *slot)
 	char msg[256];
 	snprintf(msg, sizeof(msg), "ring fault: request %llu carries vm_event "
 		 "version %u but Xen reported %u; recording stopped",
-		 (unsigned long long)r->seq, vmt_le32(slot),
+		 (unsigned long long)r->seq, vmt_get32(slot),
 		 r->pol.version);
 	fault(r, VMT_END_RING_FAULT, msg);
 }

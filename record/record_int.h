@@ -23,6 +23,7 @@
 #include "vmt/format.h"
 #include "vmt/record.h"
 #include "format_log.h"
+#include "vmt_le.h"
 #include "xen_api.h"
 
 #define VMT_MAX_VCPUS 128          /* per-vCPU ledger slots */
@@ -32,18 +33,6 @@ static inline uint64_t vmt_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Little-endian fields of a raw ring slot (x86: a plain load). */
-static inline uint32_t vmt_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t vmt_le64(const uint8_t *p)
-{
-	return (uint64_t)vmt_le32(p) | (uint64_t)vmt_le32(p + 4) << 32;
 }
 
 /* ---- pipeline.c: chunk pool between the drain and the writer ---- */

@@ -17,18 +17,6 @@
 
 #include "record_int.h"
 
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static inline void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 /* Offset of the first occurrence of @width bytes of @pat in an encoded
  * entry of @version, or 0 (never a valid payload/register offset). */
 static uint32_t locate(uint32_t version, uint32_t reason, int is_reg,
@@ -76,7 +64,7 @@ static int reinject(struct vmt_policy *pol, const uint8_t *req,
 {
 	/* v1 has no type/length: a plain INT3 (software exception, 1 byte) */
 	uint8_t type = pol->off_dbg_type ? req[pol->off_dbg_type] : 6;
-	uint32_t len = pol->off_dbg_len ? vmt_le32(req + pol->off_dbg_len) : 1;
+	uint32_t len = pol->off_dbg_len ? vmt_get32(req + pol->off_dbg_len) : 1;
 	uint8_t vector = reason == VMT_REASON_SOFTWARE_BREAKPOINT ? 3 : 1;
 
 	if (!pol->xen || !pol->xen->xc_hvm_inject_trap)
@@ -92,8 +80,8 @@ static int reinject(struct vmt_policy *pol, const uint8_t *req,
 int vmt_policy_respond(struct vmt_policy *pol, const uint8_t *req,
 		       uint8_t *slot)
 {
-	uint32_t reason = vmt_le32(req + 8);
-	uint32_t flags = vmt_le32(req + 4) & VMT_FLAG_VCPU_PAUSED;
+	uint32_t reason = vmt_get32(req + 8);
+	uint32_t flags = vmt_get32(req + 4) & VMT_FLAG_VCPU_PAUSED;
 	int rc = 0;
 
 	/* version, flags, reason, vcpu_id from our copy: the slot is shared */
@@ -106,15 +94,15 @@ int vmt_policy_respond(struct vmt_policy *pol, const uint8_t *req,
 		if (!pol->off_cpuid_len)
 			break;
 		memcpy(slot + 56, req + 56, pol->entry_size - 56);
-		put64(slot + pol->off_rip, vmt_le64(req + pol->off_rip) +
-					   vmt_le32(req + pol->off_cpuid_len));
+		vmt_put64(slot + pol->off_rip, vmt_get64(req + pol->off_rip) +
+					   vmt_get32(req + pol->off_cpuid_len));
 		flags |= VMT_FLAG_SET_REGISTERS;
 		break;
 	case VMT_REASON_SOFTWARE_BREAKPOINT:
 	case VMT_REASON_DEBUG_EXCEPTION:
-		rc = reinject(pol, req, reason, vmt_le32(req + 12));
+		rc = reinject(pol, req, reason, vmt_get32(req + 12));
 		break;
 	}
-	put32(slot + 4, flags);
+	vmt_put32(slot + 4, flags);
 	return rc;
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "abi_int.h"
-#include "format_int.h"   /* vmt_get16..64 / vmt_put16..32 */
+#include "format_int.h"   /* vmt_get16..64 / vmt_put16..64 */
 
 static uint64_t load_le(const uint8_t *p, unsigned width)
 {
@@ -37,9 +37,7 @@ static void store_le(uint8_t *p, unsigned width, uint64_t v)
 		vmt_put32(p, (uint32_t)v);
 		break;
 	default:
-		/* two halves: gcc merges each into one store, not vmt_put64's loop */
-		vmt_put32(p, (uint32_t)v);
-		vmt_put32(p + 4, (uint32_t)(v >> 32));
+		vmt_put64(p, v);
 		break;
 	}
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sim.h"
+#include "vmt_le.h"  /* slot header fields */
 
 /* Shared ring header (abi.md 7.1). */
 #define OFF_REQ_PROD 0
@@ -40,20 +41,6 @@ uint64_t vmt_sim_now_ns(void)
 static uint32_t *idx_ptr(const struct vmt_sim_ring *r, unsigned off)
 {
 	return (uint32_t *)(void *)(r->page + off);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
 }
 
 static uint8_t *slot(const struct vmt_sim_host *h,
@@ -265,7 +252,7 @@ static void handle_response(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 {
 	static struct vmt_event rsp;   /* single-threaded; keeps stack small */
 
-	if (get_le32(raw) != h->abi ||
+	if (vmt_get32(raw) != h->abi ||
 	    vmt_event_decode(raw, vmt_abi_entry_size(h->abi), &rsp) < 0) {
 		reject(d, VMT_REJ_WRONG_VERSION);
 		return;
@@ -361,10 +348,10 @@ static uint32_t fault_rewrite(struct vmt_sim_host *h, uint64_t n, uint8_t *raw,
 
 	if (f->on[VMT_FAULT_UNKNOWN_REASON] && n == f->at[VMT_FAULT_UNKNOWN_REASON]) {
 		reason = (uint32_t)f->arg[VMT_FAULT_UNKNOWN_REASON];
-		put_le32(raw + 8, reason);
+		vmt_put32(raw + 8, reason);
 	}
 	if (f->on[VMT_FAULT_BAD_VERSION] && n == f->at[VMT_FAULT_BAD_VERSION])
-		put_le32(raw, (uint32_t)f->arg[VMT_FAULT_BAD_VERSION]);
+		vmt_put32(raw, (uint32_t)f->arg[VMT_FAULT_BAD_VERSION]);
 	return reason;
 }
 
