@@ -460,11 +460,15 @@ static void unpause(struct vmt_recorder *r)
 
 static int disable_ring(struct vmt_recorder *r, int alive)
 {
+	/* A time budget, not a count of tries: on a loaded host the vCPUs
+	 * waiting for ring space may take longer than a few tries to place
+	 * their events, and giving up leaves the ring attached. */
+	uint64_t deadline = vmt_now_ns() + 3000000000ull;
 	int rc = 0;
-	for (int tries = 0; tries < 50; tries++) {
+	while (1) {
 		drain_paused(r, alive);
 		rc = r->xen.xc_monitor_disable(r->xch, r->domid) ? -errno : 0;
-		if (rc != -EBUSY)
+		if (rc != -EBUSY || vmt_now_ns() > deadline)
 			break;
 		/* A vCPU still waits for ring space: let it place its
 		 * event, answer it, retry. */
