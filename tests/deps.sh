@@ -30,6 +30,8 @@ vmt_deps_install() {
 		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 }
 
-VMT_DEPS=(build-essential cmake pkg-config libxen-dev libzstd-dev libsqlite3-dev libcriterion-dev sqlite3 jq python3)
+# groff-base: tests/man checks the manual pages with groff; minimal Debian
+# images have no man-db to pull it in.
+VMT_DEPS=(build-essential cmake pkg-config libxen-dev libzstd-dev libsqlite3-dev libcriterion-dev sqlite3 jq python3 groff-base)
 # shellcheck disable=SC2086
 vmt_deps_install "${VMT_DEPS[@]}" ${VMT_EXTRA_DEPS:-}
