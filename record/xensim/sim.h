@@ -70,6 +70,11 @@ struct vmt_sim_scenario {
 /* Return: 0, or -errno / -VMT_E_CORRUPT with @err naming file and line. */
 int vmt_sim_scenario_load(struct vmt_sim_scenario *sc, const char *path,
 			  char *err, size_t errlen);
+/* The same over @len bytes of @text (no NUL needed; a NUL byte is an
+ * error); @name stands for the file in messages and gives the default name. */
+int vmt_sim_scenario_parse(struct vmt_sim_scenario *sc, const char *text,
+			   size_t len, const char *name, char *err,
+			   size_t errlen);
 void vmt_sim_scenario_free(struct vmt_sim_scenario *sc);
 const char *vmt_sim_act_name(unsigned act);
 uint64_t vmt_sim_list_pick(const struct vmt_sim_list *l, uint64_t rnd);

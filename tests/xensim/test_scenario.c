@@ -92,6 +92,7 @@ ParameterizedTestParameters(scenario, refused)
 		{ "process a cr3=1 code=0x1000-0x2000 gfn=1\ncpuid 1\n", ":2: action 'cpuid' before the first phase" },
 		{ "process a cr3=1 code=0x1000-0x2000 gfn=1\nphase p\n cpuid 0\n", ":3: cpuid: weight must be 1..1000000" },
 		{ "process a cr3=1 code=0x1000-0x2000 gfn=1\nphase p\n access 1 kinds=q\n", ":3: access: bad list 'kinds=q'" },
+		{ "process a cr3=1 code=0x1000-0x2000 gfn=1\nphase p\n cr 1 regs=cr0,9\n", ":3: cr: bad list 'regs=cr0,9'" },
 		{ "process a cr3=1 code=0x1000-0x2000 gfn=1\nphase p\n syscall 1\n", ":0: phase 'p' uses syscall but there is no syscall-entry" },
 		{ "process a cr3=1 code=0x1000-0x2000 gfn=1\nphase p\n switch 1\n", ":0: switch needs two processes" },
 		{ "process a cr3=1 code=0x1000-0x2000 gfn=1\nphase p\n", ":0: phase 'p' has no action" },
@@ -114,6 +115,28 @@ ParameterizedTest(struct bad_case *c, scenario, refused)
 	unlink(p);
 	cr_expect(strncmp(err, p, strlen(p)) == 0, "no file name in '%s'", err);
 	cr_expect_str_eq(err + strlen(p), c->msg);
+}
+
+Test(scenario, parse_from_memory)
+{
+	static const char text[] = "process a cr3=1 code=0x1000-0x2000 gfn=1\n"
+				   "phase p\n cpuid 1\nbad\0 cpuid 1\n";
+	size_t good = strlen(text) - strlen("bad");
+	struct vmt_sim_scenario sc;
+	char err[256];
+
+	/* only the bytes given are read: no NUL needed at the end */
+	cr_assert_eq(vmt_sim_scenario_parse(&sc, text, good, "dir/mem.wl", err,
+					    sizeof(err)), 0, "%s", err);
+	cr_expect_str_eq(sc.name, "mem");
+	cr_expect_str_eq(sc.path, "dir/mem.wl");
+	vmt_sim_scenario_free(&sc);
+	cr_expect_eq(vmt_sim_scenario_parse(&sc, text, good + 3, "m", err,
+					    sizeof(err)), -VMT_E_CORRUPT);
+	cr_expect_str_eq(err, "m:4: unknown directive 'bad'");
+	cr_expect_eq(vmt_sim_scenario_parse(&sc, text, sizeof(text) - 1, "m", err,
+					    sizeof(err)), -VMT_E_CORRUPT);
+	cr_expect_str_eq(err, "m:4: NUL byte in line");
 }
 
 Test(scenario, missing_file)
