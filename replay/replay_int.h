@@ -156,7 +156,8 @@ struct vmt_cell {
 
 struct vmt_tw {
 	sqlite3 *db;
-	sqlite3_stmt *multi, *one;
+	sqlite3_stmt *multi, *one;    /* prepared on first use */
+	char *sql_multi, *sql_one;
 	int ncols, nrows, n;
 	struct vmt_cell *cells;
 	uint8_t *arena;

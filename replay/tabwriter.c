@@ -10,12 +10,11 @@
 
 #include "replay_int.h"
 
-static int prepare(struct vmt_tw *t, const char *table, const char *const *cols,
-		   int nrows, sqlite3_stmt **out)
+/* The text of an insert of @nrows rows; NULL when out of memory. */
+static char *insert_sql(sqlite3 *db, const char *table, const char *const *cols,
+			int ncols, int nrows)
 {
-	sqlite3_str *s = sqlite3_str_new(t->db);
-	char *sql;
-	int rc;
+	sqlite3_str *s = sqlite3_str_new(db);
 
 	/*
 	 * OR FAIL: a failed statement keeps the rows before the failure
@@ -24,47 +23,59 @@ static int prepare(struct vmt_tw *t, const char *table, const char *const *cols,
 	 * back its whole transaction on any failure anyway.
 	 */
 	sqlite3_str_appendf(s, "INSERT OR FAIL INTO %s (", table);
-	for (int c = 0; c < t->ncols; c++)
+	for (int c = 0; c < ncols; c++)
 		sqlite3_str_appendf(s, "%s\"%w\"", c ? "," : "", cols[c]);
 	sqlite3_str_appendall(s, ") VALUES ");
 	for (int r = 0; r < nrows; r++) {
 		sqlite3_str_appendall(s, r ? ",(" : "(");
-		for (int c = 0; c < t->ncols; c++)
+		for (int c = 0; c < ncols; c++)
 			sqlite3_str_appendall(s, c ? ",?" : "?");
 		sqlite3_str_appendchar(s, 1, ')');
 	}
-	sql = sqlite3_str_finish(s);
-	if (!sql)
-		return -ENOMEM;
-	rc = sqlite3_prepare_v3(t->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
-	if (rc != SQLITE_OK)
-		vmt_log(VMT_LOG_ERROR, "preparing insert into %s: %s", table,
-			sqlite3_errmsg(t->db));
-	sqlite3_free(sql);
-	return rc == SQLITE_OK ? 0 : -EIO;
+	return sqlite3_str_finish(s);
+}
+
+/*
+ * Statements are prepared when first run: parsing a statement of hundreds
+ * of parameters costs more than a small trace's whole import, and most
+ * imports never touch most detail tables.
+ */
+static int prepared(struct vmt_tw *t, int multi, sqlite3_stmt **out)
+{
+	sqlite3_stmt **st = multi ? &t->multi : &t->one;
+	int rc;
+
+	if (!*st) {
+		rc = sqlite3_prepare_v3(t->db, multi ? t->sql_multi : t->sql_one, -1,
+					SQLITE_PREPARE_PERSISTENT, st, NULL);
+		if (rc != SQLITE_OK) {
+			vmt_log(VMT_LOG_ERROR, "preparing insert: %s", sqlite3_errmsg(t->db));
+			return -EIO;
+		}
+	}
+	*out = *st;
+	return 0;
 }
 
 int vmt_tw_init(struct vmt_tw *t, sqlite3 *db, const char *table,
 		const char *const *cols, int ncols, int nrows)
 {
-	int err;
-
 	*t = (struct vmt_tw){ .db = db, .ncols = ncols, .nrows = nrows };
 	t->cells = calloc((size_t)ncols * (size_t)nrows, sizeof(*t->cells));
-	if (!t->cells)
-		return -ENOMEM;
-	err = prepare(t, table, cols, nrows, &t->multi);
-	if (!err)
-		err = prepare(t, table, cols, 1, &t->one);
-	if (err)
-		vmt_tw_free(t);
-	return err;
+	t->sql_multi = insert_sql(db, table, cols, ncols, nrows);
+	t->sql_one = insert_sql(db, table, cols, ncols, 1);
+	if (t->cells && t->sql_multi && t->sql_one)
+		return 0;
+	vmt_tw_free(t);
+	return -ENOMEM;
 }
 
 void vmt_tw_free(struct vmt_tw *t)
 {
 	sqlite3_finalize(t->multi);
 	sqlite3_finalize(t->one);
+	sqlite3_free(t->sql_multi);
+	sqlite3_free(t->sql_one);
 	free(t->cells);
 	free(t->arena);
 	memset(t, 0, sizeof(*t));
@@ -86,12 +97,15 @@ static void bind_cell(struct vmt_tw *t, sqlite3_stmt *st, int i,
 		sqlite3_bind_null(st, i);
 }
 
-/* Binds rows [first, first + n) to @st and runs it. */
-static int run(struct vmt_tw *t, sqlite3_stmt *st, int first, int n)
+/* Binds rows [first, first + n) to the n-row statement and runs it. */
+static int run(struct vmt_tw *t, int first, int n)
 {
 	const struct vmt_cell *c = t->cells + (size_t)first * (size_t)t->ncols;
-	int rc;
+	sqlite3_stmt *st;
+	int rc = prepared(t, n > 1, &st);
 
+	if (rc)
+		return rc;
 	for (int i = 0; i < n * t->ncols; i++)
 		bind_cell(t, st, i + 1, &c[i]);
 	rc = sqlite3_step(st);
@@ -104,10 +118,10 @@ int vmt_tw_flush(struct vmt_tw *t)
 	int err = 0;
 
 	if (t->n == t->nrows)
-		err = run(t, t->multi, 0, t->n);
+		err = run(t, 0, t->n);
 	else
 		for (int r = 0; !err && r < t->n; r++)
-			err = run(t, t->one, r, 1);
+			err = run(t, r, 1);
 	t->n = 0;
 	t->alen = 0;
 	return err;
