@@ -52,12 +52,22 @@ int vmt_drain_note(struct vmt_recorder *r, uint16_t type, const void *data,
 	return 0;
 }
 
-static void fault(struct vmt_recorder *r, uint32_t cause, const char *what)
+/* A ring fault: say so in the trace (once) and end the recording. */
+static void fault(struct vmt_recorder *r, const char *what)
 {
-	r->ring_broken = 1;
-	snprintf(r->fault, sizeof(r->fault), "%s", what);
+	if (!r->fault[0])
+		snprintf(r->fault, sizeof(r->fault), "%s", what);
 	vmt_drain_note(r, VMT_REC_NOTE, what, (uint32_t)strlen(what));
-	vmt_recorder_stop(r, cause);
+	vmt_recorder_stop(r, VMT_END_RING_FAULT);
+}
+
+static void loss(struct vmt_recorder *r, uint64_t count, uint32_t cause)
+{
+	struct vmt_loss l = { .first_seq = r->seq, .count = count,
+			      .cause = cause };
+	uint8_t buf[VMT_LOSS_SIZE];
+	vmt_loss_put(buf, &l);
+	vmt_drain_note(r, VMT_REC_LOSS, buf, sizeof(buf));
 }
 
 static void ledger(struct vmt_recorder *r, uint32_t vcpu, uint64_t lat)
@@ -70,10 +80,70 @@ static void ledger(struct vmt_recorder *r, uint32_t vcpu, uint64_t lat)
 		l->lat_max_ns = lat;
 }
 
-/* Copy out, answer in place, record both.  Return 0 or -VMT_E_ABI. */
-static int handle_one(struct vmt_recorder *r, uint8_t *slot)
+/*
+ * A reason format/ cannot name (a newer Xen, or a broken one) is kept raw
+ * and answered like any event (header echoed, VCPU_PAUSED released).  One
+ * NOTE per code, so a Xen that sends many of them cannot flood the trace.
+ */
+static void unknown_reason(struct vmt_recorder *r, uint64_t seq,
+			   uint32_t reason, uint32_t flags)
+{
+	r->unknown_reasons++;
+	if (reason < 128) {
+		uint64_t bit = 1ull << (reason & 63);
+		if (r->unknown_seen[reason >> 6] & bit)
+			return;
+		r->unknown_seen[reason >> 6] |= bit;
+	} else if (r->unknown_high_seen++) {
+		return;
+	}
+	char msg[256];
+	snprintf(msg, sizeof(msg), "request %llu: reason %u is not a vm_event "
+		 "reason this recorder knows; kept raw and answered with the "
+		 "header echoed (flags 0x%x -> 0x%x)", (unsigned long long)seq,
+		 reason, flags, flags & VMT_FLAG_VCPU_PAUSED);
+	vmt_drain_note(r, VMT_REC_NOTE, msg, (uint32_t)strlen(msg));
+}
+
+/*
+ * An entry that says another ABI version: its layout cannot be trusted, so
+ * it is not stored as a REQUEST (readers would decode it with the wrong
+ * layout) but as a LOSS of one request.  The header is at the same place
+ * in every version, which is enough to answer it so its vCPU is not left
+ * paused.  It takes a sequence number, so seq keeps following the ring.
+ */
+static void foreign_entry(struct vmt_recorder *r, uint8_t *slot, uint32_t idx)
 {
 	uint32_t esz = r->pol.entry_size;
+	uint32_t ver = vmt_get32(slot), flags = vmt_get32(slot + 4);
+	uint32_t reason = vmt_get32(slot + 8), vcpu = vmt_get32(slot + 12);
+	char msg[256];
+
+	r->foreign_entries++;
+	loss(r, 1, VMT_LOSS_BAD_ENTRY);
+	snprintf(msg, sizeof(msg), "ring fault: request %llu carries vm_event "
+		 "version %u but Xen reported %u (vCPU %u, reason %u, flags "
+		 "0x%x); not kept, answered with the header only; recording "
+		 "stopped", (unsigned long long)r->seq, ver, r->pol.version,
+		 vcpu, reason, flags);
+	fault(r, msg);
+	memset(slot + 16, 0, esz - 16);
+	vmt_put32(slot, r->pol.version);
+	vmt_put32(slot + 4, flags & VMT_FLAG_VCPU_PAUSED);
+	memcpy(r->shadow[idx & (VMT_RING_SLOTS - 1)], slot, esz);
+	atomic_store_explicit(&r->seq, r->seq + 1, memory_order_relaxed);
+}
+
+/* Copy out, answer in place, record both. */
+static int handle_one(struct vmt_recorder *r, uint8_t *slot, uint32_t idx)
+{
+	uint32_t esz = r->pol.entry_size;
+	/* Xen does not touch a published slot before its response, so the
+	 * version can be read in place before anything is stored. */
+	if (__builtin_expect(vmt_get32(slot) != r->pol.version, 0)) {
+		foreign_entry(r, slot, idx);
+		return 0;
+	}
 	/* Only this thread writes seq; others read it for statistics. */
 	uint64_t seq = atomic_load_explicit(&r->seq, memory_order_relaxed);
 	uint64_t t_req = vmt_now_ns() - r->t0;
@@ -81,28 +151,22 @@ static int handle_one(struct vmt_recorder *r, uint8_t *slot)
 	if (!req)
 		return -E2BIG;
 	memcpy(req, slot, esz);
-	uint32_t vcpu = vmt_get32(req + 12);
-	if (vmt_get32(req) != r->pol.version)
-		return -VMT_E_ABI;
+	r->pipe.nreq[r->cur - r->pipe.bufs]++;
+	uint32_t vcpu = vmt_get32(req + 12), reason = vmt_get32(req + 8);
+	uint32_t flags = vmt_get32(req + 4);
 	vmt_policy_respond(&r->pol, req, slot);
 	uint64_t t_rsp = vmt_now_ns() - r->t0;
 	uint8_t *rsp = reserve(r, VMT_REC_RESPONSE, seq, t_rsp, esz);
 	if (!rsp)
 		return -E2BIG;
 	memcpy(rsp, slot, esz);
+	memcpy(r->shadow[idx & (VMT_RING_SLOTS - 1)], rsp, esz);
 	ledger(r, vcpu, t_rsp - t_req);
 	atomic_store_explicit(&r->seq, seq + 1, memory_order_relaxed);
+	/* format/ names every code below VMT_REASON_COUNT. */
+	if (__builtin_expect(reason >= VMT_REASON_COUNT, 0))
+		unknown_reason(r, seq, reason, flags);
 	return 0;
-}
-
-static void version_fault(struct vmt_recorder *r, const uint8_t *slot)
-{
-	char msg[256];
-	snprintf(msg, sizeof(msg), "ring fault: request %llu carries vm_event "
-		 "version %u but Xen reported %u; recording stopped",
-		 (unsigned long long)r->seq, vmt_get32(slot),
-		 r->pol.version);
-	fault(r, VMT_END_RING_FAULT, msg);
 }
 
 /* Handle everything pending now; Return handled, or -VMT_E_RING. */
@@ -119,7 +183,8 @@ static int drain_pass(struct vmt_recorder *r, struct sring_hdr *s,
 		snprintf(msg, sizeof(msg), "ring fault: producer index %u is %u "
 			 "ahead of the consumer (at most %u possible); "
 			 "recording stopped", prod, pending, VMT_RING_SLOTS);
-		fault(r, VMT_END_RING_FAULT, msg);
+		r->ring_jumped = 1;
+		fault(r, msg);
 		return -VMT_E_RING;
 	}
 	if (pending > *occ)
@@ -128,15 +193,67 @@ static int drain_pass(struct vmt_recorder *r, struct sring_hdr *s,
 	for (; r->req_cons != prod && !rc; handled++) {
 		uint8_t *slot = slots + (r->req_cons & (VMT_RING_SLOTS - 1)) *
 					r->pol.entry_size;
-		rc = handle_one(r, slot);
-		if (rc)
-			version_fault(r, slot);
-		else
+		rc = handle_one(r, slot, r->req_cons);
+		if (!rc)
 			r->req_cons++;
 	}
-	/* Publish what was answered, even when stopping on a fault. */
 	__atomic_store_n(&s->rsp_prod, r->req_cons, __ATOMIC_RELEASE);
-	return rc ? -VMT_E_RING : handled;
+	return rc ? rc : handled;
+}
+
+void vmt_drain_shadow_init(struct vmt_recorder *r)
+{
+	const uint8_t *slots = (const uint8_t *)r->ring + VMT_RING_HDR;
+	for (uint32_t i = 0; i < VMT_RING_SLOTS; i++)
+		memcpy(r->shadow[i], slots + i * r->pol.entry_size,
+		       r->pol.entry_size);
+}
+
+/*
+ * After a jump req_prod says nothing, but Xen still fills slots in index
+ * order, never more than 8 ahead of us, and only slots whose responses it
+ * consumed.  So, walking from req_cons, every slot that differs from what
+ * we left there is a request Xen placed; the first unchanged one ends the
+ * run.  Answering them releases the vCPUs they paused.  A changed slot
+ * that is no valid request of this ring (wrong version, vCPU out of
+ * range) is not answered: it and the changed slots after it are recorded
+ * as a LOSS, an upper bound.  Runs with the domain paused (teardown).
+ */
+void vmt_drain_salvage(struct vmt_recorder *r)
+{
+	struct sring_hdr *s = r->ring;
+	uint8_t *slots = (uint8_t *)r->ring + VMT_RING_HDR;
+	uint32_t esz = r->pol.entry_size, found = 0, doubtful = 0;
+	uint64_t first = r->seq;
+
+	if (r->salvaged || !r->ring)
+		return;
+	r->salvaged = 1;
+	uint32_t start = r->req_cons;
+	for (uint32_t k = 0; k < VMT_RING_SLOTS; k++) {
+		uint32_t i = (start + k) & (VMT_RING_SLOTS - 1);
+		uint8_t *slot = slots + i * esz;
+		if (!memcmp(slot, r->shadow[i], esz))
+			break;
+		if (doubtful || vmt_get32(slot) != r->pol.version ||
+		    vmt_get32(slot + 12) >= r->info.vcpus) {
+			doubtful++;
+			continue;
+		}
+		if (handle_one(r, slot, r->req_cons))
+			break;
+		r->req_cons++;
+		found++;
+	}
+	__atomic_store_n(&s->rsp_prod, r->req_cons, __ATOMIC_RELEASE);
+	char msg[256];
+	snprintf(msg, sizeof(msg), "ring fault: %u request(s) found in the "
+		 "slots after the jump (seq %llu on) were recorded and answered"
+		 "%s", found, (unsigned long long)first,
+		 doubtful ? "; the slots after them hold no valid request" : "");
+	vmt_drain_note(r, VMT_REC_NOTE, msg, (uint32_t)strlen(msg));
+	if (doubtful)
+		loss(r, doubtful, VMT_LOSS_RING_FAULT);
 }
 
 int vmt_drain_ring(struct vmt_recorder *r)
@@ -144,7 +261,7 @@ int vmt_drain_ring(struct vmt_recorder *r)
 	struct sring_hdr *s = r->ring;
 	uint32_t occ = 0, total = 0;
 
-	if (r->ring_broken)
+	if (r->ring_jumped)
 		return -VMT_E_RING;
 	uint64_t t_first = vmt_now_ns();
 	r->batch_bp_ns = 0;
@@ -273,10 +390,13 @@ static void final_notes(struct vmt_recorder *r)
 	}
 	snprintf(msg, sizeof(msg), "end: cause %u, %llu requests, %llu batches, "
 		 "max occupancy %u, back-pressure %llu ns, reinject failures "
-		 "%llu", r->end_cause, (unsigned long long)r->seq,
+		 "%llu, unknown reasons %llu, foreign entries %llu",
+		 r->end_cause, (unsigned long long)r->seq,
 		 (unsigned long long)r->batches, (unsigned)r->max_occ,
 		 (unsigned long long)r->bp_ns,
-		 (unsigned long long)r->pol.inject_failures);
+		 (unsigned long long)r->pol.inject_failures,
+		 (unsigned long long)r->unknown_reasons,
+		 (unsigned long long)r->foreign_entries);
 	vmt_drain_note(r, VMT_REC_NOTE, msg, (uint32_t)strlen(msg));
 }
 

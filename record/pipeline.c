@@ -24,7 +24,8 @@ int vmt_pipeline_init(struct vmt_pipeline *p, unsigned nbufs, size_t cap,
 	p->bufs = calloc(nbufs, sizeof(*p->bufs));
 	p->freeq = calloc(nbufs, sizeof(unsigned));
 	p->fullq = calloc(nbufs, sizeof(unsigned));
-	if (!p->bufs || !p->freeq || !p->fullq)
+	p->nreq = calloc(nbufs, sizeof(*p->nreq));
+	if (!p->bufs || !p->freeq || !p->fullq || !p->nreq)
 		return -ENOMEM;
 	for (unsigned i = 0; i < nbufs; i++) {
 		int rc = vmt_chunkbuf_init(&p->bufs[i], cap);
@@ -54,8 +55,9 @@ static void push(unsigned *q, unsigned head, unsigned *n, unsigned cap,
 	(*n)++;
 }
 
-static void write_one(struct vmt_pipeline *p, struct vmt_chunkbuf *c)
+static void write_one(struct vmt_pipeline *p, unsigned i)
 {
+	struct vmt_chunkbuf *c = &p->bufs[i];
 	if (!p->write_error) {
 		int rc = vmt_writer_put_chunk(p->writer, c);
 		if (rc) {
@@ -66,6 +68,7 @@ static void write_one(struct vmt_pipeline *p, struct vmt_chunkbuf *c)
 				vmt_log(VMT_LOG_DEBUG, "wake: %s", strerror(errno));
 		} else {
 			p->bytes_written = vmt_writer_bytes(p->writer);
+			p->requests_written += p->nreq[i];
 		}
 	}
 	if (p->write_error)
@@ -84,8 +87,9 @@ static void *writer_main(void *arg)
 			break;
 		unsigned i = pop(p->fullq, &p->full_head, &p->full_n, p->nbufs);
 		pthread_mutex_unlock(&p->lock);
-		write_one(p, &p->bufs[i]);
+		write_one(p, i);
 		vmt_chunkbuf_reset(&p->bufs[i]);
+		p->nreq[i] = 0;
 		pthread_mutex_lock(&p->lock);
 		push(p->freeq, p->free_head, &p->free_n, p->nbufs, i);
 		pthread_cond_signal(&p->cond_free);
@@ -154,5 +158,6 @@ void vmt_pipeline_free(struct vmt_pipeline *p)
 	free(p->bufs);
 	free(p->freeq);
 	free(p->fullq);
+	free(p->nreq);
 	memset(p, 0, sizeof(*p));
 }

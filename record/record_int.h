@@ -53,6 +53,8 @@ struct vmt_pipeline {
 	_Atomic int write_error;   /* first error, negative errno */
 	_Atomic uint64_t bytes_written, bytes_raw;
 	_Atomic uint64_t lost_records;  /* records dropped after a write error */
+	uint32_t *nreq;            /* per buffer: REQUEST records in it */
+	_Atomic uint64_t requests_written;  /* in chunks that reached the file */
 };
 
 int vmt_pipeline_init(struct vmt_pipeline *p, unsigned nbufs, size_t cap,
@@ -134,7 +136,11 @@ struct vmt_recorder {
 				    * are answered in place, so rsp_prod_pvt
 				    * always equals it */
 	int ring_enabled;
-	int ring_broken;           /* fault: stop touching the ring */
+	int ring_jumped;           /* req_prod cannot be trusted any more */
+	int salvaged;              /* the jumped ring was searched once */
+	/* What each slot held when we last wrote it (our response), or at
+	 * ring set-up: after a jump, a slot that differs holds a request. */
+	uint8_t shadow[VMT_RING_SLOTS][VMT_ENTRY_MAX];
 	int more;                  /* the last batch left requests behind */
 	int paused_by_us;
 	uint32_t caps;
@@ -170,6 +176,11 @@ struct vmt_recorder {
 	_Atomic uint64_t cpu_ns, end_ns;
 	uint64_t batch_bp_ns;
 	struct vmt_vcpu_ledger vcpu[VMT_MAX_VCPUS];
+	/* Reason codes format/ does not name: kept raw, noted once each. */
+	uint64_t unknown_reasons;
+	uint64_t unknown_seen[2];  /* codes 0..127 already noted */
+	int unknown_high_seen;     /* a code >= 128 already noted */
+	uint64_t foreign_entries;  /* entries of another ABI version */
 	int teardown_error;
 	char fault[256];           /* what a ring fault was */
 };
@@ -188,6 +199,10 @@ int vmt_drain_note(struct vmt_recorder *r, uint16_t type, const void *data,
 		   uint32_t size);
 /* Answer everything on the ring once, recording it (drain thread). */
 int vmt_drain_ring(struct vmt_recorder *r);
+/* After a producer-index jump: answer what the slots show (teardown). */
+void vmt_drain_salvage(struct vmt_recorder *r);
+/* Remember the slots as set up, before any request can arrive. */
+void vmt_drain_shadow_init(struct vmt_recorder *r);
 
 /* session.c: Xen setup and teardown */
 int vmt_session_open(struct vmt_recorder *r,

@@ -6,6 +6,7 @@
  * released before a file error is reported.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -57,16 +58,26 @@ static int open_file(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 	 * new trace gets mode 0600 whatever the old file had. */
 	int replace = o->force && lstat(o->path, &st) == 0 &&
 		      S_ISREG(st.st_mode) && unlink(o->path) == 0;
+	int overwrite = o->force && !replace;
 	VMT_OPTS(vmt_writer_opts, wo, .level = r->info.level,
-		 .codec = VMT_CODEC_ZSTD, .overwrite = o->force && !replace,
-		 .mode = 0600);
-	int rc = vmt_writer_open(w, o->path, &r->info, &wo);
-	if (rc == -EEXIST)
-		return VMT_ERR(err, rc, VMT_STAGE_FILE, "%s: file exists (use "
-			       "--force to replace it)", o->path);
-	if (rc)
+		 .codec = VMT_CODEC_ZSTD);
+	/* Opened here, not by the writer, so that a file this call created
+	 * can be removed again when its header cannot be written. */
+	int fd = open(o->path, O_WRONLY | O_CREAT | O_CLOEXEC |
+		      (overwrite ? O_TRUNC : O_EXCL), 0600);
+	if (fd < 0 && errno == EEXIST)
+		return VMT_ERR(err, -EEXIST, VMT_STAGE_FILE, "%s: file exists "
+			       "(use --force to replace it)", o->path);
+	if (fd < 0)
+		return VMT_ERR(err, -errno, VMT_STAGE_FILE, "%s: %s", o->path,
+			       strerror(errno));
+	int rc = vmt_writer_open_fd(w, fd, &r->info, &wo);
+	if (rc) {
+		if (!overwrite)
+			unlink(o->path);
 		return VMT_ERR(err, rc, VMT_STAGE_FILE, "%s: %s", o->path,
 			       vmt_strerror(rc));
+	}
 	return 0;
 }
 
@@ -285,6 +296,7 @@ int vmt_recorder_close(struct vmt_recorder *r, struct vmt_recorder_result *res,
 	vmt_recorder_stats(r, &res->stats);
 	res->end_cause = r->end_cause;
 	res->write_error = r->pipe.write_error;
+	res->requests_written = r->pipe.requests_written;
 	res->teardown_error = r->teardown_error;
 	res->abi_version = r->info.abi_version;
 	res->vcpus = r->info.vcpus;

@@ -291,6 +291,7 @@ static int enable_ring(struct vmt_recorder *r, const char *dom,
 			       r->domid, strerror(errno));
 	r->ring_enabled = 1;
 	ring_init(r);
+	vmt_drain_shadow_init(r);
 	r->xce = r->xen.xenevtchn_open(&quiet_logger, 0);
 	if (!r->xce)
 		return VMT_ERR(err, -errno, VMT_STAGE_XEN,
@@ -443,11 +444,21 @@ static void notify(struct vmt_recorder *r)
 /* Answer what is on the ring, domain paused so nothing new arrives. */
 static void drain_paused(struct vmt_recorder *r, int alive)
 {
-	if (!alive || r->ring_broken || !r->xce || r->local_port < 0)
+	if (!r->ring || !r->xce || r->local_port < 0)
 		return;
+	if (!alive) {
+		/* Nothing to answer for, but our mapping outlives the
+		 * domain: keep the requests it placed before it died. */
+		if (!r->ring_jumped)
+			vmt_drain_ring(r);
+		return;
+	}
 	if (!r->paused_by_us && r->xen.xc_domain_pause(r->xch, r->domid) == 0)
 		r->paused_by_us = 1;
-	vmt_drain_ring(r);
+	if (r->ring_jumped)
+		vmt_drain_salvage(r);
+	else
+		vmt_drain_ring(r);
 	notify(r);
 }
 

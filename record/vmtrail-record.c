@@ -491,8 +491,10 @@ static int record(struct cli *c)
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		if (res.write_error)
 			fprintf(stderr, PROG ": the guest was released; %s is "
-				"readable up to its last complete chunk\n",
-				c->o.path);
+				"readable up to its last complete chunk: %llu "
+				"of %llu requests are in it\n", c->o.path,
+				(unsigned long long)res.requests_written,
+				(unsigned long long)res.stats.requests);
 		return 1;
 	}
 	return 0;

@@ -91,6 +91,14 @@ static const char *pause_kind(const struct vmt_sim_vcpu *v)
 	return v->ringwait ? "ring_full" : "ring_blocked";
 }
 
+/* A dying or gone domain has no vCPUs left to pause: they were stopped
+ * with it, so whatever they waited for no longer counts. */
+static bool held(const struct vmt_sim_dom *d, const struct vmt_sim_vcpu *v)
+{
+	return d->state == VMT_DOM_ALIVE &&
+	       (v->waiting || v->blocked || v->ringwait);
+}
+
 static unsigned put_paused(FILE *f, const struct vmt_sim_host *h, uint64_t now,
 			   const struct vmt_sim_dom *only)
 {
@@ -103,7 +111,7 @@ static unsigned put_paused(FILE *f, const struct vmt_sim_host *h, uint64_t now,
 			continue;
 		for (uint32_t k = 0; k < d->nvcpus; k++) {
 			const struct vmt_sim_vcpu *v = &d->vcpu[k];
-			if (!v->waiting && !v->blocked && !v->ringwait)
+			if (!held(d, v))
 				continue;
 			uint64_t since = v->waiting ? v->wait_since :
 					 v->ringwait ? v->ringwait_since : now;
@@ -125,8 +133,7 @@ static unsigned count_paused(const struct vmt_sim_dom *d)
 	unsigned n = 0;
 
 	for (uint32_t k = 0; k < d->nvcpus; k++)
-		n += d->vcpu[k].waiting || d->vcpu[k].blocked ||
-		     d->vcpu[k].ringwait;
+		n += held(d, &d->vcpu[k]);
 	return n;
 }
 

@@ -2,7 +2,9 @@
 # Needs VMT_BIN / VMT_LIB / VMT_BUILD from vmt_script_test().
 REC="$VMT_BIN/vmtrail-record"
 XENSIM="$VMT_BIN/xensim"
+REPLAY="$VMT_BIN/vmtrail-replay"
 TC="$VMT_BUILD/tests/trace_count"
+IOFAULT="$VMT_BUILD/tests/iofault.so"
 T=$(mktemp -d /tmp/vmt-rec.XXXXXX)
 XS_PIDS=""
 
@@ -65,3 +67,79 @@ check_unwatched() {
 
 # produced JSON DOMID: requests xensim produced for that domain.
 produced() { jq -r ".domains[] | select(.domid == $2) | .produced_total" <<<"$1"; }
+
+# wait_until WHAT SECONDS CMD...: poll CMD every 50 ms until it succeeds;
+# a deadline, not a fixed sleep, so a loaded machine only makes it slower.
+wait_until() {
+	local what="$1" secs="$2"; shift 2
+	local end=$((SECONDS + secs))
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || fail "no $what after ${secs}s"
+		sleep 0.05
+	done
+}
+
+# produced_at_least N [DOMID]: xensim has put N requests on that ring.
+produced_at_least() {
+	local n
+	n=$(xs_stats 2>/dev/null | jq -r ".domains[] | select(.domid == ${2:-1}) | .produced_total" 2>/dev/null)
+	[ "${n:-0}" -ge "$1" ]
+}
+
+# expect_rc RC WANT WHAT: the exit status, with stderr ($T/err) on failure.
+expect_rc() {
+	[ "$1" = "$2" ] || fail "$3: exit $1, expected $2: $(cat "$T/err" 2>/dev/null)"
+}
+
+# expect_err TEXT: $T/err (the recorder's stderr) holds TEXT, literally.
+expect_err() {
+	grep -qF -- "$1" "$T/err" || fail "stderr lacks '$1': $(cat "$T/err")"
+}
+
+# expect_lines N: $T/err has exactly N lines (no message beyond those checked).
+expect_lines() {
+	[ "$(wc -l <"$T/err")" = "$1" ] || fail "expected $1 line(s) on stderr: $(cat "$T/err")"
+}
+
+# info FILE: vmtrail-replay --info into $T/info.txt; then info_is KEY VALUE.
+info() {
+	"$REPLAY" --info "$1" >"$T/info.txt" 2>&1 || fail "--info $1: $(cat "$T/info.txt")"
+}
+info_is() {
+	grep -Eq "^ +$1 +$2\$" "$T/info.txt" ||
+		fail "--info: $1 is not $2: $(grep -E "^ +$1 " "$T/info.txt")"
+}
+
+# check_recorded JSON DOMID: every request xensim produced for the domain
+# is in the trace counted last (count FILE) or in one of its LOSS records,
+# each kept request has its response, and the seq run has no hole.
+check_recorded() {
+	local made
+	made=$(produced "$1" "$2")
+	[ "$(( $(val requests) + $(val lost) ))" = "$made" ] ||
+		fail "$made produced, $(val requests) recorded + $(val lost) lost: $(cat "$TCOUT")"
+	[ "$(val responses)/$(val bad_pairs)/$(val bad_responses)" = "$(val requests)/0/0" ] ||
+		fail "requests and responses do not pair: $(cat "$TCOUT")"
+}
+
+# check_released JSON DOMID: the ring is gone and the guest runs as if it
+# had never been watched (nobody paused).
+check_released() {
+	[ "$(jq -r ".domains[] | select(.domid == $2) | .monitor_enabled" <<<"$1")" = false ] ||
+		fail "the monitor ring of domain $2 was left enabled"
+	check_unwatched "$1" "$2"
+}
+
+# reap PID [SECONDS]: wait for a background recorder to end, bounded (a
+# recorder that hangs fails the test instead of its timeout); sets RC.
+reap() {
+	local end=$((SECONDS + ${2:-60}))
+	while kill -0 "$1" 2>/dev/null; do
+		if [ "$SECONDS" -ge "$end" ]; then
+			kill -KILL "$1" 2>/dev/null
+			fail "process $1 still running after ${2:-60}s: $(cat "$T/err" 2>/dev/null)"
+		fi
+		sleep 0.05
+	done
+	wait "$1" 2>/dev/null; RC=$?
+}

@@ -186,6 +186,7 @@ struct vmt_recorder_result {
 	uint32_t vcpus;
 	uint32_t domid;
 	struct vmt_recorder_stats stats;
+	uint64_t requests_written; /* requests in chunks that reached the file */
 };
 
 struct vmt_recorder;

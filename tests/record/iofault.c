@@ -1,0 +1,180 @@
+/*
+ * iofault.c - an LD_PRELOAD interposer for the recorder's fault tests: it
+ * makes one file misbehave the way a failing or slow disk does, without
+ * root, a special filesystem or a real device.
+ *
+ * Only writes to the file named by VMT_IOFAULT_PATH are affected (matched
+ * against /proc/self/fd/N, equal or ending in "/" + the value):
+ *   VMT_IOFAULT_AFTER=BYTES  that many bytes are written normally; the write
+ *                            that crosses the budget is cut short there (as a
+ *                            full filesystem does) and every later one fails
+ *   VMT_IOFAULT_ERRNO=E      the errno of those failures: EIO (default),
+ *                            ENOSPC, EDQUOT, EFBIG or a number
+ *   VMT_IOFAULT_DELAY_US=N   every write call first sleeps N microseconds
+ * Without VMT_IOFAULT_AFTER writes never fail.  write, pwrite, pwrite64
+ * and writev are covered, so it does not depend on which one the trace
+ * writer uses.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+typedef ssize_t write_fn(int, const void *, size_t);
+typedef ssize_t pwrite_fn(int, const void *, size_t, off_t);
+typedef ssize_t pwrite64_fn(int, const void *, size_t, off64_t);
+typedef ssize_t writev_fn(int, const struct iovec *, int);
+
+static struct {
+	atomic_int ready;
+	const char *path;
+	int have_budget;
+	unsigned long long budget;
+	int err;
+	unsigned long delay_us;
+	write_fn *write;
+	pwrite_fn *pwrite;
+	pwrite64_fn *pwrite64;
+	writev_fn *writev;
+} cfg;
+
+static atomic_ullong used;  /* bytes let through to the file */
+
+static void *next(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
+
+static int parse_errno(const char *s)
+{
+	static const struct { const char *name; int err; } names[] = {
+		{ "EIO", EIO }, { "ENOSPC", ENOSPC }, { "EDQUOT", EDQUOT },
+		{ "EFBIG", EFBIG },
+	};
+	for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].err;
+	int v = s ? atoi(s) : 0;
+	return v > 0 ? v : EIO;
+}
+
+/*
+ * Before main(), so the recorder's threads only read the configuration;
+ * also on first use, for a runtime (ASan's) that writes before
+ * constructors run.  Running it twice stores the same values.
+ */
+__attribute__((constructor)) static void setup(void)
+{
+	if (cfg.ready)
+		return;
+	const char *after = getenv("VMT_IOFAULT_AFTER");
+	const char *delay = getenv("VMT_IOFAULT_DELAY_US");
+
+	cfg.path = getenv("VMT_IOFAULT_PATH");
+	cfg.have_budget = after && *after;
+	cfg.budget = cfg.have_budget ? strtoull(after, NULL, 0) : 0;
+	cfg.err = parse_errno(getenv("VMT_IOFAULT_ERRNO"));
+	cfg.delay_us = delay ? strtoul(delay, NULL, 0) : 0;
+	/* dlsym returns an object pointer; copying it keeps C11 happy. */
+	void *p;
+	p = next("write"); memcpy(&cfg.write, &p, sizeof(p));
+	p = next("pwrite"); memcpy(&cfg.pwrite, &p, sizeof(p));
+	p = next("pwrite64"); memcpy(&cfg.pwrite64, &p, sizeof(p));
+	p = next("writev"); memcpy(&cfg.writev, &p, sizeof(p));
+	cfg.ready = 1;
+}
+
+static int targeted(int fd)
+{
+	char link[64], path[4096];
+	size_t want;
+
+	setup();
+	if (!cfg.path || !*cfg.path || fd < 0)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0)
+		return 0;
+	path[n] = '\0';
+	want = strlen(cfg.path);
+	if ((size_t)n == want)
+		return !strcmp(path, cfg.path);
+	return (size_t)n > want && path[n - (ssize_t)want - 1] == '/' &&
+	       !strcmp(path + n - want, cfg.path);
+}
+
+static void stall(void)
+{
+	struct timespec ts = { .tv_sec = (time_t)(cfg.delay_us / 1000000),
+			       .tv_nsec = (long)(cfg.delay_us % 1000000) * 1000 };
+	while (cfg.delay_us && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * How many of @len bytes may go through now: all of them, a shorter
+ * count that ends at the budget, or -1 with errno set.
+ */
+static ssize_t admit(size_t len)
+{
+	stall();
+	if (!cfg.have_budget)
+		return (ssize_t)len;
+	unsigned long long before = atomic_fetch_add(&used, len);
+	if (before >= cfg.budget) {
+		errno = cfg.err;
+		return -1;
+	}
+	unsigned long long room = cfg.budget - before;
+	return (ssize_t)(room < len ? room : len);
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t len)
+{
+	if (!targeted(fd))
+		return cfg.write(fd, buf, len);
+	ssize_t n = admit(len);
+	return n < 0 ? -1 : cfg.write(fd, buf, (size_t)n);
+}
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	if (!targeted(fd))
+		return cfg.pwrite(fd, buf, len, off);
+	ssize_t n = admit(len);
+	return n < 0 ? -1 : cfg.pwrite(fd, buf, (size_t)n, off);
+}
+
+EXPORT ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
+{
+	if (!targeted(fd))
+		return cfg.pwrite64(fd, buf, len, off);
+	ssize_t n = admit(len);
+	return n < 0 ? -1 : cfg.pwrite64(fd, buf, (size_t)n, off);
+}
+
+/* A cut inside a vector is rare enough to fail it whole instead. */
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	size_t len = 0;
+	if (!targeted(fd))
+		return cfg.writev(fd, iov, cnt);
+	for (int i = 0; i < cnt; i++)
+		len += iov[i].iov_len;
+	ssize_t n = admit(len);
+	if (n >= 0 && (size_t)n < len) {
+		errno = cfg.err;
+		return -1;
+	}
+	return n < 0 ? -1 : cfg.writev(fd, iov, cnt);
+}
