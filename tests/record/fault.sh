@@ -81,7 +81,7 @@ row_sigkill() {
 	[ "$req" -gt 0 ] && [ $((made - req)) -le $((rate / 10 + 600)) ] ||
 		fail "killed: $req requests in the file, $made produced"
 	[ "$(val bad_pairs)" = 0 ] || fail "killed: $(cat "$TCOUT")"
-	info "$T/k.vmt"; info_is complete 0; info_is from_trailer 0
+	info "$T/k.vmt"; info_is complete 0; info_is from_trailer 0; info_is end_cause none
 	# A new recorder is refused, says why and names --release.
 	rec -d 1 -o "$T/k2.vmt" --cr cr3 --max-events 100 2>"$T/err"
 	expect_rc $? 1 "recorder on a stale ring"
@@ -129,7 +129,7 @@ row_write_error() {
 	# A request whose response fell into the lost chunk is the only gap.
 	[ "$(val bad_pairs)" = 0 ] && [ $(( kept - $(val responses) )) -le 1 ] ||
 		fail "$err: $(cat "$TCOUT")"
-	info "$T/w.vmt"; info_is complete 0; info_is from_trailer 0
+	info "$T/w.vmt"; info_is complete 0; info_is from_trailer 0; info_is end_cause none
 	grep -Eq "^ +cut_offset +[1-9]" "$T/info.txt" || fail "$err: no cut: $(cat "$T/info.txt")"
 	"$REPLAY" -q "$T/w.vmt" --format jsonl >"$T/w.jsonl" 2>"$T/replay.err" ||
 		fail "$err: replay of the cut file: $(cat "$T/replay.err")"
