@@ -41,7 +41,7 @@ static int fill_info(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 	i->uuid[6] = (uint8_t)((i->uuid[6] & 0x0f) | 0x40);  /* version 4 */
 	i->uuid[8] = (uint8_t)((i->uuid[8] & 0x3f) | 0x80);  /* variant 1 */
 	i->codec = VMT_CODEC_ZSTD;
-	i->level = o->level ? o->level : 3;
+	i->level = o->level ? o->level : VMT_RECORD_LEVEL;
 	r->t0 = vmt_now_ns();
 	clock_gettime(CLOCK_REALTIME, &wall);
 	i->clock_mono_ns = r->t0;

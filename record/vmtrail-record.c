@@ -68,7 +68,7 @@ static const char usage_text[] =
 "  --max-size SIZE      stop once the file holds SIZE bytes (K, M, G)\n"
 "\n"
 "Options:\n"
-"  -l, --level LEVEL    zstd level, -7..19 (default 3)\n"
+"  -l, --level LEVEL    zstd level, -7..19 (default 1)\n"
 "  --label KEY=VALUE    stored in the header for comparisons; repeatable\n"
 "  --control SOCKET     accept markers and stats requests on this Unix\n"
 "                       socket (see the mark subcommand)\n"

@@ -8,7 +8,8 @@
 #
 #   bench_record.sh [-n EVENTS] [-a ALTERNATIONS] [-v "1 2 4"] [-c CG_EVENTS]
 #                   [-L LONG_EVENTS] [-k]
-#   VMT_BENCH_QUICK=1 shrinks the defaults.
+#   VMT_BENCH_QUICK=1 shrinks the defaults; VMT_BENCH_REC_ARGS adds recorder
+#   options (e.g. "--level 1") to the alternation runs.
 #
 # What each figure measures (also printed under the tables):
 #   events/s      requests answered / wall time of the consumer process
@@ -28,6 +29,7 @@ set -u
 
 BIN=${VMT_BIN:-$(cd "$(dirname "$0")/../../build/bin" 2>/dev/null && pwd)}
 QUICK=${VMT_BENCH_QUICK:-0}
+REC_EXTRA=${VMT_BENCH_REC_ARGS:-}
 N=100000; ALT=5; VCPUS="1 2 4"; CG_N=20000; LONG_N=1000000; KEEP=0
 if [ "$QUICK" != 0 ]; then N=40000; ALT=2; CG_N=4000; LONG_N=200000; fi
 while getopts "n:a:v:c:L:k" o; do
@@ -101,7 +103,7 @@ run_one() { # kind vcpus events tag
 	else
 		timeout 600 "$BIN/bench_rusage" -o "$ru" -l rec -- \
 			"$BIN/vmtrail-record" --sim="$SOCK" -d 1 -o "$WORK/$tag.vmt" -q \
-			--max-events "$n" "${REC_MON[@]}" 2>"$WORK/rec.$tag.err"
+			--max-events "$n" "${REC_MON[@]}" $REC_EXTRA 2>"$WORK/rec.$tag.err"
 	fi
 	local rc=$?
 	stop_xensim
@@ -137,7 +139,7 @@ echo "# cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1) ($(npro
 echo "# load average at start: $(cat /proc/loadavg)"
 echo "# date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "# xensim: --abi 7 --workload mixed --rate max --events N --vcpus V; every monitor synchronous"
-echo "# recorder: vmtrail-record --sim -d 1 -q --max-events N ${REC_MON[*]}"
+echo "# recorder: vmtrail-record --sim -d 1 -q --max-events N ${REC_MON[*]} $REC_EXTRA"
 echo "# echo:     min_consumer --count N ${ECHO_MON[*]}"
 echo
 

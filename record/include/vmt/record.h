@@ -96,6 +96,13 @@ VMT_API int vmt_monitors_canonical(const struct vmt_monitors *m, char *out,
  */
 VMT_API int vmt_labels_add(char *labels, size_t cap, const char *kv);
 
+/*
+ * zstd level 1: on a recorded mixed workload it compresses about a third
+ * faster than level 3 for 1.6% more bytes (BENCHMARKS.md), and the
+ * writer's CPU is what the guest's vCPUs compete with.
+ */
+#define VMT_RECORD_LEVEL 1
+
 /**
  * struct vmt_recorder_opts - what to record and where (sized options)
  * @xen_libdir:  load the Xen libraries from this folder (xensim's), or
@@ -103,7 +110,7 @@ VMT_API int vmt_labels_add(char *labels, size_t cap, const char *kv);
  * @domain:      domain id or name
  * @path:        trace file to create (mode 0600)
  * @force:       replace an existing file
- * @level:       zstd level (default 3)
+ * @level:       zstd level (default VMT_RECORD_LEVEL)
  * @max_events:  stop after this many requests (0 = no limit)
  * @max_bytes:   stop once the file has this many bytes (0 = no limit)
  * @duration_ns: stop after this long (0 = no limit)
