@@ -72,13 +72,7 @@ run bench_record bash "$HERE/bench_record.sh"
 
 section "replay: import events/s and peak RSS"
 if have "$BIN/bench_replay"; then
-	run bench_replay_1M "$BIN/bench_replay" -n 1000000 -d "$SCRATCH" -k
-	# the same rows through SQLite alone: the ceiling of any importer
-	if have "$BIN/bench_sqlite_floor"; then
-		echo
-		run bench_sqlite_floor "$BIN/bench_sqlite_floor" "$SCRATCH/bench_replay.db" "$SCRATCH"
-	fi
-	rm -f "$SCRATCH/bench_replay.db" "$SCRATCH/bench_replay.vmt"
+	run bench_replay_1M "$BIN/bench_replay" -n 1000000 -d "$SCRATCH"
 	if [ "$QUICK" = 0 ]; then
 		echo
 		run bench_replay_10M "$BIN/bench_replay" -n 10000000 -d "$SCRATCH"
