@@ -78,9 +78,7 @@ static size_t summary_kv(const struct vmt_run_summary *s, struct kv *kv)
 	kv[n++] = KN("backpressure_ns", s->backpressure_ns);
 	kv[n++] = KN("max_occupancy", s->max_occupancy);
 	kv[n++] = KN("batches", s->batches);
-	/* a summary rebuilt from the chunks knows no end cause */
-	kv[n++] = KT("end_cause", s->from_trailer ? vmt_end_cause_name(s->end_cause)
-						 : "none");
+	kv[n++] = KT("end_cause", vmt_summary_end_name(s));
 	kv[n++] = KN("from_trailer", s->from_trailer);
 	return n;
 }

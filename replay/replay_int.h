@@ -33,6 +33,10 @@ int vmt_monitors_each(const char *monitors,
 				const char *params, size_t pn),
 		      void *ctx);
 const char *vmt_end_cause_name(uint32_t cause);
+/* A summary rebuilt from the chunks (no trailer) knows no end cause:
+ * -1 and "none" (SCHEMA.md, runs.end_cause). */
+int64_t vmt_summary_end_cause(const struct vmt_run_summary *s);
+const char *vmt_summary_end_name(const struct vmt_run_summary *s);
 const char *vmt_loss_cause_name(uint32_t cause);
 /* UTC "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" of Unix ns @ns into @out[40]. */
 void vmt_iso_time(uint64_t ns, char out[40]);

@@ -124,6 +124,16 @@ VMT_API void vmt_replay_fingerprint(uint32_t abi_version, uint32_t vcpus,
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+int64_t vmt_summary_end_cause(const struct vmt_run_summary *s)
+{
+	return s->from_trailer ? (int64_t)s->end_cause : -1;
+}
+
+const char *vmt_summary_end_name(const struct vmt_run_summary *s)
+{
+	return s->from_trailer ? vmt_end_cause_name(s->end_cause) : "none";
+}
+
 const char *vmt_end_cause_name(uint32_t cause)
 {
 	static const char *const names[] = {

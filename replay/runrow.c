@@ -114,10 +114,8 @@ static void rb_summary(struct rowb *b, const struct vmt_run_summary *s)
 	rb_int(b, "backpressure_ns", (int64_t)s->backpressure_ns);
 	rb_int(b, "max_occupancy", (int64_t)s->max_occupancy);
 	rb_int(b, "batches", (int64_t)s->batches);
-	/* a summary rebuilt from the chunks knows no end cause: -1, none */
-	rb_int(b, "end_cause", s->from_trailer ? (int64_t)s->end_cause : -1);
-	rb_str(b, "end_cause_name", s->from_trailer ? vmt_end_cause_name(s->end_cause)
-						   : "none");
+	rb_int(b, "end_cause", vmt_summary_end_cause(s));
+	rb_str(b, "end_cause_name", vmt_summary_end_name(s));
 	rb_int(b, "summary_from_trailer", s->from_trailer);
 }
 
