@@ -197,6 +197,7 @@ static int drain_pass(struct vmt_recorder *r, struct sring_hdr *s,
 		if (!rc)
 			r->req_cons++;
 	}
+	/* Publish what was answered, even when stopping on a fault. */
 	__atomic_store_n(&s->rsp_prod, r->req_cons, __ATOMIC_RELEASE);
 	return rc ? rc : handled;
 }
