@@ -15,33 +15,44 @@
 
 /* ---- comparability gate ------------------------------------------- */
 
-/* Find the entry named @name ("name[:params]" or "name=value") in a ';'-separated list by its name; copy
- * the whole entry to @out.  Return 1 if found. */
+/*
+ * One entry of a ';'-separated list at *@p ("name[:params]" when @sep is
+ * ':', "name=value" when it is '='): its length in *@len, its name's in
+ * *@nlen; *@p moves past it.  Returns 0 at the end of the list.
+ */
+static int next_entry(const char **p, char sep, const char **entry,
+		      size_t *len, size_t *nlen)
+{
+	const char *end;
+
+	if (!*p || !**p)
+		return 0;
+	end = strchr(*p, ';');
+	*entry = *p;
+	*len = end ? (size_t)(end - *p) : strlen(*p);
+	*nlen = strcspn(*p, sep == '=' ? "=;" : ":;");
+	if (*nlen > *len)
+		*nlen = *len;
+	*p += *len + (end != NULL);
+	return 1;
+}
+
+/* The entry of @list named @name, copied whole to @out.  Returns 1 if found. */
 static int list_find(const char *list, const char *name, size_t nlen,
 		     char sep, char *out, size_t cap)
 {
-	const char *p = list ? list : "";
+	const char *e;
+	size_t len, n;
 
-	while (*p) {
-		const char *end = strchr(p, ';');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		size_t n = strcspn(p, sep == '=' ? "=;" : ":;");
-
-		if (n > len)
-			n = len;
-		if (n == nlen && !strncmp(p, name, nlen)) {
-			snprintf(out, cap, "%.*s", (int)len, p);
+	while (next_entry(&list, sep, &e, &len, &n))
+		if (n == nlen && !strncmp(e, name, nlen)) {
+			snprintf(out, cap, "%.*s", (int)len, e);
 			return 1;
 		}
-		p += len + (end != NULL);
-	}
 	return 0;
 }
 
-/*
- * First entry of @a whose name is missing from @b or whose text differs.
- * @sep is ':' for monitors ("name:params") and '=' for labels.
- */
+/* Whether @name (@n bytes) is in the ','-separated @ignore list. */
 static int ignored(const char *ignore, const char *name, size_t n)
 {
 	const char *p = ignore;
@@ -56,29 +67,27 @@ static int ignored(const char *ignore, const char *name, size_t n)
 	return 0;
 }
 
+/*
+ * First entry of @a whose name is missing from @b or whose text differs:
+ * its name into @name, its text in @a and in @b ("absent") into @va, @vb.
+ */
 static int list_diff(const char *a, const char *b, char sep, const char *ignore,
 		     char *name, size_t ncap, char *va, char *vb, size_t vcap)
 {
-	const char *p = a ? a : "";
+	const char *e;
+	size_t len, n;
 
-	while (*p) {
-		const char *end = strchr(p, ';');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		size_t n = strcspn(p, sep == '=' ? "=;" : ":;");
-
-		if (n > len)
-			n = len;
-		if (len && !ignored(ignore, p, n)) {
-			snprintf(va, vcap, "%.*s", (int)len, p);
-			snprintf(name, ncap, "%.*s", (int)n, p);
-			if (!list_find(b, p, n, sep, vb, vcap)) {
-				snprintf(vb, vcap, "absent");
-				return 1;
-			}
-			if (strcmp(va, vb))
-				return 1;
+	while (next_entry(&a, sep, &e, &len, &n)) {
+		if (!len || ignored(ignore, e, n))
+			continue;
+		snprintf(va, vcap, "%.*s", (int)len, e);
+		snprintf(name, ncap, "%.*s", (int)n, e);
+		if (!list_find(b, e, n, sep, vb, vcap)) {
+			snprintf(vb, vcap, "absent");
+			return 1;
 		}
-		p += len + (end != NULL);
+		if (strcmp(va, vb))
+			return 1;
 	}
 	return 0;
 }
