@@ -47,6 +47,13 @@ static void json_num(FILE *f, double v)
 		fputs("null", f);
 }
 
+/* ,"key":number (null when not finite) */
+static void json_field(FILE *f, const char *key, double v)
+{
+	fprintf(f, ",\"%s\":", key);
+	json_num(f, v);
+}
+
 /* ---- run entries, sorted ------------------------------------------------ */
 
 static int cmp_entry(const void *pa, const void *pb)
@@ -236,8 +243,7 @@ static void json_run_facts(FILE *f, const struct vmt_an_run *r)
 	vmt_an_json_str(f, r->monitors);
 	fputs(",\"labels\":", f);
 	vmt_an_json_str(f, r->labels);
-	fputs(",\"duration_s\":", f);
-	json_num(f, r->duration_s);
+	json_field(f, "duration_s", r->duration_s);
 	fprintf(f, ",\"events\":%" PRIu64 "}", r->events);
 }
 
@@ -249,13 +255,11 @@ int vmt_an_summary_json(FILE *f, const struct vmt_an_run *r)
 
 	fputs("{\"run\":", f);
 	json_run_facts(f, r);
-	fputs(",\"rate\":", f);
-	json_num(f, (double)r->events / r->duration_s);
+	json_field(f, "rate", (double)r->events / r->duration_s);
 	fprintf(f, ",\"lost\":%" PRIu64 ",\"paused_ns\":%" PRIu64 ",\"gap_ns\":%" PRIu64
 		",\"perturbation\":", r->lost, r->paused_ns, r->gap_ns);
 	json_num(f, vmt_an_perturbation(r));
-	fputs(",\"coverage\":", f);
-	json_num(f, vmt_an_coverage(r));
+	json_field(f, "coverage", vmt_an_coverage(r));
 	fputs(",\"reasons\":", f);
 	json_entries(f, r, VMT_AN_REASON, -1, SIZE_MAX);
 	fputs(",\"vcpu_events\":", f);
@@ -283,10 +287,8 @@ int vmt_an_summary_json(FILE *f, const struct vmt_an_run *r)
 	for (uint32_t p = 0; p < r->nphases; p++) {
 		fprintf(f, "%s{\"name\":", p ? "," : "");
 		vmt_an_json_str(f, r->phases[p].name);
-		fputs(",\"start_s\":", f);
-		json_num(f, (double)r->phases[p].start_ns / 1e9);
-		fputs(",\"length_s\":", f);
-		json_num(f, (double)r->phases[p].exposure_ns / 1e9);
+		json_field(f, "start_s", (double)r->phases[p].start_ns / 1e9);
+		json_field(f, "length_s", (double)r->phases[p].exposure_ns / 1e9);
 		fprintf(f, ",\"events\":%" PRIu64 "}", r->phases[p].events);
 	}
 	fputs("]}\n", f);
@@ -453,22 +455,14 @@ static void json_row(FILE *f, const struct vmt_an_diff *d, const struct vmt_an_r
 	vmt_an_json_str(f, name);
 	fprintf(f, ",\"a\":%" PRIu64 ",\"b\":%" PRIu64 ",\"baseline_events\":%" PRIu64
 		",\"candidate_events\":%" PRIu64, row->key.a, row->key.b, row->kb, row->kc);
-	fputs(",\"baseline_rate\":", f);
-	json_num(f, row->rate_b);
-	fputs(",\"candidate_rate\":", f);
-	json_num(f, row->rate_c);
-	fputs(",\"change_pct\":", f);
-	json_num(f, row->change);
-	fputs(",\"log2_ratio\":", f);
-	json_num(f, row->log2_ratio);
-	fputs(",\"dispersion\":", f);
-	json_num(f, row->dispersion);
-	fputs(",\"p\":", f);
-	json_num(f, row->p);
-	fputs(",\"p_rank\":", f);
-	json_num(f, row->p_rank);
-	fputs(",\"q\":", f);
-	json_num(f, row->q);
+	json_field(f, "baseline_rate", row->rate_b);
+	json_field(f, "candidate_rate", row->rate_c);
+	json_field(f, "change_pct", row->change);
+	json_field(f, "log2_ratio", row->log2_ratio);
+	json_field(f, "dispersion", row->dispersion);
+	json_field(f, "p", row->p);
+	json_field(f, "p_rank", row->p_rank);
+	json_field(f, "q", row->q);
 	fprintf(f, ",\"baseline_runs_with\":%u,\"candidate_runs_with\":%u,\"set\":\"%s\","
 		"\"consistent\":%s,\"testable\":%s,\"verdict\":\"%s\"}", row->pres_b, row->pres_c,
 		row->set > 0 ? "new" : row->set < 0 ? "vanished" : "both",
@@ -493,10 +487,8 @@ int vmt_an_diff_json(FILE *f, const struct vmt_an_diff *d)
 		fputs("null", f);
 	fputs(",\"method\":", f);
 	vmt_an_json_str(f, method);
-	fputs(",\"alpha\":", f);
-	json_num(f, d->opts.alpha);
-	fputs(",\"min_change_pct\":", f);
-	json_num(f, d->opts.min_change);
+	json_field(f, "alpha", d->opts.alpha);
+	json_field(f, "min_change_pct", d->opts.min_change);
 	fputs(",\"phases\":[", f);
 	for (uint32_t p = 0; p < d->nphases; p++) {
 		fputs(p ? "," : "", f);
