@@ -188,9 +188,16 @@ int vmt_db_exec(sqlite3 *db, const char *sql);
 int vmt_db_err(sqlite3 *db, int rc, const char *what);
 int vmt_sqlfunc_register(sqlite3 *db);
 
-/* ---- sink_text.c / sink_chrome.c ---- */
+/* ---- sinks.c: the registry; sink_*.c: the streams it lists ---- */
 
-int vmt_stream_text(FILE *out, struct vmt_walk *w, int csv);
+struct vmt_sink {
+	struct vmt_replay_sink pub;
+	/* Streams: writes @w's records to @out; NULL for a database sink. */
+	int (*run)(FILE *out, struct vmt_walk *w);
+};
+
+int vmt_stream_jsonl(FILE *out, struct vmt_walk *w);
+int vmt_stream_csv(FILE *out, struct vmt_walk *w);
 int vmt_stream_chrome(FILE *out, struct vmt_walk *w);
 
 #endif

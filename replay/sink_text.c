@@ -224,36 +224,17 @@ static int c_event(void *ctx, const struct vmt_record *rec,
 
 static const struct vmt_walk_ops csv_ops = { .event = c_event };
 
-int vmt_stream_text(FILE *out, struct vmt_walk *w, int csv)
+int vmt_stream_jsonl(FILE *out, struct vmt_walk *w)
 {
 	struct text_ctx t = { out };
 
-	if (csv)
-		csv_header(out);
-	return vmt_walk_run(w, csv ? &csv_ops : &jsonl_ops, &t);
+	return vmt_walk_run(w, &jsonl_ops, &t);
 }
 
-VMT_API int vmt_replay_stream(FILE *out, const char *trace,
-			      enum vmt_stream_format fmt,
-			      const struct vmt_import_opts *opts,
-			      struct vmt_import_result *res)
+int vmt_stream_csv(FILE *out, struct vmt_walk *w)
 {
-	struct vmt_import_result tmp;
-	struct vmt_walk w;
-	int err;
+	struct text_ctx t = { out };
 
-	if (fmt < VMT_STREAM_JSONL || fmt > VMT_STREAM_CHROME)
-		return -EINVAL;
-	res = res ? res : &tmp;
-	memset(res, 0, sizeof(*res));
-	err = vmt_walk_open(&w, trace, opts, res);
-	if (err)
-		return err;
-	err = fmt == VMT_STREAM_CHROME ? vmt_stream_chrome(out, &w)
-				       : vmt_stream_text(out, &w, fmt == VMT_STREAM_CSV);
-	if (!err && fflush(out))
-		err = -EIO;
-	vmt_walk_result(&w, res);
-	vmt_walk_close(&w);
-	return err;
+	csv_header(out);
+	return vmt_walk_run(w, &csv_ops, &t);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmt/format.h"
@@ -23,9 +24,11 @@
 #define PROG "vmtrail-replay"
 #define MAX_VCPU_FILTER 4096
 
-static const char usage_text[] =
+/* The usage text around the --format list, which comes from the sink
+ * registry (vmt_replay_sink_at()). */
+static const char usage_head[] =
 "Usage: " PROG " [OPTIONS] TRACE... -o DB\n"
-"       " PROG " [OPTIONS] TRACE --format jsonl|csv|chrome [-o FILE]\n"
+"       " PROG " [OPTIONS] TRACE --format STREAM [-o FILE]\n"
 "       " PROG " --info [--json] TRACE...\n"
 "\n"
 "Replay vmtrail traces (recorded by vmtrail-record) into a SQLite database\n"
@@ -43,9 +46,9 @@ static const char usage_text[] =
 "                         epoch (default 1s)\n"
 "\n"
 "Streams:\n"
-"  -f, --format FMT       sqlite (default), jsonl (one JSON object per record),\n"
-"                         csv (one row per event) or chrome (Chrome trace-event\n"
-"                         JSON for ui.perfetto.dev / chrome://tracing)\n"
+"  -f, --format FMT       the output format, one of:\n";
+
+static const char usage_tail[] =
 "  -o, --output FILE      stream destination (default: standard output)\n"
 "\n"
 "Inspection:\n"
@@ -69,7 +72,7 @@ static const char usage_text[] =
 "                         table, and a warning is printed.\n"
 "\n"
 "General:\n"
-"  -q, --quiet            no progress bar, no warnings\n"
+"  -q, --quiet            no progress line, no warnings\n"
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
 "\n"
@@ -83,10 +86,11 @@ static const char usage_text[] =
 "  " PROG " run.vmt --format chrome -o run.json\n"
 "  " PROG " --info --json run.vmt\n";
 
-enum mode { M_SQLITE, M_JSONL, M_CSV, M_CHROME, M_INFO };
+enum mode { M_SQLITE, M_STREAM, M_INFO };
 
 struct cli {
 	enum mode mode;
+	const struct vmt_replay_sink *sink;  /* M_STREAM: which one */
 	const char *output;
 	int append, json, quiet;
 	struct vmt_import_opts o;
@@ -194,16 +198,25 @@ static int parse_vcpus(const char *s, struct cli *c)
 	return c->nvcpus ? 0 : -1;
 }
 
-static int parse_format(const char *s, enum mode *m)
+static int parse_format(const char *s, struct cli *c)
 {
-	static const char *const names[] = { "sqlite", "jsonl", "csv", "chrome" };
+	const struct vmt_replay_sink *k = vmt_replay_sink_named(s);
 
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(s, names[i])) {
-			*m = (enum mode)i;
-			return 0;
-		}
-	return -1;
+	if (!k)
+		return -1;
+	c->mode = k->kind == VMT_SINK_STREAM ? M_STREAM : M_SQLITE;
+	c->sink = k;
+	return 0;
+}
+
+static void usage(void)
+{
+	const struct vmt_replay_sink *k;
+
+	fputs(usage_head, stdout);
+	for (size_t i = 0; (k = vmt_replay_sink_at(i)); i++)
+		printf("%25s%-7s %s\n", "", k->name, k->summary);
+	fputs(usage_tail, stdout);
 }
 
 enum { O_INFO = 256, O_JSON, O_FROM, O_TO, O_REASON, O_VCPU, O_STRICT,
@@ -244,7 +257,7 @@ static int parse_opt(struct cli *c, int opt, const char *arg, int *info)
 	case O_NOREGS: c->o.no_regs = 1; break;
 	case O_SINGLE: c->o.single_thread = 1; break;
 	case 'f':
-		return parse_format(arg, &c->mode) ? usage_error("unknown format '%s'", arg) : -1;
+		return parse_format(arg, c) ? usage_error("unknown format '%s'", arg) : -1;
 	case O_FROM:
 		return parse_pos(arg, &c->o.from_kind, &c->o.from) ?
 			       usage_error("bad --from '%s' (a time like 1.5s, or a sequence number)", arg) : -1;
@@ -259,7 +272,7 @@ static int parse_opt(struct cli *c, int opt, const char *arg, int *info)
 			       usage_error("bad --reason '%s' (reason names or codes 0-63)", arg) : -1;
 	case O_VCPU:
 		return parse_vcpus(arg, c) ? usage_error("bad --vcpu '%s' (numbers and ranges like 0,2-3)", arg) : -1;
-	case 'h': fputs(usage_text, stdout); return 0;
+	case 'h': usage(); return 0;
 	case 'V': printf(PROG " %s (trace format %d.%d, schema %d)\n", VMT_VERSION_STRING,
 			 VMT_FILE_MAJOR, VMT_FILE_MINOR, VMT_SCHEMA_VERSION); return 0;
 	default: return usage_error("%s", "invalid option");
@@ -286,8 +299,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	if (!c->ntraces)
 		return usage_error("%s", "no TRACE given");
 	if (c->mode == M_SQLITE && !c->output)
-		return usage_error("%s", "no database given: use -o DB (or --format jsonl|csv|chrome)");
-	if (c->mode != M_SQLITE && c->mode != M_INFO && c->ntraces > 1)
+		return usage_error("%s", "no database given: use -o DB (or a stream --format)");
+	if (c->mode == M_STREAM && c->ntraces > 1)
 		return usage_error("%s", "streams take one TRACE");
 	if (c->append && c->mode != M_SQLITE)
 		return usage_error("%s", "--append is for database imports");
@@ -296,29 +309,63 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	return -1;
 }
 
-/* ---- progress bar on a terminal ---- */
+/* ---- progress line on a terminal ---- */
 
 struct bar {
-	const char *name;
-	int last;
+	double t0, shown;       /* monotonic seconds: start, last line */
+	uint64_t base;          /* requests of the traces already done */
+	uint64_t trace_req;     /* requests of the current trace so far */
+	int drawn;
 };
 
-static void progress(uint64_t done, uint64_t total, void *ctx)
+static double now_s(void)
 {
-	struct bar *b = ctx;
-	int pct = total ? (int)(done * 100 / total) : 0;
+	struct timespec ts;
 
-	if (pct == b->last)
-		return;
-	b->last = pct;
-	fprintf(stderr, "\r[%-40.*s] %3d%% %s", pct * 40 / 100,
-		"########################################", pct, b->name);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void progress_end(struct cli *c, struct bar *b)
+/* A new trace starts its count again; the rate covers every trace. */
+static void progress(const struct vmt_progress *p, void *ctx)
 {
-	if (c->o.progress && b->last >= 0)
-		fprintf(stderr, "\r%*s\r", 60 + (int)strlen(b->name), "");
+	struct bar *b = ctx;
+	double t = now_s(), el = t - b->t0, frac, rate, eta;
+
+	if (p->requests < b->trace_req)
+		b->base += b->trace_req;
+	b->trace_req = p->requests;
+	if (t - b->shown < 0.1)
+		return;
+	b->shown = t;
+	frac = p->total ? (double)p->done / (double)p->total : 0;
+	rate = el > 0 ? (double)(b->base + p->requests) / el : 0;
+	eta = frac > 0 ? el * (1 - frac) / frac : 0;
+	fprintf(stderr, "\r%3d%%  %12llu events  %9.0f events/s  ETA %5.0f s ",
+		(int)(frac * 100), (unsigned long long)(b->base + p->requests), rate, eta);
+	b->drawn = 1;
+}
+
+/* Clears the line and sums the import up in one line. */
+static void progress_end(struct cli *c, struct bar *b,
+			 const struct vmt_import_result *res, int err)
+{
+	uint64_t ev = 0, rsp = 0;
+	double el = now_s() - b->t0;
+
+	if (!c->o.on_progress)
+		return;
+	if (b->drawn)
+		fprintf(stderr, "\r%*s\r", 64, "");
+	for (int i = 0; !err && i < c->ntraces; i++) {
+		ev += res[i].events;
+		rsp += res[i].responses;
+	}
+	if (!err)
+		fprintf(stderr, PROG ": %llu events, %llu responses from %d trace(s) "
+			"into %s in %.1f s (%.0f events/s)\n", (unsigned long long)ev,
+			(unsigned long long)rsp, c->ntraces, c->output, el,
+			el > 0 ? (double)ev / el : 0);
 }
 
 /* ---- the modes ---- */
@@ -349,18 +396,18 @@ static int trace_error(const char *trace, int err)
 static int run_import(struct cli *c)
 {
 	struct vmt_import_result *res = calloc((size_t)c->ntraces, sizeof(*res));
-	struct bar bar = { c->traces[0], -1 };
+	struct bar bar = { now_s(), 0, 0, 0, 0 };
 	int failed = -1, err;
 
 	if (!res)
 		return trace_error(c->traces[0], -ENOMEM);
 	if (!c->quiet && isatty(STDERR_FILENO)) {
-		c->o.progress = progress;
+		c->o.on_progress = progress;
 		c->o.progress_ctx = &bar;
 	}
 	err = vmt_replay_import_file(c->output, (const char *const *)c->traces,
 				     (size_t)c->ntraces, c->append, &c->o, res, &failed);
-	progress_end(c, &bar);
+	progress_end(c, &bar, res, err);
 	if (err == -EEXIST && failed >= 0)
 		err_msg("run %s already in %s", res[failed].uuid, c->output);
 	else if (err == -EEXIST)
@@ -378,10 +425,6 @@ static int run_import(struct cli *c)
 
 static int run_stream(struct cli *c)
 {
-	static const enum vmt_stream_format fmts[] = {
-		[M_JSONL] = VMT_STREAM_JSONL, [M_CSV] = VMT_STREAM_CSV,
-		[M_CHROME] = VMT_STREAM_CHROME,
-	};
 	struct vmt_import_result res;
 	FILE *out = stdout;
 	int err;
@@ -390,7 +433,7 @@ static int run_stream(struct cli *c)
 		err_msg("%s: %s", c->output, strerror(errno));
 		return 1;
 	}
-	err = vmt_replay_stream(out, c->traces[0], fmts[c->mode], &c->o, &res);
+	err = vmt_replay_stream(out, c->traces[0], c->sink->format, &c->o, &res);
 	if (out != stdout && fclose(out) && !err) {
 		err_msg("%s: %s", c->output, strerror(errno));
 		return 1;

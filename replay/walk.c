@@ -342,9 +342,17 @@ static void progress(struct vmt_walk *w)
 	w->last_progress = (uint64_t)i;
 	c = vmt_reader_chunk(w->r, (uint32_t)i);
 	vmt_tmap_release(&w->map, c->offset);
-	if (w->o.progress)
+	if (w->o.on_progress) {
+		struct vmt_progress p = {
+			c->offset, vmt_reader_integrity(w->r)->file_size,
+			w->events,
+		};
+
+		w->o.on_progress(&p, w->o.progress_ctx);
+	} else if (w->o.progress) {
 		w->o.progress(c->offset, vmt_reader_integrity(w->r)->file_size,
 			      w->o.progress_ctx);
+	}
 }
 
 /* A chunk whose header survived carries its own range (nrec > 0). */

@@ -56,6 +56,10 @@ grep -q "complete *0" "$T/out" || { echo "FAIL: info of cut trace"; fail=1; }
 check "usage: no trace" 2 "$(status "$R" -o "$T/x.db")"
 check "usage: bad option" 2 "$(status "$R" --bogus "$T/a.vmt")"
 check "usage: bad --from" 2 "$(status "$R" "$T/a.vmt" --format jsonl --from 3parsecs)"
+check "usage: unknown format" 2 "$(status "$R" "$T/a.vmt" --format nosuch)"
+for f in $("$R" --help | sed -n '/--format FMT/,/--output FILE/p' | awk 'NF >= 2 && $1 !~ /^-/ {print $1}'); do
+	check "--help lists format $f, and it runs" 0 "$(status "$R" -q "$T/a.vmt" --format "$f" -o "$T/fmt.$f")"
+done
 check "usage: bad --reason" 2 "$(status "$R" "$T/a.vmt" --format jsonl --reason nosuch)"
 check "missing trace" 1 "$(status "$R" "$T/none.vmt" -o "$T/n.db")"
 grep -q "none.vmt" "$T/err" || { echo "FAIL: message names the file"; fail=1; }

@@ -201,3 +201,30 @@ Test(units, info_json_keys)
 	cr_expect_not_null(strstr(buf, "\"requests\":250"));
 	free(buf);
 }
+
+/* The registry is the CLI's list and vmt_replay_stream()'s: every stream
+ * it names streams the trace, names are unique, other codes are refused. */
+Test(units, sink_registry)
+{
+	const struct vmt_replay_sink *k;
+	size_t n = 0, streams = 0, len;
+
+	for (; (k = vmt_replay_sink_at(n)); n++) {
+		cr_expect_eq(vmt_replay_sink_named(k->name), k, "%s", k->name);
+		cr_expect(k->summary && *k->summary);
+		if (k->kind != VMT_SINK_STREAM)
+			continue;
+		streams++;
+		free(stream(k->format, &len));
+		cr_expect_gt(len, 0, "%s wrote nothing", k->name);
+	}
+	cr_expect_geq(n, 4);
+	cr_expect_geq(streams, 3);
+	cr_expect_eq(vmt_replay_sink_named("sqlite")->kind, VMT_SINK_DATABASE);
+	cr_expect_null(vmt_replay_sink_named("nosuch"));
+	cr_expect_null(vmt_replay_sink_named(NULL));
+	cr_expect_eq(vmt_replay_stream(stdout, trace, (enum vmt_stream_format)0, NULL, NULL),
+		     -EINVAL);
+	cr_expect_eq(vmt_replay_stream(stdout, trace, (enum vmt_stream_format)999, NULL, NULL),
+		     -EINVAL);
+}

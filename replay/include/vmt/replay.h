@@ -32,6 +32,13 @@ enum vmt_bound {
 	VMT_BOUND_NS = 2,    /* ns since the trace's clock origin (inclusive) */
 };
 
+/* Where a walk over a trace is: bytes of the file, requests kept. */
+struct vmt_progress {
+	uint64_t done;
+	uint64_t total;
+	uint64_t requests;
+};
+
 /**
  * struct vmt_import_opts - sized options (build with VMT_OPTS())
  * @strict:      any damage (bad chunk, cut file, missing trailer) fails the
@@ -48,7 +55,9 @@ enum vmt_bound {
  *               epoch when it is seen again (default 1 s; SCHEMA.md)
  * @progress:    called now and then with bytes of the trace consumed and
  *               the file size; from the importing thread
- * @progress_ctx: passed back to @progress
+ * @progress_ctx: passed back to @progress and @on_progress
+ * @on_progress: when set, called instead of @progress, with the requests
+ *               kept so far too (for a rate and an ETA)
  *
  * Filters apply to requests and their responses; markers, notes and ring
  * statistics are kept inside the from/to window whatever the other filters.
@@ -68,6 +77,7 @@ struct vmt_import_opts {
 	uint64_t process_idle_ns;
 	void (*progress)(uint64_t done, uint64_t total, void *ctx);
 	void *progress_ctx;
+	void (*on_progress)(const struct vmt_progress *p, void *ctx);
 };
 
 /**
@@ -185,12 +195,43 @@ enum vmt_stream_format {
  * vmt_replay_stream() - write a trace's records to @out, constant memory
  *
  * Names of fields and columns are the schema's (SCHEMA.md "Streams").
- * Return: 0; -EIO if @out fails; reader errors (strict: -VMT_E_DAMAGED).
+ * The format is looked up in the sink registry (vmt_replay_sink_at()).
+ * Return: 0; -EINVAL for a format the registry does not stream; -EIO if
+ *         @out fails; reader errors (strict: -VMT_E_DAMAGED).
  */
 VMT_API int vmt_replay_stream(FILE *out, const char *trace,
 			      enum vmt_stream_format fmt,
 			      const struct vmt_import_opts *opts,
 			      struct vmt_import_result *res);
+
+/* What a sink writes: a database (vmt_replay_import_file()) or a stream. */
+enum vmt_sink_kind {
+	VMT_SINK_DATABASE = 0,
+	VMT_SINK_STREAM = 1,
+};
+
+/**
+ * struct vmt_replay_sink - one output format of the sink registry
+ * @name:    the --format name ("sqlite", "jsonl", ...)
+ * @kind:    enum vmt_sink_kind
+ * @format:  for streams, the code vmt_replay_stream() takes; 0 otherwise
+ * @summary: one line for a --help text
+ *
+ * replay/sinks.c holds the only table of sinks; the CLI's --format, its
+ * help text and vmt_replay_stream() all read it.
+ */
+struct vmt_replay_sink {
+	const char *name;
+	enum vmt_sink_kind kind;
+	enum vmt_stream_format format;
+	const char *summary;
+};
+
+/** vmt_replay_sink_at() - the @i-th sink in --help order, NULL past the end */
+VMT_API const struct vmt_replay_sink *vmt_replay_sink_at(size_t i);
+
+/** vmt_replay_sink_named() - the sink called @name, or NULL */
+VMT_API const struct vmt_replay_sink *vmt_replay_sink_named(const char *name);
 
 /**
  * vmt_replay_info() - describe a trace (header, summary, chunks, integrity)
