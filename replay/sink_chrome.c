@@ -4,7 +4,8 @@
  * thread track per vCPU; each event an instant with its fields as args,
  * each CR3 residency of a vCPU a complete ("X") slice written when the vCPU
  * leaves that address space, markers global instants.  Times are in
- * microseconds with ns decimals.  State: one slot per vCPU, nothing more.
+ * microseconds with ns decimals, computed from the trace's integer ns.
+ * State: one slot per vCPU, nothing more.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,6 +33,26 @@ static void us(FILE *o, const char *key, uint64_t ns)
 	fprintf(o, ",\"%s\":%" PRIu64 ".%03u", key, ns / 1000, (unsigned)(ns % 1000));
 }
 
+/* What a viewer parses "%.3f" µs into: the nearest double, as is a
+ * correctly rounded division of two exact doubles (ns < 2^53). */
+static double viewer_us(uint64_t ns)
+{
+	return (double)ns / 1e3;
+}
+
+/* The duration of a slice from @start to @end as a viewer will add it up:
+ * start + dur in doubles can round past @end, where the next slice of the
+ * track starts, and viewers drop a slice that straddles its neighbour's
+ * start.  Giving up the last ns (at most 1 or 2) keeps the track nested. */
+static uint64_t viewer_dur(uint64_t start, uint64_t end)
+{
+	uint64_t d = end - start;
+
+	while (d && viewer_us(start) + viewer_us(d) > viewer_us(end))
+		d--;
+	return d;
+}
+
 /* Every event after the first is preceded by a comma. */
 static void begin(struct chrome_ctx *c, const char *ph, uint32_t tid)
 {
@@ -49,7 +70,7 @@ static void slice_close(struct chrome_ctx *c, uint32_t vcpu, uint64_t end)
 	begin(c, "X", vcpu);
 	fprintf(c->out, ",\"cat\":\"cr3\",\"name\":\"cr3 0x%" PRIx64 "\"", r->cr3);
 	us(c->out, "ts", r->start);
-	us(c->out, "dur", end - r->start);
+	us(c->out, "dur", viewer_dur(r->start, end));
 	fputs("}", c->out);
 	r->open = 0;
 }
@@ -75,6 +96,23 @@ static void residency(struct chrome_ctx *c, const struct vmt_event *ev,
 	r->last = ts;
 }
 
+/* A payload field named like one of the event's own args (mem_access
+ * flags, vmexit reason) takes its events_detail name, so no key repeats. */
+static void payload_arg(FILE *o, const struct vmt_detail *d, enum vmt_pfield f,
+			uint64_t v)
+{
+	const char *name = vmt_pfield_name(f);
+	int clash = !strcmp(name, "seq") || !strcmp(name, "reason") ||
+		    !strcmp(name, "flags");
+
+	for (size_t i = 0; i < VMT_ARRAY_SIZE(vmt_key_regs); i++)
+		clash |= !strcmp(name, vmt_reg_name(vmt_key_regs[i]));
+	if (clash)
+		fprintf(o, ",\"%s_%s\":\"0x%" PRIx64 "\"", d->table, name, v);
+	else
+		fprintf(o, ",\"%s\":\"0x%" PRIx64 "\"", name, v);
+}
+
 static int x_event(void *ctx, const struct vmt_record *rec,
 		   const struct vmt_event *ev, uint64_t ordinal)
 {
@@ -96,8 +134,7 @@ static int x_event(void *ctx, const struct vmt_record *rec,
 				vmt_reg_name(vmt_key_regs[i]), ev->reg[vmt_key_regs[i]]);
 	for (int i = 0; d->table && i < d->nfields; i++)
 		if (ev->p_present >> d->fields[i] & 1)
-			fprintf(o, ",\"%s\":\"0x%" PRIx64 "\"",
-				vmt_pfield_name(d->fields[i]), ev->p[d->fields[i]]);
+			payload_arg(o, d, d->fields[i], ev->p[d->fields[i]]);
 	fputs("}}", o);
 	return ferror(o) ? -EIO : 0;
 }

@@ -48,6 +48,18 @@ check "csv rows" "$((n1 + 1))" "$("$R" "$T/a.vmt" --format csv | wc -l)"
 check "chrome" 0 "$(status "$R" "$T/a.vmt" --format chrome -o "$T/a.json")"
 if command -v python3 >/dev/null; then
 	check "chrome is JSON" 0 "$(python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/a.json" >/dev/null 2>&1; echo $?)"
+	# Parsers keep one of two equal keys: every key must be unique.
+	check "chrome: no repeated key, mem_access flags kept" "$ma1" "$(python3 -c '
+import json, sys
+n = 0
+def pairs(kv):
+    global n
+    keys = [k for k, _ in kv]
+    assert len(keys) == len(set(keys)), keys
+    n += "mem_access_flags" in keys
+    return dict(kv)
+json.load(open(sys.argv[1]), object_pairs_hook=pairs)
+print(n)' "$T/a.json" 2>&1)"
 	check "info --json is JSON" 0 "$("$R" --info --json "$T/a.vmt" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["integrity"]["complete"] == 1 else 1)'; echo $?)"
 fi
 check "info" 0 "$(status "$R" --info "$T/cut.vmt")"
