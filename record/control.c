@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "record_int.h"
+#include "vmt_files.h"
 
 #define IO_TIMEOUT_MS 5000
 #define LINE_MAX_LEN (VMT_TEXT_MAX + 16)
@@ -35,44 +36,21 @@ static int make_addr(struct sockaddr_un *a, const char *path)
 	return 0;
 }
 
-/* A socket file nobody listens on (a killed recorder's) may be replaced. */
-static int clear_stale(const struct sockaddr_un *a)
-{
-	struct stat st;
-	if (lstat(a->sun_path, &st))
-		return 0;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int live = fd >= 0 && connect(fd, (const struct sockaddr *)a,
-				      sizeof(*a)) == 0;
-	if (fd >= 0)
-		close(fd);
-	if (live)
-		return -EADDRINUSE;
-	return unlink(a->sun_path) ? -errno : 0;
-}
-
+/* The socket is 0600 and its path appears once it listens (vmt_files.h). */
 int vmt_control_open(struct vmt_control *c, const char *path,
 		     struct vmt_recorder *rec)
 {
-	struct sockaddr_un a;
 	memset(c, 0, sizeof(*c));
 	c->listen_fd = c->stop_fd = -1;
 	c->rec = rec;
-	int rc = make_addr(&a, path);
-	if (!rc)
-		rc = clear_stale(&a);
-	if (rc)
-		return rc;
+	if (strlen(path) >= sizeof(c->path))
+		return -ENAMETOOLONG;
+	c->listen_fd = vmt_sock_listen(SOCK_STREAM, path, 0600, 8);
+	if (c->listen_fd < 0)
+		return c->listen_fd;
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (c->listen_fd < 0 || c->stop_fd < 0 ||
-	    bind(c->listen_fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(c->listen_fd, 8))
-		return -errno;
-	return 0;
+	return c->stop_fd < 0 ? -errno : 0;
 }
 
 /* Hand a marker to the drain and wait until it is in the trace. */

@@ -124,8 +124,16 @@ struct vmt_vcpu_ledger {
 	uint64_t events, lat_sum_ns, lat_max_ns;
 };
 
+/* Xen's diagnostics: logged at debug level; the last error is kept so an
+ * open that fails can say why in Xen's own words. */
+struct vmt_xen_logger {
+	xentoollog_logger l;       /* first: the callbacks cast back */
+	char last_error[512];
+};
+
 struct vmt_recorder {
 	struct vmt_xen xen;
+	struct vmt_xen_logger xlog;
 	xc_interface *xch;
 	xenevtchn_handle *xce;
 	uint32_t domid;

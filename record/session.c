@@ -19,9 +19,12 @@ static void quiet_vmessage(struct xentoollog_logger *l, xentoollog_level level,
 			 int errnoval, const char *context, const char *fmt,
 			 va_list ap)
 {
-	char msg[512];
+	struct vmt_xen_logger *x = (struct vmt_xen_logger *)l;
+	char msg[sizeof(x->last_error)];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	vmt_log(VMT_LOG_DEBUG, "%s: %s", context ? context : "xen", msg);
+	if (level >= XTL_ERROR)
+		memcpy(x->last_error, msg, sizeof(msg));
 }
 
 static void quiet_progress(struct xentoollog_logger *l, const char *context,
@@ -34,9 +37,13 @@ static void quiet_destroy(struct xentoollog_logger *l)
 {
 }
 
-static xentoollog_logger quiet_logger = {
-	quiet_vmessage, quiet_progress, quiet_destroy
-};
+static xentoollog_logger *xen_logger(struct vmt_recorder *r)
+{
+	r->xlog.l = (xentoollog_logger){ quiet_vmessage, quiet_progress,
+					 quiet_destroy };
+	r->xlog.last_error[0] = '\0';
+	return &r->xlog.l;
+}
 
 /* ---- opening ---- */
 
@@ -52,7 +59,7 @@ static int load_and_open(struct vmt_recorder *r, const char *libdir,
 	if (rc)
 		return VMT_ERR(err, rc, VMT_STAGE_LIBS,
 			       "cannot load the Xen libraries: %s", why);
-	r->xch = r->xen.xc_interface_open(&quiet_logger, &quiet_logger, 0);
+	r->xch = r->xen.xc_interface_open(xen_logger(r), xen_logger(r), 0);
 	if (!r->xch) {
 		rc = -(errno ? errno : ENODEV);
 		if (!libdir)
@@ -61,9 +68,13 @@ static int load_and_open(struct vmt_recorder *r, const char *libdir,
 				       "Xen control interface: %s); to record a "
 				       "simulated guest use --sim",
 				       strerror(-rc));
+		if (r->xlog.last_error[0])
+			return VMT_ERR(err, rc, VMT_STAGE_NOXEN,
+				       "cannot open the Xen control interface: "
+				       "%s", r->xlog.last_error);
 		return VMT_ERR(err, rc, VMT_STAGE_NOXEN,
 			       "cannot open the Xen control interface of %s: "
-			       "%s (is xensim running?)", libdir, strerror(-rc));
+			       "%s", libdir, strerror(-rc));
 	}
 	return 0;
 }
@@ -292,7 +303,7 @@ static int enable_ring(struct vmt_recorder *r, const char *dom,
 	r->ring_enabled = 1;
 	ring_init(r);
 	vmt_drain_shadow_init(r);
-	r->xce = r->xen.xenevtchn_open(&quiet_logger, 0);
+	r->xce = r->xen.xenevtchn_open(xen_logger(r), 0);
 	if (!r->xce)
 		return VMT_ERR(err, -errno, VMT_STAGE_XEN,
 			       "cannot open the event-channel device: %s",

@@ -45,7 +45,12 @@ record() {
 	"$BIN/xensim" --socket "$sock" --vcpus 2 --seed "$seed" --rate "$RATE" \
 		--workload "$HERE/workloads/variants/$scenario.wl" >"$OUT/$name.xensim.log" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	# The socket appears once xensim listens (or never: it exited).
+	until [ -S "$sock" ]; do
+		kill -0 "$pid" 2>/dev/null || { echo "ci-example: xensim for $name did not start:" >&2
+			cat "$OUT/$name.xensim.log" >&2; exit 2; }
+		sleep 0.05
+	done
 	"$BIN/vmtrail-record" --sim="$sock" -d 1 -o "$OUT/$name.vmt" -f -q \
 		--duration "$DURATION" --label test=login-suite "${MONITORS[@]}"
 	rc=$?

@@ -38,7 +38,12 @@ record() {
 		--workload "$variants/$scenario.wl" --stats "$out/$name.xensim.json" \
 		>"$out/$name.xensim.log" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	# The socket appears once xensim listens (or never: it exited).
+	until [ -S "$sock" ]; do
+		kill -0 "$pid" 2>/dev/null ||
+			{ cat "$out/$name.xensim.log" >&2; exit 1; }
+		sleep 0.05
+	done
 	"$bin/vmtrail-record" --sim="$sock" -d 1 -o "$out/$name.vmt" -q \
 		--duration 2s --label scenario=demo "${monitors[@]}"
 	kill -INT "$pid" 2>/dev/null || true

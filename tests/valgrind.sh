@@ -103,12 +103,13 @@ xs_start() {
 	rm -f "$XS_SOCK"
 	"$XENSIM" -s "$XS_SOCK" "$@" 2>>"$T/xensim.log" &
 	XS_PID=$!
-	for _ in $(seq 200); do
-		[ -S "$XS_SOCK" ] && return 0
+	# The socket appears once xensim listens (or never: it exited).
+	until [ -S "$XS_SOCK" ]; do
+		kill -0 "$XS_PID" 2>/dev/null || {
+			echo "FAIL: xensim did not start: $(cat "$T/xensim.log")" >&2
+			exit 1; }
 		sleep 0.05
 	done
-	echo "FAIL: xensim did not start: $(cat "$T/xensim.log")" >&2
-	exit 1
 }
 xs_stop() {
 	"$XENSIM" -s "$XS_SOCK" --query shutdown >/dev/null 2>&1
@@ -140,8 +141,8 @@ xs_start -c 2 -w mixed -S 1 --rate max
 	--control "$T/rec.sock" "${MONITORS[@]}" 2>"$T/record.err" &
 rec_pid=$!
 echo "--- record: vmtrail-record --max-events $EVENTS (${MONITORS[*]})"
-for _ in $(seq 600); do
-	[ -S "$T/rec.sock" ] && break
+until [ -S "$T/rec.sock" ]; do
+	kill -0 "$rec_pid" 2>/dev/null || { fail "record: exited before its control socket appeared: $(cat "$T/record.err")"; break; }
 	sleep 0.1
 done
 "$REC" mark --control "$T/rec.sock" "phase two" >/dev/null 2>"$T/mark.err" ||
@@ -160,12 +161,12 @@ xs_start -c 2 -w mixed -S 2 --rate max
 	-o "$T/run2.vmt" --label case=vg1 "${MONITORS[@]}" 2>"$T/record-sigint.err" &
 rec_pid=$!
 echo "--- record-sigint: vmtrail-record, SIGINT after 3000 events"
-for _ in $(seq 1200); do
-	n=$(produced)
-	[ "${n:-0}" -ge 3000 ] && break
+n=0
+until [ "${n:-0}" -ge 3000 ]; do
+	kill -0 "$rec_pid" 2>/dev/null || { fail "record-sigint: exited after ${n:-0} events: $(cat "$T/record-sigint.err")"; break; }
 	sleep 0.1
+	n=$(produced)
 done
-[ "${n:-0}" -ge 3000 ] || fail "record-sigint: only ${n:-0} events in 120 s"
 kill -INT "$rec_pid"
 wait "$rec_pid"
 check record-sigint $? 0

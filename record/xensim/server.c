@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "server_int.h"
+#include "vmt_files.h"
 
 static int ep_add(int ep, int fd, struct tag *t)
 {
@@ -132,40 +133,15 @@ static void conn_accept(struct vmt_sim_server *s)
 
 /* ---- set-up ------------------------------------------------------------- */
 
-/* A socket file nobody answers on is stale; one that answers is busy. */
-static int claim_path(const struct sockaddr_un *sa)
-{
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	int rc;
-
-	if (fd < 0)
-		return -errno;
-	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	close(fd);
-	if (rc == 0)
-		return -EADDRINUSE;
-	if (errno == ECONNREFUSED)
-		unlink(sa->sun_path);
-	return 0;
-}
-
+/* The path appears once the socket listens (vmt_files.h): whoever sees it
+ * can connect. */
 static int open_listener(struct vmt_sim_server *s, const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int rc;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (strlen(path) >= sizeof(s->path))
 		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	rc = claim_path(&sa);
-	if (rc)
-		return rc;
-	s->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	s->lfd = vmt_sock_listen(SOCK_SEQPACKET, path, 0600, 64);
 	if (s->lfd < 0)
-		return -errno;
-	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(s->lfd, 64))
-		return -errno;
+		return s->lfd;
 	strcpy(s->path, path);
 	return 0;
 }

@@ -414,7 +414,8 @@ static int run_daemon(const struct opts *o)
 	if (rc) {
 		fprintf(stderr, "xensim: cannot listen on %s: %s\n", o->socket,
 			rc == -EADDRINUSE ? "another xensim is running there" :
-					    strerror(-rc));
+			rc == -EEXIST ? "a file that is not a socket is there" :
+					strerror(-rc));
 		free_host(&h);
 		return 1;
 	}

@@ -24,7 +24,13 @@ record_once() {
 	"$VMT_BIN/xensim" --socket "$sock" -c "$vcpus" -S "$seed" -r "$RATE" \
 		-w "$VARIANTS/$variant.wl" >"$out.xensim.log" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	# The socket appears once xensim listens; a daemon that exited first
+	# fails here, with its log, rather than as a refused connection.
+	until [ -S "$sock" ]; do
+		kill -0 "$pid" 2>/dev/null || { echo "FAIL: xensim for $out did not start:"
+			cat "$out.xensim.log"; exit 1; }
+		sleep 0.05
+	done
 	# shellcheck disable=SC2086
 	"$VMT_BIN/vmtrail-record" --sim="$sock" -d 1 -o "$out" -f -q \
 		--duration "$SECONDS_PER_RUN" --label test=analyze $MONITORS "$@" \

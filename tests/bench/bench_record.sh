@@ -70,9 +70,13 @@ start_xensim() { # vcpus events statsfile
 	"$BIN/xensim" --socket "$SOCK" --abi 7 --vcpus "$1" --rate max \
 		--workload mixed --events "$2" --stats "$3" >"$WORK/xensim.log" 2>&1 &
 	XPID=$!
-	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
-	echo "bench_record: xensim did not start:" >&2; cat "$WORK/xensim.log" >&2
-	exit 1
+	# The socket appears once xensim listens (or never: it exited).
+	until [ -S "$SOCK" ]; do
+		kill -0 "$XPID" 2>/dev/null || {
+			echo "bench_record: xensim did not start:" >&2
+			cat "$WORK/xensim.log" >&2; exit 1; }
+		sleep 0.05
+	done
 }
 stop_xensim() {
 	for _ in $(seq 200); do kill -0 "$XPID" 2>/dev/null || break; sleep 0.05; done

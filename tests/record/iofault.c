@@ -11,6 +11,8 @@
  *   VMT_IOFAULT_ERRNO=E      the errno of those failures: EIO (default),
  *                            ENOSPC, EDQUOT, EFBIG or a number
  *   VMT_IOFAULT_DELAY_US=N   every write call first sleeps N microseconds
+ *   VMT_IOFAULT_LISTEN_US=N  every listen() first sleeps N microseconds (a
+ *                            slow start: a socket bound but not listening)
  * Without VMT_IOFAULT_AFTER writes never fail.  write, pwrite, pwrite64
  * and writev are covered, so it does not depend on which one the trace
  * writer uses.
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +36,7 @@ typedef ssize_t write_fn(int, const void *, size_t);
 typedef ssize_t pwrite_fn(int, const void *, size_t, off_t);
 typedef ssize_t pwrite64_fn(int, const void *, size_t, off64_t);
 typedef ssize_t writev_fn(int, const struct iovec *, int);
+typedef int listen_fn(int, int);
 
 static struct {
 	atomic_int ready;
@@ -45,6 +49,8 @@ static struct {
 	pwrite_fn *pwrite;
 	pwrite64_fn *pwrite64;
 	writev_fn *writev;
+	unsigned long listen_us;
+	listen_fn *listen;
 } cfg;
 
 static atomic_ullong used;  /* bytes let through to the file */
@@ -78,18 +84,21 @@ __attribute__((constructor)) static void setup(void)
 		return;
 	const char *after = getenv("VMT_IOFAULT_AFTER");
 	const char *delay = getenv("VMT_IOFAULT_DELAY_US");
+	const char *listen_us = getenv("VMT_IOFAULT_LISTEN_US");
 
 	cfg.path = getenv("VMT_IOFAULT_PATH");
 	cfg.have_budget = after && *after;
 	cfg.budget = cfg.have_budget ? strtoull(after, NULL, 0) : 0;
 	cfg.err = parse_errno(getenv("VMT_IOFAULT_ERRNO"));
 	cfg.delay_us = delay ? strtoul(delay, NULL, 0) : 0;
+	cfg.listen_us = listen_us ? strtoul(listen_us, NULL, 0) : 0;
 	/* dlsym returns an object pointer; copying it keeps C11 happy. */
 	void *p;
 	p = next("write"); memcpy(&cfg.write, &p, sizeof(p));
 	p = next("pwrite"); memcpy(&cfg.pwrite, &p, sizeof(p));
 	p = next("pwrite64"); memcpy(&cfg.pwrite64, &p, sizeof(p));
 	p = next("writev"); memcpy(&cfg.writev, &p, sizeof(p));
+	p = next("listen"); memcpy(&cfg.listen, &p, sizeof(p));
 	cfg.ready = 1;
 }
 
@@ -113,12 +122,17 @@ static int targeted(int fd)
 	       !strcmp(path + n - want, cfg.path);
 }
 
+static void stall_us(unsigned long us)
+{
+	struct timespec ts = { .tv_sec = (time_t)(us / 1000000),
+			       .tv_nsec = (long)(us % 1000000) * 1000 };
+	while (us && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
 static void stall(void)
 {
-	struct timespec ts = { .tv_sec = (time_t)(cfg.delay_us / 1000000),
-			       .tv_nsec = (long)(cfg.delay_us % 1000000) * 1000 };
-	while (cfg.delay_us && nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	stall_us(cfg.delay_us);
 }
 
 /*
@@ -177,4 +191,11 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 		return -1;
 	}
 	return n < 0 ? -1 : cfg.writev(fd, iov, cnt);
+}
+
+EXPORT int listen(int fd, int backlog)
+{
+	setup();
+	stall_us(cfg.listen_us);
+	return cfg.listen(fd, backlog);
 }

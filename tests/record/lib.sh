@@ -24,16 +24,30 @@ need_xensim() {
 }
 
 # xs_start NAME [xensim options...]: a daemon on $T/NAME.sock; sets XS_SOCK.
+# xensim makes the path appear only once it listens, so its existence is
+# readiness; a daemon that dies first fails the test at once.
 xs_start() {
 	XS_SOCK="$T/$1.sock"; shift
 	"$XENSIM" -s "$XS_SOCK" "$@" 2>>"$T/xensim.log" &
 	XS_PIDS="$XS_PIDS $!"
 	XS_PID=$!
-	for _ in $(seq 200); do
-		[ -S "$XS_SOCK" ] && return 0
-		sleep 0.01
-	done
-	fail "xensim did not start: $(cat "$T/xensim.log")"
+	wait_until "listening xensim" 60 xs_listening "$XS_SOCK" "$XS_PID"
+}
+
+xs_listening() {
+	[ -S "$1" ] && return 0
+	kill -0 "$2" 2>/dev/null || fail "xensim did not start: $(cat "$T/xensim.log")"
+	return 1
+}
+
+# wait_socket PATH PID: until PID (a recorder) has its control socket up.
+wait_socket() {
+	wait_until "control socket $1" 60 sock_of_live "$1" "$2"
+}
+sock_of_live() {
+	[ -S "$1" ] && return 0
+	kill -0 "$2" 2>/dev/null || fail "process $2 exited before $1 appeared: $(cat "$T/err" 2>/dev/null)"
+	return 1
 }
 
 xs_stats() { "$XENSIM" -s "${1:-$XS_SOCK}" --query stats; }

@@ -8,16 +8,14 @@ need_xensim
 xs_start m -a 7 -c 2 -w mixed --rate 20000
 "$REC" --sim="$XS_SOCK" -q -d 1 -o "$T/m.vmt" --cr cr3 --guest-request --control "$T/ctl.sock" 2>"$T/err" &
 pid=$!
-for _ in $(seq 200); do [ -S "$T/ctl.sock" ] && break; sleep 0.01; done
+wait_socket "$T/ctl.sock" "$pid"
 # wait_requests N: until the recorder has recorded more than N requests
-wait_requests() {
-	for _ in $(seq 400); do
-		n=$("$REC" stats --control "$T/ctl.sock" 2>/dev/null | jq -r .requests)
-		[ "${n:-0}" -gt "$1" ] && return 0
-		sleep 0.05
-	done
-	fail "the recorder got no more than $1 requests"
+more_than() {
+	local n
+	n=$("$REC" stats --control "$T/ctl.sock" 2>/dev/null | jq -r .requests)
+	[ "${n:-0}" -gt "$1" ]
 }
+wait_requests() { wait_until "more than $1 requests" 60 more_than "$1"; }
 wait_requests 0
 s1=$("$REC" mark --control "$T/ctl.sock" "phase one") || fail "mark failed"
 wait_requests "$s1"

@@ -32,16 +32,27 @@ trap cleanup EXIT
 
 die() { echo "FAIL: $*" >&2; exit 1; }
 
+# wait_for WHAT CMD...: poll CMD until it succeeds.  The deadline only
+# turns a hang into a failure; a busy host just takes longer.
+wait_for() {
+	local what=$1 end=$((SECONDS + 60))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || die "no $what after 60s"
+		sleep 0.05
+	done
+}
+
 # xs_start ARGS...: start a daemon, wait until it answers.
 xs_start() {
 	"$XENSIM" "$@" 2>"$T/xensim.err" &
 	XS_PID=$!
-	for _ in $(seq 100); do
-		"$XENSIM" --query stats >/dev/null 2>&1 && return 0
-		kill -0 "$XS_PID" 2>/dev/null || { cat "$T/xensim.err" >&2; die "xensim did not start: $*"; }
-		sleep 0.05
-	done
-	die "xensim did not answer on $VMT_XENSIM_SOCKET"
+	wait_for "answer on $VMT_XENSIM_SOCKET" xs_answers "$*"
+}
+xs_answers() {
+	"$XENSIM" --query stats >/dev/null 2>&1 && return 0
+	kill -0 "$XS_PID" 2>/dev/null || { cat "$T/xensim.err" >&2; die "xensim did not start: $1"; }
+	return 1
 }
 
 # xs_wait: wait for the daemon to exit by itself; returns its status.

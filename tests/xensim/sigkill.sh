@@ -11,7 +11,8 @@
 xs_start --vcpus 4
 "$MINC" "${MIXED_RESTRICT[@]}" >/dev/null 2>&1 &
 MC=$!; BG_PIDS+=("$MC")
-for _ in $(seq 100); do [ "$(xs_stats | jq .produced_total)" -gt 2000 ] && break; sleep 0.05; done
+produced_over() { [ "$(xs_stats | jq .produced_total)" -gt "$1" ]; }
+wait_for "2000 requests" produced_over 2000
 kill -9 "$MC"; wait "$MC" 2>/dev/null || true
 xs_stats >"$T/s0.json"
 expect_eq "mid-run: ring still enabled" "$(jq '.domains[0].monitor_enabled' "$T/s0.json")" true
@@ -24,8 +25,7 @@ xs_start --vcpus 4
 # switches its sources off, so only 0 and 1 hold requests when it dies.
 "$MINC" --hang 0,1 --quiesce-after 2000 "${MIXED_RESTRICT[@]}" >"$T/mc1.out" 2>"$T/mc1.err" &
 MC=$!; BG_PIDS+=("$MC")
-for _ in $(seq 200); do grep -q quiesced "$T/mc1.out" 2>/dev/null && break; sleep 0.05; done
-grep -q quiesced "$T/mc1.out" || die "first consumer never quiesced"
+wait_for "quiesced first consumer" grep -q quiesced "$T/mc1.out"
 kill -9 "$MC"; wait "$MC" 2>/dev/null || true
 xs_stats >"$T/s1.json"
 expect_eq "ring still enabled" "$(jq '.domains[0].monitor_enabled' "$T/s1.json")" true
@@ -49,7 +49,7 @@ expect_eq "still paused" "$(jq -c '[.vcpus_paused[] | select(.sync) | .vcpu] | s
 xs_start --vcpus 9
 "$MINC" --hang 0,1,2,3,4,5,6,7,8 --quiesce-after 8 "${MIXED_RESTRICT[@]}" >"$T/mc4.out" 2>"$T/mc4.err" &
 MC=$!; BG_PIDS+=("$MC")
-for _ in $(seq 200); do grep -q quiesced "$T/mc4.out" 2>/dev/null && break; sleep 0.05; done
+wait_for "quiesced consumer" grep -q quiesced "$T/mc4.out"
 kill -9 "$MC"; wait "$MC" 2>/dev/null || true
 xs_stats >"$T/s4.json"
 expect_eq "ring full waits" "$(jq .ring_full_waits "$T/s4.json")" 1

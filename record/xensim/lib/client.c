@@ -3,6 +3,7 @@
  * (see client.h).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,7 +46,22 @@ void vmt_xsim_client_close(struct vmt_xsim_client *c)
 	pthread_mutex_destroy(&c->mu);
 }
 
-void *vmt_xsim_handle_new(size_t size)
+/* As libxc does, an open that fails says why through the caller's logger;
+ * here that is the socket that did not answer. */
+static void log_open_error(struct xentoollog_logger *log, int err, ...)
+{
+	va_list ap;
+
+	if (!log || !log->vmessage)
+		return;
+	va_start(ap, err);
+	log->vmessage(log, XTL_ERROR, err, "xensim",
+		      "no xensim daemon answers on %s: %s (is xensim running?)",
+		      ap);
+	va_end(ap);
+}
+
+void *vmt_xsim_handle_new(size_t size, struct xentoollog_logger *log)
 {
 	struct vmt_xsim_client *c = calloc(1, size);
 	int rc;
@@ -55,6 +71,7 @@ void *vmt_xsim_handle_new(size_t size)
 	rc = vmt_xsim_client_open(c);
 	if (rc) {
 		free(c);
+		log_open_error(log, -rc, vmt_xsim_socket_path(), strerror(-rc));
 		errno = -rc;
 		return NULL;
 	}

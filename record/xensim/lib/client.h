@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include <xentoollog.h>
+
 #include "proto.h"
 
 /* Xen's names are the only symbols these libraries export. */
@@ -27,9 +29,10 @@ void vmt_xsim_client_close(struct vmt_xsim_client *c);
 /*
  * vmt_xsim_handle_new() - a zeroed handle of @size bytes whose first member
  * is a struct vmt_xsim_client, connected to the daemon.
+ * @log: where a failure is explained (the socket path), or NULL.
  * Return: the handle, or NULL with errno set (the *_open convention).
  */
-void *vmt_xsim_handle_new(size_t size);
+void *vmt_xsim_handle_new(size_t size, struct xentoollog_logger *log);
 /* vmt_xsim_handle_free() - disconnect and free; NULL is fine.  Return: 0. */
 int vmt_xsim_handle_free(void *h);
 

@@ -24,7 +24,7 @@ XSIM_EXPORT xc_interface *xc_interface_open(xentoollog_logger *logger,
 					    xentoollog_logger *dombuild_logger,
 					    unsigned open_flags)
 {
-	return vmt_xsim_handle_new(sizeof(xc_interface));
+	return vmt_xsim_handle_new(sizeof(xc_interface), logger);
 }
 
 XSIM_EXPORT int xc_interface_close(xc_interface *xch)

@@ -38,7 +38,7 @@ struct xenevtchn_handle {
 XSIM_EXPORT xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger,
 					     unsigned int flags)
 {
-	xenevtchn_handle *x = vmt_xsim_handle_new(sizeof(*x));
+	xenevtchn_handle *x = vmt_xsim_handle_new(sizeof(*x), logger);
 
 	if (!x)
 		return NULL;

@@ -25,7 +25,7 @@ struct xenforeignmemory_handle {
 XSIM_EXPORT xenforeignmemory_handle *
 xenforeignmemory_open(struct xentoollog_logger *logger, unsigned open_flags)
 {
-	return vmt_xsim_handle_new(sizeof(xenforeignmemory_handle));
+	return vmt_xsim_handle_new(sizeof(xenforeignmemory_handle), logger);
 }
 
 XSIM_EXPORT int xenforeignmemory_close(xenforeignmemory_handle *fmem)

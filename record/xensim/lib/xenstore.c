@@ -19,7 +19,7 @@ struct xs_handle {
 
 XSIM_EXPORT struct xs_handle *xs_open(unsigned long flags)
 {
-	return vmt_xsim_handle_new(sizeof(struct xs_handle));
+	return vmt_xsim_handle_new(sizeof(struct xs_handle), NULL);
 }
 
 XSIM_EXPORT struct xs_handle *xs_daemon_open(void)
