@@ -52,6 +52,11 @@ struct vmt_detail {
 };
 /* The detail table of @reason (a struct with table NULL if none). */
 const struct vmt_detail *vmt_detail_of(uint32_t reason);
+/* The timelines' arg name of payload field @f: its column name, or its
+ * events_detail name (mem_access_flags, vmexit_reason) where the column
+ * name is also an event arg (seq, reason, flags, a key register), so no
+ * key repeats. */
+const char *vmt_payload_arg_name(enum vmt_pfield f, char buf[64]);
 
 /* ---- walk.c: one pass over a trace with the filters applied ---- */
 
@@ -199,5 +204,6 @@ struct vmt_sink {
 int vmt_stream_jsonl(FILE *out, struct vmt_walk *w);
 int vmt_stream_csv(FILE *out, struct vmt_walk *w);
 int vmt_stream_chrome(FILE *out, struct vmt_walk *w);
+int vmt_stream_perfetto(FILE *out, struct vmt_walk *w);
 
 #endif

@@ -216,3 +216,18 @@ const struct vmt_detail *vmt_detail_of(uint32_t reason)
 	pthread_once(&once, detail_build);
 	return reason < VMT_REASON_COUNT ? &details[reason] : &no_detail;
 }
+
+const char *vmt_payload_arg_name(enum vmt_pfield f, char buf[64])
+{
+	const char *name = vmt_pfield_name(f);
+	const char *table = vmt_reason_name(vmt_pfield_reason(f));
+	int clash = !strcmp(name, "seq") || !strcmp(name, "reason") ||
+		    !strcmp(name, "flags");
+
+	for (size_t i = 0; i < VMT_ARRAY_SIZE(vmt_key_regs); i++)
+		clash |= !strcmp(name, vmt_reg_name(vmt_key_regs[i]));
+	if (!clash || !table)
+		return name;
+	snprintf(buf, 64, "%s_%s", table, name);
+	return buf;
+}

@@ -96,23 +96,6 @@ static void residency(struct chrome_ctx *c, const struct vmt_event *ev,
 	r->last = ts;
 }
 
-/* A payload field named like one of the event's own args (mem_access
- * flags, vmexit reason) takes its events_detail name, so no key repeats. */
-static void payload_arg(FILE *o, const struct vmt_detail *d, enum vmt_pfield f,
-			uint64_t v)
-{
-	const char *name = vmt_pfield_name(f);
-	int clash = !strcmp(name, "seq") || !strcmp(name, "reason") ||
-		    !strcmp(name, "flags");
-
-	for (size_t i = 0; i < VMT_ARRAY_SIZE(vmt_key_regs); i++)
-		clash |= !strcmp(name, vmt_reg_name(vmt_key_regs[i]));
-	if (clash)
-		fprintf(o, ",\"%s_%s\":\"0x%" PRIx64 "\"", d->table, name, v);
-	else
-		fprintf(o, ",\"%s\":\"0x%" PRIx64 "\"", name, v);
-}
-
 static int x_event(void *ctx, const struct vmt_record *rec,
 		   const struct vmt_event *ev, uint64_t ordinal)
 {
@@ -120,6 +103,7 @@ static int x_event(void *ctx, const struct vmt_record *rec,
 	const struct vmt_detail *d = vmt_detail_of(ev->reason);
 	const char *name = vmt_reason_name(ev->reason);
 	FILE *o = c->out;
+	char nb[64];
 
 	residency(c, ev, rec->ts_ns);
 	begin(c, "i", ev->vcpu_id);
@@ -134,7 +118,9 @@ static int x_event(void *ctx, const struct vmt_record *rec,
 				vmt_reg_name(vmt_key_regs[i]), ev->reg[vmt_key_regs[i]]);
 	for (int i = 0; d->table && i < d->nfields; i++)
 		if (ev->p_present >> d->fields[i] & 1)
-			payload_arg(o, d, d->fields[i], ev->p[d->fields[i]]);
+			fprintf(o, ",\"%s\":\"0x%" PRIx64 "\"",
+				vmt_payload_arg_name(d->fields[i], nb),
+				ev->p[d->fields[i]]);
 	fputs("}}", o);
 	return ferror(o) ? -EIO : 0;
 }

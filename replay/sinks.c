@@ -22,6 +22,9 @@ static const struct vmt_sink sinks[] = {
 	{ { "chrome", VMT_SINK_STREAM, VMT_STREAM_CHROME,
 	    "Chrome trace-event JSON (ui.perfetto.dev)" },
 	  vmt_stream_chrome },
+	{ { "perfetto", VMT_SINK_STREAM, VMT_STREAM_PERFETTO,
+	    "Perfetto protobuf trace (ui.perfetto.dev), the smallest timeline" },
+	  vmt_stream_perfetto },
 };
 
 VMT_API const struct vmt_replay_sink *vmt_replay_sink_at(size_t i)

@@ -84,6 +84,7 @@ static const char usage_tail[] =
 "  " PROG " run3.vmt --append -o runs.db\n"
 "  " PROG " run.vmt --format jsonl --reason mem_access --from 2s --to 3s\n"
 "  " PROG " run.vmt --format chrome -o run.json\n"
+"  " PROG " run.vmt --format perfetto -o run.pftrace\n"
 "  " PROG " --info --json run.vmt\n";
 
 enum mode { M_SQLITE, M_STREAM, M_INFO };

@@ -32,7 +32,8 @@ vmt_deps_install() {
 
 # groff-base: tests/man checks the manual pages with groff; minimal Debian
 # images have no man-db to pull it in.  nodejs, npm: the timeline test loads
-# the Chrome timeline into Chrome's trace engine (an npm package).
-VMT_DEPS=(build-essential cmake pkg-config libxen-dev libzstd-dev libsqlite3-dev libcriterion-dev sqlite3 jq python3 groff-base nodejs npm)
+# the Chrome timeline into Chrome's trace engine (an npm package);
+# protobuf-compiler: protoc decodes the Perfetto timeline in its test.
+VMT_DEPS=(build-essential cmake pkg-config libxen-dev libzstd-dev libsqlite3-dev libcriterion-dev sqlite3 jq python3 groff-base nodejs npm protobuf-compiler)
 # shellcheck disable=SC2086
 vmt_deps_install "${VMT_DEPS[@]}" ${VMT_EXTRA_DEPS:-}

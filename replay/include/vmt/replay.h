@@ -189,6 +189,7 @@ enum vmt_stream_format {
 	VMT_STREAM_JSONL = 1,   /* one JSON object per record */
 	VMT_STREAM_CSV = 2,     /* one row per request, header first */
 	VMT_STREAM_CHROME = 3,  /* Chrome trace-event JSON (Perfetto UI) */
+	VMT_STREAM_PERFETTO = 4, /* Perfetto protobuf TracePacket stream */
 };
 
 /**
