@@ -8,6 +8,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../record/lib.sh"
+. "$HERE/../tour_lib.sh"
 need_xensim
 GEN="$VMT_BUILD/tests/vmt_gen_trace"
 command -v protoc >/dev/null && command -v python3 >/dev/null || { echo "no protoc/python3"; exit 77; }
@@ -27,17 +28,7 @@ check() {
 "$GEN" "$T/gen.vmt" 7 500 1 >/dev/null || fail "gen_trace"
 check gen
 
-xs_start tour --vcpus 2 --workload mixed --seed 1 --rate 5000
-"$REC" --sim="$XS_SOCK" -q -d 1 -o "$T/tour.vmt" --duration 1s --control "$T/rec.sock" 2>"$T/err" &
-pid=$!
-for _ in $(seq 400); do
-	n=$("$REC" stats --control "$T/rec.sock" 2>/dev/null | jq -r .requests)
-	[ "${n:-0}" -gt 0 ] && break
-	sleep 0.05
-done
-"$REC" mark --control "$T/rec.sock" "login starts" >/dev/null || fail "mark: $(cat "$T/err")"
-wait $pid || fail "recorder: $(cat "$T/err")"
-xs_stop
+record_tour "$T/tour.vmt" 5000
 check tour
 grep -q 'name: "login starts"' "$T/tour.txt" || fail "tour: marker missing"
 "$REPLAY" "$T/tour.vmt" --format chrome -o "$T/tour.json" || fail "chrome"

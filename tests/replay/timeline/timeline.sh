@@ -7,6 +7,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../record/lib.sh"
+. "$HERE/../tour_lib.sh"
 need_xensim
 command -v node >/dev/null && command -v npm >/dev/null || { echo "no node/npm"; exit 77; }
 NPM="$VMT_BUILD/npm-timeline"
@@ -17,17 +18,7 @@ if [ ! -d "$NPM/node_modules/@paulirish/trace_engine" ]; then
 fi
 cp "$HERE/check_timeline.mjs" "$NPM/"
 
-xs_start tour --vcpus 2 --workload mixed --seed 1 --rate 5000
-"$REC" --sim="$XS_SOCK" -q -d 1 -o "$T/run2.vmt" --duration 3s --control "$T/rec.sock" 2>"$T/err" &
-pid=$!
-for _ in $(seq 400); do
-	n=$("$REC" stats --control "$T/rec.sock" 2>/dev/null | jq -r .requests)
-	[ "${n:-0}" -gt 0 ] && break
-	sleep 0.05
-done
-"$REC" mark --control "$T/rec.sock" "login starts" >/dev/null || fail "mark: $(cat "$T/err")"
-wait $pid || fail "recorder: $(cat "$T/err")"
-xs_stop
+record_tour "$T/run2.vmt" 10000
 "$REPLAY" "$T/run2.vmt" --format chrome -o "$T/run.timeline.json" || fail "replay"
 grep -q '"name":"login starts"' "$T/run.timeline.json" || fail "marker missing"
 node "$NPM/check_timeline.mjs" "$T/run.timeline.json" || fail "the trace engine dropped slices"
