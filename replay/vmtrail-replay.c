@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmt/clickhouse.h"
 #include "vmt/format.h"
 #include "vmt/replay.h"
 
@@ -29,6 +30,7 @@
 static const char usage_head[] =
 "Usage: " PROG " [OPTIONS] TRACE... -o DB\n"
 "       " PROG " [OPTIONS] TRACE --format STREAM [-o FILE]\n"
+"       " PROG " [OPTIONS] TRACE... --clickhouse URL\n"
 "       " PROG " --info [--json] TRACE...\n"
 "\n"
 "Replay vmtrail traces (recorded by vmtrail-record) into a SQLite database\n"
@@ -44,6 +46,15 @@ static const char usage_head[] =
 "      --single-thread    decode and insert in one thread\n"
 "      --process-idle DUR a CR3 unseen this long starts a new process\n"
 "                         epoch (default 1s)\n"
+"\n"
+"ClickHouse (replay/CLICKHOUSE.md):\n"
+"      --clickhouse URL   load the runs into ClickHouse over HTTP, e.g.\n"
+"                         http://127.0.0.1:8123/?database=vmtrail; user and\n"
+"                         password from the URL (user=, password= or\n"
+"                         user:password@) or CLICKHOUSE_USER and\n"
+"                         CLICKHOUSE_PASSWORD.  Missing tables are created;\n"
+"                         a run already loaded (same UUID) is skipped, one\n"
+"                         whose load failed is loaded again from scratch.\n"
 "\n"
 "Streams:\n"
 "  -f, --format FMT       the output format, one of:\n";
@@ -77,22 +88,25 @@ static const char usage_tail[] =
 "  -V, --version          show the version and exit\n"
 "\n"
 "Exit status: 0 success, 1 runtime failure (unreadable or damaged trace with\n"
-"--strict, run already imported, database error), 2 usage error.\n"
+"--strict, run already imported, database error; ClickHouse: no server,\n"
+"refused login, missing database), 2 usage error.\n"
 "\n"
 "Examples:\n"
 "  " PROG " run1.vmt run2.vmt -o runs.db\n"
 "  " PROG " run3.vmt --append -o runs.db\n"
+"  " PROG " run*.vmt --clickhouse 'http://127.0.0.1:8123/?database=vmtrail'\n"
 "  " PROG " run.vmt --format jsonl --reason mem_access --from 2s --to 3s\n"
 "  " PROG " run.vmt --format chrome -o run.json\n"
 "  " PROG " run.vmt --format perfetto -o run.pftrace\n"
 "  " PROG " --info --json run.vmt\n";
 
-enum mode { M_SQLITE, M_STREAM, M_INFO };
+enum mode { M_SQLITE, M_STREAM, M_INFO, M_CLICKHOUSE };
 
 struct cli {
 	enum mode mode;
 	const struct vmt_replay_sink *sink;  /* M_STREAM: which one */
 	const char *output;
+	const char *clickhouse;
 	int append, json, quiet;
 	struct vmt_import_opts o;
 	uint32_t vcpus[MAX_VCPU_FILTER];
@@ -221,7 +235,7 @@ static void usage(void)
 }
 
 enum { O_INFO = 256, O_JSON, O_FROM, O_TO, O_REASON, O_VCPU, O_STRICT,
-       O_NOREGS, O_SINGLE, O_IDLE };
+       O_NOREGS, O_SINGLE, O_IDLE, O_CLICKHOUSE };
 
 static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -237,6 +251,7 @@ static const struct option long_opts[] = {
 	{ "no-regs", no_argument, NULL, O_NOREGS },
 	{ "single-thread", no_argument, NULL, O_SINGLE },
 	{ "process-idle", required_argument, NULL, O_IDLE },
+	{ "clickhouse", required_argument, NULL, O_CLICKHOUSE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -257,6 +272,7 @@ static int parse_opt(struct cli *c, int opt, const char *arg, int *info)
 	case O_STRICT: c->o.strict = 1; break;
 	case O_NOREGS: c->o.no_regs = 1; break;
 	case O_SINGLE: c->o.single_thread = 1; break;
+	case O_CLICKHOUSE: c->clickhouse = arg; break;
 	case 'f':
 		return parse_format(arg, c) ? usage_error("unknown format '%s'", arg) : -1;
 	case O_FROM:
@@ -292,7 +308,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		if (ret >= 0)
 			return ret;
 	}
-	c->mode = info ? M_INFO : c->mode;
+	if (c->clickhouse && (info || c->mode != M_SQLITE || c->output || c->append))
+		return usage_error("%s", "--clickhouse is a destination of its own: no -o, --append, --format or --info");
+	c->mode = info ? M_INFO : c->clickhouse ? M_CLICKHOUSE : c->mode;
 	c->traces = argv + optind;
 	c->ntraces = argc - optind;
 	c->o.vcpus = c->nvcpus ? c->vcpus : NULL;
@@ -424,6 +442,89 @@ static int run_import(struct cli *c)
 	return err ? 1 : 0;
 }
 
+/* ---- ClickHouse ---- */
+
+/* The server as messages name it: no credentials, no parameters. */
+static void ch_where(const char *url, char *out, size_t cap)
+{
+	const char *host = strstr(url, "://"), *at;
+	size_t n;
+
+	host = host ? host + 3 : url;
+	n = strcspn(host, "/?");
+	at = memchr(host, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - host);
+		host = at + 1;
+	}
+	snprintf(out, cap, "%.*s", (int)n, host);
+}
+
+static int ch_error(const struct cli *c, struct vmt_ch *ch, const char *trace, int err)
+{
+	const char *db = vmt_ch_database(ch);
+	char where[256];
+
+	ch_where(c->clickhouse, where, sizeof(where));
+	switch (err) {
+	case -EACCES:
+		err_msg("ClickHouse at %s: login refused (check user and password): %s",
+			where, vmt_ch_error(ch));
+		break;
+	case -ENOENT:
+		err_msg("ClickHouse at %s: database '%s' does not exist (create it: CREATE DATABASE %s)",
+			where, db, db);
+		break;
+	case -ECONNREFUSED:
+		err_msg("ClickHouse at %s: no server answers: %s", where, vmt_ch_error(ch));
+		break;
+	case -EIO:
+	case -ECONNRESET:
+		err_msg("%s: ClickHouse at %s: %s", trace, where, vmt_ch_error(ch));
+		break;
+	default:
+		return trace_error(trace, err);
+	}
+	return 1;
+}
+
+static int run_clickhouse(struct cli *c)
+{
+	struct bar bar = { NULL, -1 };
+	struct vmt_ch *ch;
+	int err = vmt_ch_open(&ch, c->clickhouse);
+
+	if (err == -EINVAL)
+		return usage_error("bad --clickhouse URL '%s' (http://HOST:PORT/?database=DB)",
+				   c->clickhouse);
+	if (err)
+		return trace_error("--clickhouse", err);
+	if (!c->quiet && isatty(STDERR_FILENO)) {
+		c->o.progress = progress;
+		c->o.progress_ctx = &bar;
+	}
+	for (int i = 0; !err && i < c->ntraces; i++) {
+		struct vmt_import_result res;
+
+		bar.name = c->traces[i];
+		bar.last = -1;
+		err = vmt_replay_clickhouse(ch, c->traces[i], &c->o, &res);
+		progress_end(c, &bar);
+		if (err == -EEXIST) {
+			if (!c->quiet)
+				fprintf(stderr, PROG ": %s: run %s already in ClickHouse, skipped\n",
+					c->traces[i], res.uuid);
+			err = 0;
+		} else if (err) {
+			err = ch_error(c, ch, c->traces[i], err);
+		} else {
+			warn_damage(c, c->traces[i], &res);
+		}
+	}
+	vmt_ch_close(ch);
+	return err ? 1 : 0;
+}
+
 static int run_stream(struct cli *c)
 {
 	struct vmt_import_result res;
@@ -480,6 +581,7 @@ int main(int argc, char **argv)
 	switch (c.mode) {
 	case M_SQLITE: return run_import(&c);
 	case M_INFO: return run_info(&c);
+	case M_CLICKHOUSE: return run_clickhouse(&c);
 	default: return run_stream(&c);
 	}
 }

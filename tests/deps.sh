@@ -35,5 +35,8 @@ vmt_deps_install() {
 # the Chrome timeline into Chrome's trace engine (an npm package);
 # protobuf-compiler: protoc decodes the Perfetto timeline in its test.
 VMT_DEPS=(build-essential cmake pkg-config libxen-dev libzstd-dev libsqlite3-dev libcriterion-dev sqlite3 jq python3 groff-base nodejs npm protobuf-compiler)
+# clickhouse-server/-client: tests/clickhouse start private servers;
+# libcurl4-openssl-dev: replay/'s ClickHouse HTTP client.
+VMT_DEPS+=(libcurl4-openssl-dev curl clickhouse-server clickhouse-client)
 # shellcheck disable=SC2086
 vmt_deps_install "${VMT_DEPS[@]}" ${VMT_EXTRA_DEPS:-}
