@@ -488,40 +488,54 @@ static int ch_error(const struct cli *c, struct vmt_ch *ch, const char *trace, i
 	return 1;
 }
 
+/* A message between two traces: the progress line goes first. */
+static void ch_clear_line(struct bar *b)
+{
+	if (b->drawn)
+		fprintf(stderr, "\r%*s\r", 64, "");
+	b->drawn = 0;
+}
+
 static int run_clickhouse(struct cli *c)
 {
-	struct bar bar = { NULL, -1 };
+	struct vmt_import_result *res = calloc((size_t)c->ntraces, sizeof(*res));
+	struct bar bar = { now_s(), 0, 0, 0, 0 };
+	char where[256];
 	struct vmt_ch *ch;
-	int err = vmt_ch_open(&ch, c->clickhouse);
+	int i, err = res ? vmt_ch_open(&ch, c->clickhouse) : -ENOMEM;
 
-	if (err == -EINVAL)
-		return usage_error("bad --clickhouse URL '%s' (http://HOST:PORT/?database=DB)",
-				   c->clickhouse);
-	if (err)
-		return trace_error("--clickhouse", err);
+	if (err) {
+		free(res);
+		return err == -EINVAL ? usage_error("bad --clickhouse URL '%s' (http://HOST:PORT/?database=DB)",
+						    c->clickhouse)
+				      : trace_error("--clickhouse", err);
+	}
+	ch_where(c->clickhouse, where, sizeof(where));
+	c->output = where;
 	if (!c->quiet && isatty(STDERR_FILENO)) {
-		c->o.progress = progress;
+		c->o.on_progress = progress;
 		c->o.progress_ctx = &bar;
 	}
-	for (int i = 0; !err && i < c->ntraces; i++) {
-		struct vmt_import_result res;
-
-		bar.name = c->traces[i];
-		bar.last = -1;
-		err = vmt_replay_clickhouse(ch, c->traces[i], &c->o, &res);
-		progress_end(c, &bar);
+	for (i = 0; i < c->ntraces; i++) {
+		err = vmt_replay_clickhouse(ch, c->traces[i], &c->o, &res[i]);
 		if (err == -EEXIST) {
+			ch_clear_line(&bar);
 			if (!c->quiet)
 				fprintf(stderr, PROG ": %s: run %s already in ClickHouse, skipped\n",
-					c->traces[i], res.uuid);
+					c->traces[i], res[i].uuid);
+			memset(&res[i], 0, sizeof(res[i]));
 			err = 0;
-		} else if (err) {
-			err = ch_error(c, ch, c->traces[i], err);
-		} else {
-			warn_damage(c, c->traces[i], &res);
 		}
+		if (err)
+			break;
 	}
+	progress_end(c, &bar, res, err);
+	if (err)
+		ch_error(c, ch, c->traces[i], err);
+	for (i = 0; !err && i < c->ntraces; i++)
+		warn_damage(c, c->traces[i], &res[i]);
 	vmt_ch_close(ch);
+	free(res);
 	return err ? 1 : 0;
 }
 
