@@ -151,6 +151,7 @@ struct vmt_recorder {
 	uint8_t shadow[VMT_RING_SLOTS][VMT_ENTRY_MAX];
 	int more;                  /* the last batch left requests behind */
 	int paused_by_us;
+	int unpause;               /* drop the creation pause at start */
 	uint32_t caps;
 	struct vmt_monitors mon;
 	int mon_on;                /* sources were switched on */
@@ -222,6 +223,7 @@ int vmt_session_sources(struct vmt_recorder *r, int enable,
 			struct vmt_rec_error *err);
 void vmt_session_teardown(struct vmt_recorder *r);
 void vmt_session_close(struct vmt_recorder *r);
+int vmt_session_unpause(struct vmt_recorder *r, struct vmt_rec_error *err);
 int vmt_session_domain_alive(struct vmt_recorder *r);
 
 #define VMT_ERR(e, c, s, ...)                                           \

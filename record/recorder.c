@@ -107,6 +107,7 @@ static struct vmt_recorder *alloc_recorder(const struct vmt_recorder_opts *o)
 	r->max_bytes = o->max_bytes;
 	r->duration_ns = o->duration_ns;
 	r->flush_ns = (o->flush_ms ? o->flush_ms : 100) * 1000000ull;
+	r->unpause = VMT_OPTS_FIELD(o, unpause);
 	snprintf(r->path, sizeof(r->path), "%s", o->path);
 	pthread_mutex_init(&r->mbox.lock, NULL);
 	pthread_cond_init(&r->mbox.done, NULL);
@@ -216,6 +217,10 @@ int vmt_recorder_start(struct vmt_recorder *r, struct vmt_rec_error *err)
 	if (rc)
 		return VMT_ERR(err, rc, VMT_STAGE_RUN, "cannot start threads: %s",
 			       strerror(-rc));
+	/* Last, with the drain running: the guest's first request finds
+	 * every monitor on and someone answering. */
+	if (r->unpause && atomic_load(&r->stop_cause) == VMT_RUNNING)
+		return vmt_session_unpause(r, err);
 	return 0;
 }
 

@@ -330,6 +330,15 @@ int vmt_session_open(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 	if (!rc && (di.dying || di.shutdown))
 		rc = VMT_ERR(err, -ESRCH, VMT_STAGE_DOMAIN,
 			     "domain %u is shutting down", r->domid);
+	/* Checked before the file and the ring exist: a refusal touches
+	 * nothing.  Unpausing a running domain would fail in Xen (EINVAL at
+	 * a pause count of 0) or, worse, drop someone else's pause. */
+	if (!rc && VMT_OPTS_FIELD(o, unpause) && !di.paused)
+		rc = VMT_ERR(err, -EINVAL, VMT_STAGE_DOMAIN,
+			     "domain %u is not paused, so it cannot be recorded "
+			     "from its first instruction: create it paused "
+			     "(xl create -p, xensim --paused), or record it "
+			     "without --unpause", r->domid);
 	if (rc)
 		return rc;
 	r->info.domid = r->domid;
@@ -348,6 +357,20 @@ int vmt_session_attach(struct vmt_recorder *r, const char *dom,
 	if (!rc)
 		rc = vmt_session_sources(r, 1, err);
 	return rc;
+}
+
+/*
+ * Drop one toolstack pause: the one Xen's domain_create() leaves for the
+ * toolstack (xl create -p keeps it).  Pauses nest, so a domain someone
+ * else also paused stays paused until they unpause it too.
+ */
+int vmt_session_unpause(struct vmt_recorder *r, struct vmt_rec_error *err)
+{
+	if (r->xen.xc_domain_unpause(r->xch, r->domid))
+		return VMT_ERR(err, -errno, VMT_STAGE_XEN,
+			       "cannot unpause domain %u: %s", r->domid,
+			       strerror(errno));
+	return 0;
 }
 
 /* ---- event sources ---- */

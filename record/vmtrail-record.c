@@ -72,6 +72,11 @@ static const char usage_text[] =
 "  --label KEY=VALUE    stored in the header for comparisons; repeatable\n"
 "  --control SOCKET     accept markers and stats requests on this Unix\n"
 "                       socket (see the mark subcommand)\n"
+"  --unpause            DOMAIN was created paused (xl create -p, xensim -p):\n"
+"                       unpause it once the monitors are on and\n"
+"                       the header is written, so the trace starts at its\n"
+"                       first instruction; refused (exit 1, nothing\n"
+"                       touched) if DOMAIN is not paused\n"
 "  --release            disable a stale monitor ring left on DOMAIN by a\n"
 "                       recorder that was killed, then exit\n"
 "  -q, --quiet          no status line (the final summary stays)\n"
@@ -87,7 +92,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_SIM = 256, OPT_LIBDIR, OPT_DURATION, OPT_MAX_EVENTS, OPT_MAX_SIZE,
-	OPT_LABEL, OPT_CONTROL, OPT_RELEASE, OPT_MONITOR
+	OPT_LABEL, OPT_CONTROL, OPT_RELEASE, OPT_MONITOR, OPT_UNPAUSE
 };
 
 static const struct option long_opts[] = {
@@ -103,6 +108,7 @@ static const struct option long_opts[] = {
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "release", no_argument, NULL, OPT_RELEASE },
+	{ "unpause", no_argument, NULL, OPT_UNPAUSE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -248,6 +254,7 @@ static int parse_one(struct cli *c, int opt, const char *name)
 	case 'f': c->o.force = 1; return 0;
 	case 'q': c->quiet = 1; return 0;
 	case OPT_RELEASE: c->release = 1; return 0;
+	case OPT_UNPAUSE: c->o.unpause = 1; return 0;
 	case OPT_CONTROL: c->o.control = optarg; return 0;
 	case 'l': {
 		char *end;
@@ -318,6 +325,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		return usage_error("no domain given (-d DOMAIN)");
 	if (!c->release && !c->o.path)
 		return usage_error("no output file given (-o FILE)");
+	if (c->release && c->o.unpause)
+		return usage_error("--unpause goes with a recording, not with "
+				   "--release");
 	if (c->sim)
 		sim_libdir(c->libdir, sizeof(c->libdir));
 	if (vmt_monitors_empty(&c->mon)) {

@@ -38,11 +38,14 @@ done
 mkdir -p "$OUT"
 
 # record NAME SCENARIO SEED: one test run under the recorder.  In a real
-# job this is "boot the VM, start vmtrail-record -d DOMAIN, run the test
-# suite in the guest, stop the recorder"; labels tie runs to the test.
+# job this is "create the VM paused (xl create -p), start vmtrail-record
+# -d DOMAIN --unpause, run the test suite in the guest, stop the
+# recorder"; labels tie runs to the test.
 record() {
 	local name=$1 scenario=$2 seed=$3 sock=$OUT/xensim-$1.sock pid rc
-	"$BIN/xensim" --socket "$sock" --vcpus 2 --seed "$seed" --rate "$RATE" \
+	# Like "xl create -p": the guest waits for the recorder's --unpause, so
+	# every run is recorded from its first instruction.
+	"$BIN/xensim" --socket "$sock" --vcpus 2 --seed "$seed" --rate "$RATE" --paused \
 		--workload "$HERE/workloads/variants/$scenario.wl" >"$OUT/$name.xensim.log" 2>&1 &
 	pid=$!
 	# The socket appears once xensim listens (or never: it exited).
@@ -52,7 +55,7 @@ record() {
 		sleep 0.05
 	done
 	"$BIN/vmtrail-record" --sim="$sock" -d 1 -o "$OUT/$name.vmt" -f -q \
-		--duration "$DURATION" --label test=login-suite "${MONITORS[@]}"
+		--duration "$DURATION" --label test=login-suite --unpause "${MONITORS[@]}"
 	rc=$?
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null

@@ -34,7 +34,9 @@ monitors=(--msr 0x6e0,0xc0000080,0xc0000081 --cpuid --guest-request --breakpoint
 record() {
 	local name=$1 scenario=$2 seed=$3 sock="$out/xensim-$1.sock" pid
 	rm -f "$out/$name.vmt"
-	"$bin/xensim" --socket "$sock" --vcpus 2 --seed "$seed" --rate 20000 \
+	# --paused and --unpause: the guest starts once the recorder watches,
+	# so every run holds the boot phase from its first event.
+	"$bin/xensim" --socket "$sock" --vcpus 2 --seed "$seed" --rate 20000 --paused \
 		--workload "$variants/$scenario.wl" --stats "$out/$name.xensim.json" \
 		>"$out/$name.xensim.log" 2>&1 &
 	pid=$!
@@ -45,7 +47,7 @@ record() {
 		sleep 0.05
 	done
 	"$bin/vmtrail-record" --sim="$sock" -d 1 -o "$out/$name.vmt" -q \
-		--duration 2s --label scenario=demo "${monitors[@]}"
+		--duration 2s --label scenario=demo --unpause "${monitors[@]}"
 	kill -INT "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	rm -f "$sock"

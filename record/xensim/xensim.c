@@ -51,6 +51,9 @@ static const char usage_text[] =
 "                         per-vCPU request streams\n"
 "  -r, --rate EV/S|max    requests per second, all domains together\n"
 "                         (default: the scenario's rate, else max)\n"
+"  -p, --paused           create the domains paused, as 'xl create -p' does:\n"
+"                         each runs once a consumer unpauses it (as\n"
+"                         vmtrail-record does when asked to)\n"
 "  -n, --events N         stop producing after N requests; exit once every\n"
 "                         consumer disabled its ring or went away\n"
 "  -o, --stats FILE       write the counts as JSON to FILE at exit\n"
@@ -67,6 +70,9 @@ static const char usage_text[] =
 "                                                N (default 1000)\n"
 "                           slow-evtchn=USEC     deliver each notification USEC\n"
 "                                                late (default 1000)\n"
+"  -P, --phase-names      print the workload's phase markers as\n"
+"                         CODE=NAME,... (the phase names vmtrail-record\n"
+"                         stores) and exit\n"
 "  -q, --query WHAT       ask the daemon on --socket: 'stats' prints its\n"
 "                         counts as JSON, 'shutdown' stops it\n"
 "  -h, --help             show this help and exit\n"
@@ -84,7 +90,7 @@ struct opts {
 	const char *socket, *workload, *stats, *query;
 	uint32_t abi, vcpus;
 	uint64_t seed, events, rate;
-	bool rate_set;
+	bool rate_set, paused, phase_names;
 	uint32_t n_dom;
 	uint32_t dom_id[MAX_DOMAINS];
 	char dom_name[MAX_DOMAINS][64];
@@ -164,6 +170,8 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case 'd': return add_domain(o, arg);
 	case 'w': o->workload = arg; return 0;
 	case 'o': o->stats = arg; return 0;
+	case 'p': o->paused = true; return 0;
+	case 'P': o->phase_names = true; return 0;
 	case 'q':
 		if (strcmp(arg, "stats") && strcmp(arg, "shutdown"))
 			return usage_error("--query: '%s' is not stats or shutdown", arg);
@@ -211,12 +219,13 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		{ "workload", 1, 0, 'w' }, { "seed", 1, 0, 'S' },
 		{ "rate", 1, 0, 'r' }, { "events", 1, 0, 'n' },
 		{ "stats", 1, 0, 'o' }, { "fault", 1, 0, 'f' },
-		{ "query", 1, 0, 'q' }, { "help", 0, 0, 'h' },
+		{ "query", 1, 0, 'q' }, { "paused", 0, 0, 'p' },
+		{ "phase-names", 0, 0, 'P' }, { "help", 0, 0, 'h' },
 		{ "version", 0, 0, 'V' }, { 0, 0, 0, 0 },
 	};
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "s:d:c:a:w:S:r:n:o:f:q:hV", lo,
+	while ((c = getopt_long(argc, argv, "s:d:c:a:w:S:r:n:o:f:q:pPhV", lo,
 				NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
@@ -334,6 +343,9 @@ static int build_host(struct vmt_sim_host *h, const struct opts *o)
 		d->id = o->dom_id[i];
 		strcpy(d->name, o->dom_name[i]);
 		d->nvcpus = o->vcpus;
+		/* Xen creates every domain with one toolstack pause, which
+		 * xl drops at the end of "create" unless given -p. */
+		d->pause_count = o->paused ? 1 : 0;
 		d->p2m.dflt = d->p2m.dflt_access = 7;
 		d->ring.up_fd = d->ring.notify_fd = d->ring.memfd = -1;
 		d->vcpu = calloc(o->vcpus, sizeof(*d->vcpu));
@@ -371,27 +383,47 @@ static int write_stats(const struct vmt_sim_host *h, const char *path)
 	return 0;
 }
 
-static int load(struct vmt_sim_host *h, const struct opts *o)
+static int load_scenario(struct vmt_sim_scenario *sc, const char *workload)
 {
 	char path[PATH_MAX], err[600];
-	int rc;
 
+	if (!find_workload(workload, path, sizeof(path))) {
+		fprintf(stderr, "xensim: no workload named '%s' (looked for "
+			"%s.wl in $VMT_XENSIM_WORKLOADS, %s and %s)\n",
+			workload, workload, VMT_WORKLOAD_DIR,
+			VMT_WORKLOAD_INSTALL_DIR);
+		return 1;
+	}
+	if (vmt_sim_scenario_load(sc, path, err, sizeof(err))) {
+		fprintf(stderr, "xensim: bad workload: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* The phase marker's code is the phase's index (guest.c), so the names
+ * come from the scenario alone: no daemon is needed. */
+static int print_phase_names(const struct opts *o)
+{
+	struct vmt_sim_scenario sc = { 0 };
+	int rc = load_scenario(&sc, o->workload);
+
+	for (uint32_t i = 0; !rc && i < sc.n_phases; i++)
+		printf("%s%u=%s", i ? "," : "", (unsigned)i, sc.phases[i].name);
+	if (!rc)
+		putchar('\n');
+	vmt_sim_scenario_free(&sc);
+	return rc;
+}
+
+static int load(struct vmt_sim_host *h, const struct opts *o)
+{
 	for (unsigned i = 0; i < o->n_faults; i++)
 		if (vmt_sim_fault_parse(&h->faults, o->faults[i], o->abi))
 			return usage_error("--fault: '%s' is not a known fault "
 					   "(see --help)", o->faults[i]);
-	if (!find_workload(o->workload, path, sizeof(path))) {
-		fprintf(stderr, "xensim: no workload named '%s' (looked for "
-			"%s.wl in $VMT_XENSIM_WORKLOADS, %s and %s)\n",
-			o->workload, o->workload, VMT_WORKLOAD_DIR,
-			VMT_WORKLOAD_INSTALL_DIR);
+	if (load_scenario(&h->sc, o->workload))
 		return 1;
-	}
-	rc = vmt_sim_scenario_load(&h->sc, path, err, sizeof(err));
-	if (rc) {
-		fprintf(stderr, "xensim: bad workload: %s\n", err);
-		return 1;
-	}
 	if (build_host(h, o)) {
 		fprintf(stderr, "xensim: out of memory\n");
 		return 1;
@@ -441,5 +473,7 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc;
+	if (o.phase_names)
+		return print_phase_names(&o);
 	return o.query ? query(&o) : run_daemon(&o);
 }

@@ -16,6 +16,11 @@ printf 'process a cr3=1 code=0x1000-0x2000 gfn=1\nphase p\n  cpuid 1 colour=red\
 rc=0; "$XENSIM" --workload "$T/bad.wl" 2>"$T/err" || rc=$?
 expect_eq "bad scenario" "$rc" 1
 grep -q "bad.wl:3: cpuid: unknown key 'colour'" "$T/err" || die "bad scenario message: $(cat "$T/err")"
+# --phase-names: each phase's marker code is its number; no daemon starts.
+expect_eq "phase names" "$("$XENSIM" --workload boot --phase-names)" "0=firmware,1=kernel-init,2=userspace"
+expect_eq "phase names -P" "$("$XENSIM" -w "$VMT_SRC/samples/workloads/variants/base.wl" -P)" "0=boot,1=login,2=work"
+rc=0; "$XENSIM" --workload nosuch --phase-names 2>"$T/err" || rc=$?
+expect_eq "phase names of an unknown workload" "$rc" 1
 rc=0; "$XENSIM" --query stats 2>"$T/err" || rc=$?
 expect_eq "query without daemon" "$rc" 1
 # A second daemon on a live socket is refused.

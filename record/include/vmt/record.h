@@ -123,6 +123,12 @@ VMT_API int vmt_labels_add(char *labels, size_t cap, const char *kv);
  * @chunk_size:  bytes per chunk buffer (default VMT_CHUNK_DEFAULT)
  * @best_effort: leave out monitors this Xen lacks instead of failing
  *               (for a default set; fails only if none is left)
+ * @unpause:     the domain was created paused (xl create -p, xensim
+ *               --paused) and vmt_recorder_start() unpauses it once the
+ *               monitors are on, the header is written and the drain
+ *               runs, so the trace holds the guest from its first
+ *               instruction.  A domain that is not paused fails
+ *               vmt_recorder_open() before anything is touched.
  */
 struct vmt_recorder_opts {
 	size_t sz;
@@ -142,6 +148,7 @@ struct vmt_recorder_opts {
 	unsigned chunks;
 	uint32_t chunk_size;
 	int best_effort;
+	int unpause;
 };
 
 /* What failed, for the front end to print. */
@@ -210,7 +217,9 @@ VMT_API int vmt_recorder_open(struct vmt_recorder **out,
 			      const struct vmt_recorder_opts *opts,
 			      struct vmt_rec_error *err);
 
-/** vmt_recorder_start() - start the drain, writer and control threads */
+/** vmt_recorder_start() - start the drain, writer and control threads,
+ * then unpause the domain if @unpause was given (not when a stop was
+ * already asked for: the guest then stays as it was) */
 VMT_API int vmt_recorder_start(struct vmt_recorder *r,
 			       struct vmt_rec_error *err);
 
