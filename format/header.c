@@ -45,6 +45,7 @@ static const struct meta_tlv meta_table[] = {
 	{ 10, 0, 1, { { 16, offsetof(struct vmt_trace_info, uuid) } }, -1, 0 },
 	{ 11, VMT_TLV_CRITICAL, 2, { F4(codec), F4(level) }, -1, 0 },
 	{ 12, 0, 0, { { 0, 0 } }, TXT(labels) },
+	{ 13, 0, 0, { { 0, 0 } }, TXT(phase_names) },
 };
 #define META_N (sizeof(meta_table) / sizeof(meta_table[0]))
 /* Types 1, 2 and 11 must be present. */
@@ -110,6 +111,8 @@ static int header_check_info(const struct vmt_trace_info *info)
 	VMT_RETURN_IF(info->rsp_size == 0 || info->rsp_size > VMT_RING_PAGE, -VMT_E_CORRUPT);
 	VMT_RETURN_IF(info->codec != VMT_CODEC_ZSTD && info->codec != VMT_CODEC_NONE,
 		      -VMT_E_INCOMPAT);
+	/* Readers look names up by code: one grammar, checked both ways. */
+	VMT_RETURN_IF(vmt_phase_names_check(info->phase_names), -VMT_E_CORRUPT);
 	return 0;
 }
 

@@ -45,6 +45,9 @@ static void dump_info(const struct vmt_trace_info *i, FILE *out)
 	fprintf(out, "recorder %s\ncmdline %s\nuuid %s\n", i->recorder_version, i->cmdline, uuid);
 	fprintf(out, "codec %s level %d\nlabels %s\n",
 		i->codec == VMT_CODEC_ZSTD ? "zstd" : "none", i->level, i->labels);
+	/* Format 1.1: absent from older files, and from their frozen dumps. */
+	if (i->phase_names[0])
+		fprintf(out, "phase_names %s\n", i->phase_names);
 }
 
 static void dump_summary(const struct vmt_run_summary *s, const struct vmt_integrity *in,

@@ -133,20 +133,18 @@ static void write_stream(struct vmt_writer *w, uint32_t abi, unsigned nev)
 	put(w, VMT_REC_LOSS, nev, 1000ull * nev, b, VMT_LOSS_SIZE);
 }
 
-static void write_trace(const char *path, uint32_t abi, uint32_t codec, unsigned nev,
-			int finish)
+static void write_trace_info(const char *path, const struct vmt_trace_info *info,
+			     uint32_t codec, unsigned nev, int finish)
 {
 	struct vmt_run_summary s = { .duration_ns = 1000ull * nev + 999, .end_cause = VMT_END_LIMIT };
-	struct vmt_trace_info info;
 	struct vmt_writer *w;
 	int err;
 
-	info_for(&info, abi);
 	VMT_OPTS(vmt_writer_opts, o, .codec = codec, .level = 3, .chunk_size = 4096);
-	err = vmt_writer_open(&w, path, &info, &o);
+	err = vmt_writer_open(&w, path, info, &o);
 	if (err)
 		die(path, err);
-	write_stream(w, abi, nev);
+	write_stream(w, info->abi_version, nev);
 	if (!finish) {
 		if ((err = vmt_writer_flush(w)))
 			die("flush", err);
@@ -155,6 +153,15 @@ static void write_trace(const char *path, uint32_t abi, uint32_t codec, unsigned
 	}
 	if ((err = vmt_writer_close(w, &s)))
 		die("close", err);
+}
+
+static void write_trace(const char *path, uint32_t abi, uint32_t codec, unsigned nev,
+			int finish)
+{
+	struct vmt_trace_info info;
+
+	info_for(&info, abi);
+	write_trace_info(path, &info, codec, nev, finish);
 }
 
 static void write_expected(const char *vmt, const char *exp, int valid)
@@ -192,22 +199,31 @@ struct img {
 	size_t len;
 };
 
-static struct img base_image(void)
+static struct img slurp(const char *path)
 {
-	const char *tmp = gpath("invalid", ".base", ".tmp");
+	FILE *f = fopen(path, "rb");
 	struct img m;
-	FILE *f;
 
-	remove(tmp);
-	write_trace(tmp, 7, VMT_CODEC_ZSTD, 12, 1);
-	f = fopen(tmp, "rb");
+	if (!f)
+		die(path, -errno);
 	fseek(f, 0, SEEK_END);
 	m.len = (size_t)ftell(f);
 	fseek(f, 0, SEEK_SET);
 	m.b = malloc(m.len);
-	if (fread(m.b, 1, m.len, f) != m.len)
+	if (!m.b || fread(m.b, 1, m.len, f) != m.len)
 		die("read", -EIO);
 	fclose(f);
+	return m;
+}
+
+static struct img base_image(void)
+{
+	const char *tmp = gpath("invalid", ".base", ".tmp");
+	struct img m;
+
+	remove(tmp);
+	write_trace(tmp, 7, VMT_CODEC_ZSTD, 12, 1);
+	m = slurp(tmp);
 	remove(tmp);
 	return m;
 }
@@ -339,6 +355,37 @@ static void unknowns(void)
 	write_expected(vmt, gpath("valid", "unknown-types", ".expected"), 1);
 }
 
+/*
+ * Format 1.1: a trace whose header names the guest's phase markers, and
+ * the same trace with two codes swapped (no longer ascending), which
+ * readers refuse.
+ */
+static void phase_names(void)
+{
+	static const char names[] = "0=boot;1=login;2=work";
+	char vmt[1024];
+	struct vmt_trace_info info;
+	struct img m;
+
+	snprintf(vmt, sizeof(vmt), "%s", gpath("valid", "phase-names", ".vmt"));
+	info_for(&info, 7);
+	strcpy(info.phase_names, names);
+	if (!exists(vmt)) {
+		write_trace_info(vmt, &info, VMT_CODEC_ZSTD, 12, 1);
+		write_expected(vmt, gpath("valid", "phase-names", ".expected"), 1);
+	}
+	m = slurp(vmt);
+	uint32_t h = vmt_get32(m.b + 12);
+	for (uint32_t i = 0; i + 14 <= h; i++)
+		if (!memcmp(m.b + i, "0=boot;1=login", 14)) {
+			memcpy(m.b + i, "1=boot;0=login", 14);
+			break;
+		}
+	fix_header_crc(&m);
+	invalid("phase-names-unsorted", &m, m.len);
+	free(m.b);
+}
+
 int main(int argc, char **argv)
 {
 	char name[32];
@@ -358,5 +405,6 @@ int main(int argc, char **argv)
 	valid("no-events", 7, VMT_CODEC_ZSTD, 0, 1);
 	unknowns();
 	invalids();
+	phase_names();
 	return 0;
 }

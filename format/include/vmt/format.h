@@ -30,7 +30,7 @@ VMT_API const char *vmt_version_string(void);
 
 /* Trace format version written by this library (SPEC.md "Versions"). */
 #define VMT_FILE_MAJOR 1
-#define VMT_FILE_MINOR 0
+#define VMT_FILE_MINOR 1
 
 /* Caps on variable-size header texts (bytes, including the NUL). */
 #define VMT_NAME_MAX 256
@@ -56,7 +56,9 @@ enum vmt_codec { VMT_CODEC_ZSTD = 0, VMT_CODEC_NONE = 1 };
  * Texts are NUL-terminated and capped (VMT_NAME_MAX / VMT_TEXT_MAX).
  * @monitors is the canonical monitor list, one "name[:param,...]" per ';'
  * (SPEC.md "Monitors"); @labels is "key=value;..." given by the user
- * (scenario names and the like) and used by comparisons.
+ * (scenario names and the like) and used by comparisons; @phase_names is
+ * "CODE=NAME;..." naming the guest's phase markers (guest requests
+ * carrying CODE), empty in traces older than format 1.1.
  */
 struct vmt_trace_info {
 	uint32_t abi_version;      /* vm_event interface version, 1..7 */
@@ -78,7 +80,37 @@ struct vmt_trace_info {
 	uint32_t codec;            /* enum vmt_codec */
 	int32_t level;             /* codec level */
 	char labels[VMT_TEXT_MAX];
+	char phase_names[VMT_TEXT_MAX];
 };
+
+/* ------------------------------------------------------------------ */
+/* Phase names (SPEC.md "Text conventions"): "CODE=NAME" items, by      */
+/* ascending CODE (decimal), joined by ';'.                             */
+
+/* A name: 1..63 bytes, no control character, ';', ',' or '='. */
+#define VMT_PHASE_NAME_MAX 64
+
+/**
+ * vmt_phase_names_add() - insert CODE=NAME into phase-name text
+ * @text: in/out canonical text, NUL-terminated, @cap bytes
+ * Return: 0; -EINVAL for a bad name; -EEXIST if @code is already named;
+ *         -ENOSPC if it does not fit; -VMT_E_CORRUPT if @text is malformed.
+ */
+VMT_API int vmt_phase_names_add(char *text, size_t cap, uint64_t code,
+				const char *name);
+
+/**
+ * vmt_phase_names_next() - walk phase-name text item by item
+ * @pos: in/out cursor, set to the text before the first call
+ * Return: 1 with @code and @name filled, 0 at the end, -VMT_E_CORRUPT
+ *         for an item that breaks the grammar.
+ */
+VMT_API int vmt_phase_names_next(const char **pos, uint64_t *code,
+				 char name[VMT_PHASE_NAME_MAX]);
+
+/** vmt_phase_names_check() - 0 if @text is canonical (grammar, codes
+ * ascending and unique), else -VMT_E_CORRUPT */
+VMT_API int vmt_phase_names_check(const char *text);
 
 /* VMT_REC_RING_STATS payload: what one drain batch saw. */
 struct vmt_ring_stats {
