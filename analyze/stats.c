@@ -368,3 +368,142 @@ double vmt_stats_dispersion(const uint64_t *k, const double *t,
 		return 1.0;
 	return x2 / (double)df;
 }
+
+/* ---- empirical Bayes helpers ----------------------------------------- */
+
+double vmt_stats_digamma(double x)
+{
+	double r = 0, f;
+
+	if (!(x > 0))
+		return NAN;
+	while (x < 12) { /* psi(x) = psi(x + 1) - 1 / x */
+		r -= 1 / x;
+		x += 1;
+	}
+	f = 1 / (x * x);
+	return r + log(x) - 0.5 / x -
+	       f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f / 132))));
+}
+
+double vmt_stats_trigamma(double x)
+{
+	double r = 0, f;
+
+	if (!(x > 0))
+		return NAN;
+	while (x < 12) { /* psi'(x) = psi'(x + 1) + 1 / x^2 */
+		r += 1 / (x * x);
+		x += 1;
+	}
+	f = 1 / (x * x);
+	return r + 1 / x + f / 2 +
+	       f / x * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42 - f / 30)));
+}
+
+double vmt_stats_trigamma_inv(double y)
+{
+	double lo = -30, hi = 30; /* log x; trigamma falls as x grows */
+
+	if (!(y > 0))
+		return NAN;
+	for (int i = 0; i < 200; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (vmt_stats_trigamma(exp(mid)) > y)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return exp((lo + hi) / 2);
+}
+
+double vmt_stats_betainc_inv(double a, double b, double p)
+{
+	double lo = 0, hi = 1;
+
+	if (!(p > 0))
+		return 0;
+	if (!(p < 1))
+		return 1;
+	for (int i = 0; i < 80; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (vmt_stats_betainc(a, b, mid) < p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+double vmt_stats_t_crit(double alpha, double df)
+{
+	double lo = 0, hi = 1e4;
+
+	for (int i = 0; i < 100; i++) {
+		double mid = (lo + hi) / 2;
+		double p = isfinite(df) && df < 1e7 ? vmt_stats_t_two_sided(mid, df)
+						   : erfc(mid / M_SQRT2);
+
+		if (p > alpha)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+void vmt_stats_rate_ratio_ci(double k1, double t1, double k2, double t2,
+			     double level, double *lo, double *hi)
+{
+	double a = (1 - level) / 2, n = k1 + k2, plo, phi;
+
+	if (!(n > 0) || !(t1 > 0) || !(t2 > 0)) {
+		*lo = 0;
+		*hi = INFINITY;
+		return;
+	}
+	/* p = share of the events on side 2; ratio = p / (1 - p) * t1 / t2 */
+	plo = k2 > 0 ? vmt_stats_betainc_inv(k2, k1 + 1, a) : 0;
+	phi = k1 > 0 ? vmt_stats_betainc_inv(k2 + 1, k1, 1 - a) : 1;
+	*lo = plo / (1 - plo) * t1 / t2;
+	*hi = phi < 1 ? phi / (1 - phi) * t1 / t2 : INFINITY;
+}
+
+int vmt_stats_fit_fdist(const double *x, const double *df, size_t n,
+			double *d0, double *s0sq)
+{
+	double sum = 0, sq = 0, tri = 0, mean, var;
+	size_t m = 0;
+
+	*d0 = 0;
+	*s0sq = 1;
+	for (size_t i = 0; i < n; i++) {
+		if (!(x[i] > 0) || !(df[i] > 0))
+			continue;
+		sum += log(x[i]) - vmt_stats_digamma(df[i] / 2) + log(df[i] / 2);
+		tri += vmt_stats_trigamma(df[i] / 2);
+		m++;
+	}
+	if (m < 3)
+		return -EINVAL;
+	mean = sum / (double)m;
+	for (size_t i = 0; i < n; i++) {
+		double e;
+
+		if (!(x[i] > 0) || !(df[i] > 0))
+			continue;
+		e = log(x[i]) - vmt_stats_digamma(df[i] / 2) + log(df[i] / 2) - mean;
+		sq += e * e;
+	}
+	var = sq / (double)(m - 1) - tri / (double)m;
+	if (var > 0) {
+		*d0 = 2 * vmt_stats_trigamma_inv(var);
+		*s0sq = exp(mean + vmt_stats_digamma(*d0 / 2) - log(*d0 / 2));
+	} else {
+		*d0 = INFINITY;
+		*s0sq = exp(mean);
+	}
+	return 0;
+}

@@ -82,4 +82,42 @@ int vmt_stats_bh(const double *p, double *q, size_t m);
 double vmt_stats_dispersion(const uint64_t *k, const double *t,
 			    const size_t n[2]);
 
+/** vmt_stats_digamma(), vmt_stats_trigamma() - psi and psi' for x > 0 */
+double vmt_stats_digamma(double x);
+double vmt_stats_trigamma(double x);
+/** vmt_stats_trigamma_inv() - the x > 0 with trigamma(x) = @y (y > 0) */
+double vmt_stats_trigamma_inv(double y);
+
+/**
+ * vmt_stats_betainc_inv() - the x in [0, 1] with I_x(@a, @b) = @p
+ */
+double vmt_stats_betainc_inv(double a, double b, double p);
+
+/**
+ * vmt_stats_t_crit() - the t with P(|T| >= t) = @alpha for Student's t
+ * with @df degrees of freedom (the normal quantile when @df is infinite)
+ */
+double vmt_stats_t_crit(double alpha, double df);
+
+/**
+ * vmt_stats_rate_ratio_ci() - Clopper-Pearson interval of the rate ratio
+ * (k2 / t2) / (k1 / t1) at confidence @level, from the binomial split of
+ * k1 + k2 (counts may be fractional: dispersion-scaled)
+ * @lo, @hi: OUT: the bounds (0 and +inf when a count is 0)
+ */
+void vmt_stats_rate_ratio_ci(double k1, double t1, double k2, double t2,
+			     double level, double *lo, double *hi);
+
+/**
+ * vmt_stats_fit_fdist() - the scaled F distribution that a set of
+ * variance ratios @x (each with @df degrees of freedom) is drawn from:
+ * x ~ s0sq * F(df, d0), by moments of log(x) (Smyth 2004, as in limma)
+ * @d0:   OUT: prior degrees of freedom (INFINITY: no spread beyond chance)
+ * @s0sq: OUT: prior scale
+ * Zero or negative @x are left out.  Return: 0, or -EINVAL with fewer
+ * than 3 usable values (then d0 = 0, s0sq = 1).
+ */
+int vmt_stats_fit_fdist(const double *x, const double *df, size_t n,
+			double *d0, double *s0sq);
+
 #endif

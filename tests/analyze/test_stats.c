@@ -4,7 +4,9 @@
  * R's documented poisson.test example).
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 
 #include "stats.h"
 
@@ -130,4 +132,73 @@ Test(stats, student_t)
 	/* t(0.975, 4) = 2.776445; Simpson integration of the t density */
 	NEAR(vmt_stats_t_two_sided(2.776445105, 4), 0.05, 1e-8);
 	NEAR(vmt_stats_t_two_sided(0, 4), 1.0, 1e-12);
+}
+
+Test(stats, gamma_functions)
+{
+	NEAR(vmt_stats_digamma(1), -0.5772156649015329, 1e-12);
+	NEAR(vmt_stats_digamma(0.5), -1.9635100260214235, 1e-12);
+	NEAR(vmt_stats_digamma(20), 2.9705239922421490, 1e-12);
+	NEAR(vmt_stats_trigamma(1), M_PI * M_PI / 6, 1e-12);
+	NEAR(vmt_stats_trigamma(0.5), M_PI * M_PI / 2, 1e-12);
+	NEAR(vmt_stats_trigamma(20), 0.05127082293520302, 1e-10);
+	NEAR(vmt_stats_trigamma_inv(vmt_stats_trigamma(2.5)), 2.5, 1e-9);
+	NEAR(vmt_stats_trigamma_inv(vmt_stats_trigamma(300)), 300.0, 1e-9);
+}
+
+Test(stats, quantiles)
+{
+	NEAR(vmt_stats_t_crit(0.05, INFINITY), 1.959963984540054, 1e-9);
+	NEAR(vmt_stats_t_crit(0.05, 4), 2.776445105197793, 1e-9);
+	NEAR(vmt_stats_t_crit(0.01, 10), 3.169272672616951, 1e-9);
+	NEAR(vmt_stats_betainc_inv(3, 5, vmt_stats_betainc(3, 5, 0.3)), 0.3, 1e-9);
+}
+
+Test(stats, rate_ratio_interval)
+{
+	double lo, hi;
+
+	/* Clopper-Pearson for 5 of 10: [0.1870860, 0.8129140] (R binom.test) */
+	vmt_stats_rate_ratio_ci(5, 1, 5, 1, 0.95, &lo, &hi);
+	NEAR(lo, 0.1870860 / (1 - 0.1870860), 1e-5);
+	NEAR(hi, 0.8129140 / (1 - 0.8129140), 1e-5);
+	/* exposures scale it; no events on side 1: unbounded above */
+	vmt_stats_rate_ratio_ci(0, 2, 7, 1, 0.95, &lo, &hi);
+	cr_expect(lo > 0 && isinf(hi));
+	vmt_stats_rate_ratio_ci(1000, 1, 1000, 1, 0.95, &lo, &hi);
+	cr_expect(lo < 1 && hi > 1 && hi / lo < 1.2, "[%g, %g]", lo, hi);
+}
+
+Test(stats, fit_fdist_recovers_the_prior)
+{
+	double x[4000], df[4000], d0, s0;
+	uint64_t s = 12345;
+
+	/* x = s0^2 * chi2(d) / d / (chi2(d0) / d0) with d = 4, d0 = 20, s0^2 = 1.5;
+	 * chi-squares as sums of squared normals (Box-Muller) */
+	for (int i = 0; i < 4000; i++) {
+		double num = 0, den = 0;
+
+		for (int j = 0; j < 24; j++) {
+			double u1, u2, z;
+
+			s = s * 6364136223846793005ull + 1442695040888963407ull;
+			u1 = ((s >> 11) + 1.0) / 9007199254740993.0;
+			s = s * 6364136223846793005ull + 1442695040888963407ull;
+			u2 = (s >> 11) / 9007199254740992.0;
+			z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+			*(j < 4 ? &num : &den) += z * z;
+		}
+		x[i] = 1.5 * (num / 4) / (den / 20);
+		df[i] = 4;
+	}
+	cr_assert_eq(vmt_stats_fit_fdist(x, df, 4000, &d0, &s0), 0);
+	cr_expect(d0 > 12 && d0 < 35, "d0 %g", d0);
+	cr_expect(s0 > 1.35 && s0 < 1.65, "s0^2 %g", s0);
+	/* no spread beyond chance: an infinite prior */
+	for (int i = 0; i < 4000; i++)
+		x[i] = 1.5;
+	vmt_stats_fit_fdist(x, df, 4000, &d0, &s0);
+	cr_expect(isinf(d0));
+	cr_expect_eq(vmt_stats_fit_fdist(x, df, 2, &d0, &s0), -EINVAL);
 }
