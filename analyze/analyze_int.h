@@ -101,8 +101,15 @@ const char *vmt_an_reason_label(uint32_t reason, char *buf, size_t cap);
 
 /* ---- compare.c ----------------------------------------------------- */
 
+/* What a rate is counted against (analyze/README.md "Statistics"). */
+enum vmt_an_per {
+	VMT_AN_PER_WORK = 0,   /* the guest's work: events of unchanged behaviours */
+	VMT_AN_PER_SECOND = 1, /* wall-clock seconds */
+};
+
 struct vmt_an_cmp_opts {
 	double alpha;          /* significance after BH (default 0.05) */
+	enum vmt_an_per per;   /* default: per unit of work */
 	double min_change;     /* percent; smaller changes are "~" */
 	int strict_sets;       /* every consistent new/vanished key regresses */
 	int force;             /* compare incomparable runs anyway */
@@ -121,13 +128,14 @@ struct vmt_an_row {
 	struct vmt_an_bkey key;
 	int scope;             /* -1 whole run, else phase index */
 	uint64_t kb, kc;       /* pooled counts */
-	double tb, tc;         /* pooled exposures (s) */
-	double rate_b, rate_c; /* per second */
+	double tb, tc;         /* pooled exposures (work events, or s) */
+	double rate_b, rate_c; /* per 1000 events of work, or per second */
 	double change;         /* percent; +inf for new */
+	double ci_lo, ci_hi;   /* interval of the change (percent) */
 	double log2_ratio;     /* effect size; +-inf for new/vanished */
 	double dispersion;     /* quasi-Poisson factor used (1: Poisson) */
-	double p, p_rank, q;   /* pooled test, rank test, BH-adjusted */
-	int rank_ok;           /* rank-test condition met (README) */
+	double df;             /* its degrees of freedom (prior + row's own) */
+	double p, p_rank, q;   /* pooled test, rank test (reported), BH */
 	int testable;          /* enough events to ever reach alpha */
 	uint32_t pres_b, pres_c; /* runs in which the key occurs */
 	int set;               /* 1 new, -1 vanished, 0 neither */
@@ -144,11 +152,13 @@ struct vmt_an_diff {
 	uint32_t nphases;      /* 0: whole runs only */
 	uint32_t *local;       /* [run * stride + common] = run's phase index */
 	uint32_t stride;
+	double *vals;          /* [row * (nb + nc) + run]: per-run rates */
+	double unit;           /* rates are per @unit events of work, or per s */
+	int passes;            /* work-normalization passes until stable */
 	char incomparable[512];/* non-empty: the first differing factor */
 	int forced;
 	int regressions;       /* rows whose verdict is not SAME */
 	size_t tested;         /* rows in the Benjamini-Hochberg family */
-	double widen;          /* factor on estimated over-dispersion (README) */
 	struct vmt_an_cmp_opts opts;
 };
 

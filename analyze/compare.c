@@ -194,31 +194,220 @@ static uint32_t table_phase(const struct vmt_an_diff *d, size_t i, int scope)
 	return scope < 0 ? 0 : d->local[i * d->stride + (uint32_t)scope] + 1;
 }
 
-static double exposure(const struct vmt_an_diff *d, size_t i, int scope)
+static double seconds(const struct vmt_an_diff *d, size_t i, int scope)
 {
 	const struct vmt_an_run *r = run_at(d, i);
-	double t;
 
 	if (scope < 0)
-		t = r->duration_s;
-	else
-		t = (double)r->phases[table_phase(d, i, scope) - 1].exposure_ns / 1e9;
-	return t > 1e-9 ? t : 1e-9;
+		return r->duration_s;
+	return (double)r->phases[table_phase(d, i, scope) - 1].exposure_ns / 1e9;
+}
+
+/* ---- the comparison's working state ---------------------------------- */
+
+/* The dispersion shared by the rows of one scope (README "Statistics"). */
+struct scope_fit {
+	double trend;          /* a: dispersion 1 + a * mean count per run */
+	double d0, s0sq;       /* prior of the rows' residual dispersion */
+	double *widen;         /* [own df]: (t / z)^2 for the total df */
+	double *own_widen;     /* [own df]: the same without a prior */
+};
+
+/*
+ * Work strata are the common phases, then "rest": the whole run outside
+ * them (the whole run when no phase is common).
+ */
+struct cmp {
+	struct vmt_an_diff *d;
+	size_t n;              /* runs, baseline first */
+	uint32_t ns;           /* strata */
+	double *work;          /* [run * ns + stratum]: events of unflagged keys */
+	double *all;           /* [run * ns + stratum]: events of every key */
+	double *cnt;           /* [run * ns + stratum]: one row's counts */
+	int *common;           /* [run * width + table phase] -> stratum, or -1 */
+	size_t width;          /* 1 + the most phases of a run */
+	uint64_t *k;           /* [row * n + run] */
+	double *t;             /* [row * n + run] */
+	double *x2, *own_df;   /* [row]: Pearson X^2 within sides, its df */
+	struct scope_fit *fit; /* [scope + 1] */
+	struct vmt_an_tab flagged; /* keys flagged by the last pass */
+};
+
+/* Run @i's count of @k in stratum @c. */
+static double strat_count(const struct cmp *x, size_t i, const struct vmt_an_bkey *k,
+			  uint32_t c)
+{
+	const struct vmt_an_diff *d = x->d;
+	const struct vmt_an_tab *tab = &run_at(d, i)->tab;
+	const struct vmt_an_entry *e;
+	double v;
+
+	if (c < d->nphases) {
+		e = vmt_an_tab_get(tab, k, table_phase(d, i, (int)c));
+		return e ? (double)e->count : 0;
+	}
+	e = vmt_an_tab_get(tab, k, 0);
+	v = e ? (double)e->count : 0;
+	for (uint32_t p = 0; p < d->nphases; p++)
+		v -= strat_count(x, i, k, p);
+	return v;
+}
+
+/*
+ * The guest's work per run and stratum: the events of its behaviour keys,
+ * except those flagged as changed, whose own change would otherwise move
+ * every other key's share.
+ */
+static void measure_work(struct cmp *x)
+{
+	const struct vmt_an_diff *d = x->d;
+
+	for (size_t i = 0; i < x->n; i++) {
+		const struct vmt_an_run *r = run_at(d, i);
+		double *w = &x->work[i * x->ns], *all = &x->all[i * x->ns];
+
+		memset(w, 0, x->ns * sizeof(*w));
+		memset(all, 0, x->ns * sizeof(*all));
+		for (size_t j = 0; j < r->tab.cap; j++) {
+			const struct vmt_an_entry *e = &r->tab.slot[j];
+			int c, kept;
+
+			if (!e->count || e->key.kind != VMT_AN_KEY)
+				continue;
+			c = x->common[i * x->width + e->phase];
+			if (c < 0) /* a phase not in every run: counted in the whole run */
+				continue;
+			kept = !vmt_an_tab_get(&x->flagged, &e->key, 0);
+			/* phase entries are in the whole run's too */
+			w[c] += kept * (double)e->count;
+			all[c] += (double)e->count;
+			if (e->phase) {
+				w[x->ns - 1] -= kept * (double)e->count;
+				all[x->ns - 1] -= (double)e->count;
+			}
+		}
+	}
+}
+
+static int map_strata(struct cmp *x)
+{
+	const struct vmt_an_diff *d = x->d;
+	size_t w = 1;
+
+	for (size_t i = 0; i < x->n; i++)
+		w = run_at(d, i)->nphases + 1 > w ? run_at(d, i)->nphases + 1 : w;
+	x->width = w;
+	x->common = malloc(x->n * w * sizeof(*x->common));
+	if (!x->common)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n; i++) {
+		x->common[i * w] = (int)x->ns - 1; /* the whole-run entry: rest */
+		for (size_t p = 1; p < w; p++)
+			x->common[i * w + p] = -1;
+		for (uint32_t c = 0; c < d->nphases; c++)
+			x->common[i * w + table_phase(d, i, (int)c)] = (int)c;
+	}
+	return 0;
+}
+
+/*
+ * A row's exposure in run @i.  Per work, a phase row's is the phase's
+ * work; a whole-run row's is the work of each stratum weighted by the
+ * row's pooled share there, so that a run that merely got further into
+ * its last phase (a faster host, a fixed duration) expects more of that
+ * phase's behaviours and less of the others'.
+ */
+static void row_exposures(struct cmp *x, const struct vmt_an_row *row, double *t)
+{
+	const struct vmt_an_diff *d = x->d;
+	/* a vCPU's share is of every event: its flagged ones are its work too */
+	const double *work = row->key.kind == VMT_AN_VCPU ? x->all : x->work;
+	double share[64], kall = 0, wall = 0;
+	uint32_t ns = x->ns;
+
+	if (d->opts.per == VMT_AN_PER_SECOND || row->scope >= 0 || ns > 64) {
+		for (size_t i = 0; i < x->n; i++)
+			t[i] = d->opts.per == VMT_AN_PER_SECOND ? seconds(d, i, row->scope)
+				: row->scope >= 0 ? work[i * ns + (uint32_t)row->scope]
+				: work[i * ns + ns - 1];
+		return;
+	}
+	for (uint32_t c = 0; c < ns; c++) {
+		double k = 0, w = 0;
+
+		for (size_t i = 0; i < x->n; i++) {
+			x->cnt[i * ns + c] = strat_count(x, i, &row->key, c);
+			k += x->cnt[i * ns + c];
+			w += work[i * ns + c];
+		}
+		share[c] = w > 0 ? k / w : 0;
+		kall += k;
+		wall += w;
+	}
+	for (size_t i = 0; i < x->n; i++) {
+		t[i] = 0;
+		for (uint32_t c = 0; c < ns; c++)
+			t[i] += work[i * ns + c] * share[c];
+		/* back to events of work: the row's pooled share overall */
+		t[i] = kall > 0 && wall > 0 ? t[i] / (kall / wall) : 0;
+	}
 }
 
 /* ---- one row -------------------------------------------------------- */
 
-struct side_data {
-	uint64_t *k;
-	double *t, *rate;
-};
+/* Counts, exposures, rates and Pearson X^2 around each side's rate. */
+static void fill_row(struct cmp *x, size_t ri)
+{
+	struct vmt_an_diff *d = x->d;
+	struct vmt_an_row *row = &d->rows[ri];
+	uint64_t *k = &x->k[ri * x->n];
+	double *t = &x->t[ri * x->n], *v = &d->vals[ri * x->n];
+	size_t nb = d->nb;
+
+	row_exposures(x, row, t);
+	row->kb = row->kc = 0;
+	row->tb = row->tc = 0;
+	row->pres_b = row->pres_c = 0;
+	for (size_t i = 0; i < x->n; i++) {
+		const struct vmt_an_entry *e = vmt_an_tab_get(&run_at(d, i)->tab, &row->key,
+							      table_phase(d, i, row->scope));
+
+		k[i] = e ? e->count : 0;
+		t[i] = t[i] > 1e-9 ? t[i] : 1e-9;
+		v[i] = (double)k[i] / t[i] * d->unit;
+		*(i < nb ? &row->kb : &row->kc) += k[i];
+		*(i < nb ? &row->tb : &row->tc) += t[i];
+		*(i < nb ? &row->pres_b : &row->pres_c) += k[i] > 0;
+	}
+	row->rate_b = (double)row->kb / row->tb * d->unit;
+	row->rate_c = (double)row->kc / row->tc * d->unit;
+	row->set = !row->kb ? 1 : !row->kc ? -1 : 0;
+	row->consistent = row->set > 0 ? row->pres_c == d->nc
+			: row->set < 0 ? row->pres_b == nb : 0;
+	row->log2_ratio = row->set ? row->set * INFINITY : log2(row->rate_c / row->rate_b);
+	row->change = row->set > 0 ? INFINITY : (row->rate_c / row->rate_b - 1.0) * 100.0;
+	x->x2[ri] = 0;
+	x->own_df[ri] = 0;
+	for (size_t s = 0, off = 0; s < 2; off += s ? 0 : nb, s++) {
+		size_t m = s ? d->nc : nb;
+		double kk = (double)(s ? row->kc : row->kb), tt = s ? row->tc : row->tb;
+
+		if (!kk)
+			continue;
+		x->own_df[ri] += (double)(m - 1);
+		for (size_t i = off; i < off + m; i++) {
+			double e = t[i] * kk / tt, dv = (double)k[i] - e;
+
+			x->x2[ri] += e > 0 ? dv * dv / e : 0;
+		}
+	}
+}
 
 /*
  * Pooled-count test: the exact conditional Poisson test on counts divided
- * by the dispersion (quasi-Poisson scaling; 1 when the runs show none).
- * @extreme asks for the most extreme split of the same total instead:
- * the independent filter, a row whose best possible p exceeds alpha never
- * enters the Benjamini-Hochberg family.
+ * by the dispersion.  @extreme asks for the most extreme split of the same
+ * total instead: the independent filter, a row whose best possible p
+ * exceeds alpha never enters the Benjamini-Hochberg family.
  */
 static double pooled_p(const struct vmt_an_row *row, int extreme, int side)
 {
@@ -234,110 +423,126 @@ static double pooled_p(const struct vmt_an_row *row, int extreme, int side)
 	return vmt_stats_poisson_test(kb, row->tb, kc, row->tc);
 }
 
-/* (t_{df, 1 - alpha/2} / z_{1 - alpha/2})^2, by bisection on the tails. */
-static double t_widening(size_t df, double alpha)
+static double mean_count(const struct cmp *x, const struct vmt_an_row *row)
 {
-	double lo = 0, hi = 1000, z;
-
-	if (!df)
-		return 1.0;
-	for (int i = 0; i < 200; i++) {
-		double mid = (lo + hi) / 2;
-
-		if (vmt_stats_t_two_sided(mid, (double)df) > alpha)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	z = lo;
-	lo = 0;
-	hi = 100;
-	for (int i = 0; i < 200; i++) {
-		double mid = (lo + hi) / 2;
-
-		if (erfc(mid / M_SQRT2) > alpha)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return z * z / (lo * lo);
+	return (double)(row->kb + row->kc) / (double)x->n;
 }
 
-static void row_tests(struct vmt_an_row *row, size_t nb, size_t nc,
-		      const struct side_data *s, double alpha, double cv2,
-		      double widen)
+/*
+ * The row's dispersion: the scope's trend for its count, times its own
+ * excess over the trend shrunk toward the scope's prior (empirical Bayes),
+ * widened by (t / z)^2 for the degrees of freedom that estimate rests on.
+ */
+static void row_tests(struct cmp *x, size_t ri)
 {
-	size_t n[2] = {nb, nc};
-	double per_run = (double)(row->kb + row->kc) / (double)(nb + nc);
-	double phi = fmax(vmt_stats_dispersion(s->k, s->t, n), 1.0 + cv2 * per_run);
+	struct vmt_an_diff *d = x->d;
+	struct vmt_an_row *row = &d->rows[ri];
+	/* totals are sums over keys (a vCPU's share moves with the host's
+	 * scheduling): they keep their own dispersion, not the keys' prior */
+	const struct scope_fit own_only = {0, 0, 1, x->fit[row->scope + 1].own_widen, NULL};
+	const struct scope_fit *f = row->key.kind == VMT_AN_KEY ? &x->fit[row->scope + 1] : &own_only;
+	double trend = 1 + f->trend * mean_count(x, row), own = x->own_df[ri];
+	double r = own > 0 ? x->x2[ri] / (own * trend) : 1, shrunk, lo, hi;
 
-	/* an estimated dispersion is itself uncertain: widen its excess by the
-	 * squared ratio of Student's t to the normal critical value */
-	row->dispersion = 1.0 + (phi - 1.0) * widen;
+	if (isinf(f->d0)) {
+		shrunk = f->s0sq;
+		row->df = INFINITY;
+	} else if (f->d0 + own > 0) {
+		shrunk = (f->d0 * f->s0sq + own * r) / (f->d0 + own);
+		row->df = f->d0 + own;
+	} else { /* one run a side: nothing to estimate a dispersion from */
+		shrunk = 1;
+		row->df = INFINITY;
+	}
+	row->dispersion = fmax(1.0, trend * shrunk * f->widen[(size_t)own]);
 	row->p = pooled_p(row, 0, 0);
-	row->testable = fmin(pooled_p(row, 1, 0), pooled_p(row, 1, 1)) <= alpha;
-	if (nb == 1 && nc == 1) {
-		row->p_rank = row->p;
-		row->rank_ok = 1;
-		return;
-	}
-	row->p_rank = vmt_stats_mann_whitney(s->rate, nb, s->rate + nb, nc, NULL);
-	row->rank_ok = row->p_rank <= fmax(alpha, vmt_stats_mw_min_p(nb, nc)) + 1e-12;
+	row->testable = fmin(pooled_p(row, 1, 0), pooled_p(row, 1, 1)) <= d->opts.alpha;
+	vmt_stats_rate_ratio_ci((double)row->kb / row->dispersion, row->tb,
+				(double)row->kc / row->dispersion, row->tc,
+				1 - d->opts.alpha, &lo, &hi);
+	row->ci_lo = (lo - 1) * 100;
+	row->ci_hi = (hi - 1) * 100;
+	row->p_rank = vmt_stats_mann_whitney(&d->vals[ri * x->n], d->nb,
+					     &d->vals[ri * x->n + d->nb], d->nc, NULL);
 }
 
-static void fill_row(struct vmt_an_diff *d, struct vmt_an_row *row,
-		     struct side_data *s, const double *cv2)
+/* ---- the dispersion of a scope ---------------------------------------- */
+
+/* Rows that inform a scope's dispersion: behaviour keys seen on both sides,
+ * with replicates and enough events for Pearson's X^2 to mean something. */
+static int informs(const struct cmp *x, size_t ri, int scope)
 {
-	size_t nb = d->nb, nc = d->nc;
+	const struct vmt_an_row *row = &x->d->rows[ri];
 
-	for (size_t i = 0; i < nb + nc; i++) {
-		const struct vmt_an_entry *e = vmt_an_tab_get(&run_at(d, i)->tab, &row->key,
-							      table_phase(d, i, row->scope));
+	return row->scope == scope && row->key.kind == VMT_AN_KEY && !row->set &&
+	       x->own_df[ri] > 0 && mean_count(x, row) >= 5;
+}
 
-		s->k[i] = e ? e->count : 0;
-		s->t[i] = exposure(d, i, row->scope);
-		s->rate[i] = (double)s->k[i] / s->t[i];
-		if (i < nb) {
-			row->kb += s->k[i];
-			row->tb += s->t[i];
-			row->pres_b += s->k[i] > 0;
-		} else {
-			row->kc += s->k[i];
-			row->tc += s->t[i];
-			row->pres_c += s->k[i] > 0;
+/*
+ * Run-level noise: when whole runs differ by a factor (a host that ran one
+ * faster, counted per second), every row moves together and its variance
+ * grows as mu + a mu^2.  a comes from the runs' totals in the scope against
+ * the same exposures, whose Pearson dispersion is 1 + a mu_total.  Counted
+ * per work, the totals are their own exposure and a is about 0.
+ */
+static double scope_trend(struct cmp *x, int scope, uint64_t *k, double *t)
+{
+	const struct vmt_an_diff *d = x->d;
+	size_t n[2] = {d->nb, d->nc};
+	double sum = 0, phi;
+
+	for (size_t i = 0; i < x->n; i++) {
+		double all = 0, work = 0;
+
+		for (uint32_t c = 0; c < x->ns; c++) {
+			if (scope >= 0 && c != (uint32_t)scope)
+				continue;
+			all += x->all[i * x->ns + c];
+			work += x->work[i * x->ns + c];
 		}
+		k[i] = (uint64_t)llround(all);
+		t[i] = d->opts.per == VMT_AN_PER_SECOND ? seconds(d, i, scope) : work;
+		t[i] = t[i] > 1e-9 ? t[i] : 1e-9;
+		sum += all;
 	}
-	row->rate_b = (double)row->kb / row->tb;
-	row->rate_c = (double)row->kc / row->tc;
-	if (row->kb == 0) {
-		row->set = 1;
-		row->change = INFINITY;
-		row->log2_ratio = INFINITY;
-		row->consistent = row->pres_c == nc;
-	} else if (row->kc == 0) {
-		row->set = -1;
-		row->change = -100.0;
-		row->log2_ratio = -INFINITY;
-		row->consistent = row->pres_b == nb;
-	} else {
-		row->change = (row->rate_c / row->rate_b - 1.0) * 100.0;
-		row->log2_ratio = log2(row->rate_c / row->rate_b);
-	}
-	row_tests(row, nb, nc, s, d->opts.alpha, cv2[row->scope + 1], d->widen);
+	phi = vmt_stats_dispersion(k, t, n);
+	return sum > 0 ? (phi - 1.0) / (sum / (double)x->n) : 0;
 }
 
-static enum vmt_an_verdict verdict(const struct vmt_an_row *row,
-				   const struct vmt_an_cmp_opts *o)
+/*
+ * The trend a and the prior of the rows' residual dispersions around it:
+ * an F distribution fitted to them, as limma and edgeR's quasi-likelihood
+ * do (README "Statistics").
+ */
+static void fit_trend(struct cmp *x, int scope)
 {
-	int sig = row->q <= o->alpha && row->rank_ok;
+	struct scope_fit *f = &x->fit[scope + 1];
 
-	if (row->set)
-		return row->consistent && (sig || o->strict_sets)
-			       ? (row->set > 0 ? VMT_AN_NEW : VMT_AN_GONE)
-			       : VMT_AN_SAME;
-	if (!sig || fabs(row->change) < o->min_change)
-		return VMT_AN_SAME;
-	return row->change > 0 ? VMT_AN_UP : VMT_AN_DOWN;
+	f->trend = scope_trend(x, scope, x->k, x->t);
+}
+
+static void fit_prior(struct cmp *x, int scope, double *ratio, double *df)
+{
+	struct scope_fit *f = &x->fit[scope + 1];
+	size_t m = 0;
+
+	for (size_t ri = 0; ri < x->d->nrows; ri++) {
+		if (!informs(x, ri, scope))
+			continue;
+		ratio[m] = x->x2[ri] / (x->own_df[ri] *
+					(1 + f->trend * mean_count(x, &x->d->rows[ri])));
+		df[m++] = x->own_df[ri];
+	}
+	vmt_stats_fit_fdist(ratio, df, m, &f->d0, &f->s0sq);
+	for (size_t own = 0; own < x->n; own++) {
+		double tot = isinf(f->d0) ? INFINITY : f->d0 + (double)own;
+		double z = vmt_stats_t_crit(x->d->opts.alpha, INFINITY);
+		double t = tot > 0 ? vmt_stats_t_crit(x->d->opts.alpha, tot) : z;
+		double t1 = own ? vmt_stats_t_crit(x->d->opts.alpha, (double)own) : z;
+
+		f->widen[own] = t * t / (z * z);
+		f->own_widen[own] = t1 * t1 / (z * z);
+	}
 }
 
 /* ---- all rows ------------------------------------------------------- */
@@ -355,35 +560,6 @@ static int cmp_rows(const void *pa, const void *pb)
 	if (a->key.b != b->key.b)
 		return a->key.b < b->key.b ? -1 : 1;
 	return (a->key.a > b->key.a) - (a->key.a < b->key.a);
-}
-
-/*
- * Run-level noise: when whole runs are faster or slower than each other
- * (a loaded host, a recorder slowed down), every key moves together and
- * its variance grows as mu + cv2 mu^2.  cv2 comes from the runs' total
- * counts in the scope, whose Pearson dispersion is 1 + cv2 mu_total.
- */
-static double scope_cv2(const struct vmt_an_diff *d, int scope, struct side_data *s)
-{
-	size_t n[2] = {d->nb, d->nc};
-	double sum = 0, phi;
-
-	for (size_t i = 0; i < d->nb + d->nc; i++) {
-		const struct vmt_an_run *r = run_at(d, i);
-		uint32_t phase = table_phase(d, i, scope);
-
-		s->k[i] = 0;
-		for (size_t j = 0; j < r->tab.cap; j++) {
-			const struct vmt_an_entry *e = &r->tab.slot[j];
-
-			if (e->count && e->phase == phase && e->key.kind == VMT_AN_REASON)
-				s->k[i] += e->count;
-		}
-		s->t[i] = exposure(d, i, scope);
-		sum += (double)s->k[i];
-	}
-	phi = vmt_stats_dispersion(s->k, s->t, n);
-	return sum > 0 ? (phi - 1.0) / (sum / (double)(d->nb + d->nc)) : 0;
 }
 
 /* The union of (behaviour, common phase) pairs over every run. */
@@ -418,19 +594,11 @@ static int union_keys(struct vmt_an_diff *d, struct vmt_an_tab *u)
 static int build_rows(struct vmt_an_diff *d)
 {
 	struct vmt_an_tab u = {0};
-	struct side_data s;
-	size_t n = d->nb + d->nc;
-	double *cv2 = calloc(d->nphases + 1, sizeof(*cv2));
 	int err = union_keys(d, &u);
 
-	s.k = calloc(n, sizeof(*s.k));
-	s.t = calloc(n, sizeof(*s.t));
-	s.rate = calloc(n, sizeof(*s.rate));
 	d->rows = calloc(u.len ? u.len : 1, sizeof(*d->rows));
-	if (!err && (!s.k || !s.t || !s.rate || !d->rows || !cv2))
+	if (!err && !d->rows)
 		err = -ENOMEM;
-	for (uint32_t p = 0; !err && p <= d->nphases; p++)
-		cv2[p] = scope_cv2(d, (int)p - 1, &s);
 	for (size_t j = 0; !err && j < u.cap; j++) {
 		struct vmt_an_row *row;
 
@@ -439,16 +607,25 @@ static int build_rows(struct vmt_an_diff *d)
 		row = &d->rows[d->nrows++];
 		row->key = u.slot[j].key;
 		row->scope = (int)u.slot[j].phase - 1;
-		fill_row(d, row, &s, cv2);
 	}
-	free(cv2);
-	free(s.k);
-	free(s.t);
-	free(s.rate);
 	vmt_an_tab_free(&u);
 	if (!err)
 		qsort(d->rows, d->nrows, sizeof(*d->rows), cmp_rows);
 	return err;
+}
+
+static enum vmt_an_verdict verdict(const struct vmt_an_row *row,
+				   const struct vmt_an_cmp_opts *o)
+{
+	int sig = row->q <= o->alpha;
+
+	if (row->set)
+		return row->consistent && (sig || o->strict_sets)
+			       ? (row->set > 0 ? VMT_AN_NEW : VMT_AN_GONE)
+			       : VMT_AN_SAME;
+	if (!sig || fabs(row->change) < o->min_change)
+		return VMT_AN_SAME;
+	return row->change > 0 ? VMT_AN_UP : VMT_AN_DOWN;
 }
 
 /* BH over the testable rows only; the others keep q = 1. */
@@ -465,12 +642,107 @@ static int correct_and_judge(struct vmt_an_diff *d)
 			p[m++] = d->rows[i].p;
 	err = vmt_stats_bh(p, p, m);
 	d->tested = m;
+	d->regressions = 0;
 	for (size_t i = 0; !err && i < d->nrows; i++) {
 		d->rows[i].q = d->rows[i].testable ? p[j++] : 1.0;
 		d->rows[i].verdict = verdict(&d->rows[i], &d->opts);
 		d->regressions += d->rows[i].verdict != VMT_AN_SAME;
 	}
 	free(p);
+	return err;
+}
+
+/* One pass: every row against the current work measure. */
+static int pass(struct cmp *x, double *ratio, double *df)
+{
+	struct vmt_an_diff *d = x->d;
+
+	measure_work(x);
+	for (int s = -1; s < (int)d->nphases; s++)
+		fit_trend(x, s);
+	for (size_t ri = 0; ri < d->nrows; ri++)
+		fill_row(x, ri);
+	for (int s = -1; s < (int)d->nphases; s++)
+		fit_prior(x, s, ratio, df);
+	for (size_t ri = 0; ri < d->nrows; ri++)
+		row_tests(x, ri);
+	return correct_and_judge(d);
+}
+
+/*
+ * The flagged keys become the next pass's exclusions; returns 1 when they
+ * are the ones this pass excluded already (the passes have converged).
+ */
+static int reflag(struct cmp *x)
+{
+	struct vmt_an_tab next = {0};
+	size_t same = 0;
+
+	for (size_t ri = 0; ri < x->d->nrows; ri++) {
+		const struct vmt_an_row *row = &x->d->rows[ri];
+
+		if (row->verdict == VMT_AN_SAME || row->key.kind != VMT_AN_KEY ||
+		    vmt_an_tab_get(&next, &row->key, 0))
+			continue;
+		if (vmt_an_tab_add(&next, &row->key, 0, 1))
+			break;
+		same += vmt_an_tab_get(&x->flagged, &row->key, 0) != NULL;
+	}
+	if (same == next.len && same == x->flagged.len) {
+		vmt_an_tab_free(&next);
+		return 1;
+	}
+	vmt_an_tab_free(&x->flagged);
+	x->flagged = next;
+	return 0;
+}
+
+#define MAX_PASSES 4
+
+static int compare_rows(struct vmt_an_diff *d)
+{
+	struct cmp x = {.d = d, .n = d->nb + d->nc, .ns = d->nphases + 1};
+	double *ratio = malloc((d->nrows + 1) * sizeof(double) * 2);
+	int err = ratio ? map_strata(&x) : -ENOMEM;
+
+	x.work = calloc(x.n * x.ns, sizeof(*x.work));
+	x.all = calloc(x.n * x.ns, sizeof(*x.all));
+	x.cnt = calloc(x.n * x.ns, sizeof(*x.cnt));
+	x.k = calloc(x.n * (d->nrows + 1), sizeof(*x.k));
+	x.t = calloc(x.n * (d->nrows + 1), sizeof(*x.t));
+	x.x2 = calloc(d->nrows + 1, sizeof(*x.x2));
+	x.own_df = calloc(d->nrows + 1, sizeof(*x.own_df));
+	x.fit = calloc(x.ns, sizeof(*x.fit));
+	d->vals = calloc(x.n * (d->nrows + 1), sizeof(*d->vals));
+	if (!x.work || !x.all || !x.cnt || !x.k || !x.t || !x.x2 || !x.own_df || !x.fit || !d->vals)
+		err = -ENOMEM;
+	for (uint32_t s = 0; !err && s < x.ns; s++)
+		if (!(x.fit[s].widen = calloc(x.n, sizeof(double))) ||
+		    !(x.fit[s].own_widen = calloc(x.n, sizeof(double))))
+			err = -ENOMEM;
+	d->unit = d->opts.per == VMT_AN_PER_WORK ? 1000 : 1;
+	/* per second nothing is excluded, so one pass is final */
+	while (!err && d->passes < MAX_PASSES) {
+		d->passes++;
+		err = pass(&x, ratio, ratio + d->nrows + 1);
+		if (err || d->opts.per != VMT_AN_PER_WORK || reflag(&x))
+			break;
+	}
+	for (uint32_t s = 0; x.fit && s < x.ns; s++) {
+		free(x.fit[s].widen);
+		free(x.fit[s].own_widen);
+	}
+	free(x.fit);
+	vmt_an_tab_free(&x.flagged);
+	free(x.common);
+	free(x.work);
+	free(x.all);
+	free(x.cnt);
+	free(x.k);
+	free(x.t);
+	free(x.x2);
+	free(x.own_df);
+	free(ratio);
 	return err;
 }
 
@@ -495,10 +767,9 @@ int vmt_an_compare(struct vmt_an_diff *d, struct vmt_an_run **base, size_t nb,
 		d->forced = 1;
 	}
 	err = common_phases(d);
-	d->widen = t_widening(nb + nc - 2, opts->alpha);
 	if (!err)
 		err = build_rows(d);
-	return err ? err : correct_and_judge(d);
+	return err ? err : compare_rows(d);
 }
 
 void vmt_an_diff_free(struct vmt_an_diff *d)
@@ -506,6 +777,7 @@ void vmt_an_diff_free(struct vmt_an_diff *d)
 	free(d->rows);
 	free(d->phase_names);
 	free(d->local);
+	free(d->vals);
 	memset(d, 0, sizeof(*d));
 }
 

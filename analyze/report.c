@@ -304,12 +304,41 @@ const char *vmt_an_scope_name(const struct vmt_an_diff *d, int scope)
 
 void vmt_an_method(const struct vmt_an_diff *d, char *out, size_t cap)
 {
+	const char *what = d->opts.per == VMT_AN_PER_WORK ? "share of the guest's work"
+							  : "rate per second";
+
 	if (d->nb == 1 && d->nc == 1)
-		snprintf(out, cap, "1 v 1 run: conditional exact Poisson test on the two counts");
+		snprintf(out, cap, "1 v 1 run: exact conditional binomial test on each row's %s", what);
 	else
-		snprintf(out, cap, "%zu v %zu runs: exact Poisson test on dispersion-scaled pooled"
-			 " counts, plus Mann-Whitney U on per-run rates (p <= %.3g)",
-			 d->nb, d->nc, fmax(d->opts.alpha, vmt_an_mw_floor(d)));
+		snprintf(out, cap, "%zu v %zu runs: exact test on each row's pooled %s, counts scaled"
+			 " by a dispersion shared across the scope's rows (empirical Bayes)",
+			 d->nb, d->nc, what);
+}
+
+const char *vmt_an_unit(const struct vmt_an_diff *d)
+{
+	return d->opts.per == VMT_AN_PER_WORK ? "per 1000 events of work" : "per second";
+}
+
+void vmt_an_fmt_log2(const struct vmt_an_row *row, char *out, size_t cap)
+{
+	if (isfinite(row->log2_ratio))
+		snprintf(out, cap, "%+.2f", row->log2_ratio);
+	else
+		snprintf(out, cap, "%s", row->log2_ratio > 0 ? "+\u221e" : "-\u221e");
+}
+
+/* The change and its interval: "+72.7% [+41.2%, +110.5%]", "new". */
+void vmt_an_fmt_ci(const struct vmt_an_row *row, char *out, size_t cap)
+{
+	if (row->set > 0)
+		snprintf(out, cap, "new");
+	else if (row->set < 0)
+		snprintf(out, cap, "vanished (-100%%)");
+	else if (isfinite(row->ci_hi))
+		snprintf(out, cap, "%+.1f%% [%+.1f%%, %+.1f%%]", row->change, row->ci_lo, row->ci_hi);
+	else
+		snprintf(out, cap, "%+.1f%% [%+.1f%%, +\u221e]", row->change, row->ci_lo);
 }
 
 static void fmt_change(const struct vmt_an_row *row, char *out, size_t cap)
@@ -324,20 +353,21 @@ static void fmt_change(const struct vmt_an_row *row, char *out, size_t cap)
 
 static void text_row(FILE *f, const struct vmt_an_row *row)
 {
-	char name[128], ch[24];
+	char name[128], ch[24], l2[16];
 
 	vmt_an_key_format(&row->key, name, sizeof(name));
 	fmt_change(row, ch, sizeof(ch));
-	fprintf(f, "  %-44s %12.3f %12.3f %8s %7.2f %9.2g %9.2g  %s\n", name,
-		row->rate_b, row->rate_c, ch,
-		isfinite(row->log2_ratio) ? row->log2_ratio : (row->log2_ratio > 0 ? 99.0 : -99.0),
+	vmt_an_fmt_log2(row, l2, sizeof(l2));
+	/* "\u221e" is 3 bytes for one column: pad by hand */
+	fprintf(f, "  %-44s %12.3f %12.3f %8s %*s %9.2g %9.2g  %s\n", name,
+		row->rate_b, row->rate_c, ch, isfinite(row->log2_ratio) ? 7 : 9, l2,
 		row->p, row->q, verdict_names[row->verdict]);
 }
 
 static void text_header(FILE *f, const char *title)
 {
 	fprintf(f, "\n%s\n  %-44s %12s %12s %8s %7s %9s %9s  %s\n", title, "behaviour",
-		"base/s", "cand/s", "change", "log2", "p", "q", "verdict");
+		"baseline", "candidate", "change", "log2", "p", "q", "verdict");
 }
 
 static void text_side(FILE *f, const char *label, struct vmt_an_run *const *v, size_t n)
@@ -402,10 +432,61 @@ static void text_sets(FILE *f, const struct vmt_an_diff *d, int all)
 		fprintf(f, "  (%zu more within noise or not in every run; --all lists them)\n", hidden);
 }
 
+/* Flagged rows in the order a reader wants them: behaviours in phases,
+ * behaviours of the whole run, then the totals that move with them. */
+static int headline_rank(const struct vmt_an_row *r)
+{
+	return r->key.kind != VMT_AN_KEY ? 2 : r->scope < 0 ? 1 : 0;
+}
+
+static void text_values(FILE *f, const char *label, const double *v, size_t n)
+{
+	fprintf(f, "  %s", label);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " %.4g", v[i]);
+}
+
+#define HEADLINES 20
+
+/* What changed, first: each flagged row with its interval and the per-run
+ * values of both sides, so the separation (or its absence) shows. */
+static void text_headlines(FILE *f, const struct vmt_an_diff *d)
+{
+	size_t shown = 0, n = d->nb + d->nc;
+	char level[16];
+
+	snprintf(level, sizeof(level), "%.3g%%", 100 * (1 - d->opts.alpha));
+	if (!d->regressions)
+		fprintf(f, "unchanged  no significant change (%s)\n", vmt_an_unit(d));
+	for (int rank = 0; rank < 3; rank++) {
+		for (size_t i = 0; i < d->nrows; i++) {
+			const struct vmt_an_row *r = &d->rows[i];
+			char name[128], ci[96];
+
+			if (!r->verdict || headline_rank(r) != rank || shown++ >= HEADLINES)
+				continue;
+			vmt_an_key_format(&r->key, name, sizeof(name));
+			vmt_an_fmt_ci(r, ci, sizeof(ci));
+			fprintf(f, "changed    %s%s%s%s: %s %s (%s interval), q %.2g\n          ", name,
+				r->scope < 0 ? " (whole run)" : " in phase \"",
+				r->scope < 0 ? "" : vmt_an_scope_name(d, r->scope),
+				r->scope < 0 ? "" : "\"", r->change > 0 ? "\u25b2 up" : "\u25bc down",
+				ci, level, r->q);
+			text_values(f, "baseline", &d->vals[i * n], d->nb);
+			text_values(f, "| candidate", &d->vals[i * n + d->nb], d->nc);
+			fprintf(f, " (%s)\n", vmt_an_unit(d));
+		}
+	}
+	if (shown > HEADLINES)
+		fprintf(f, "changed    (%zu more below)\n", shown - HEADLINES);
+}
+
 int vmt_an_diff_text(FILE *f, const struct vmt_an_diff *d, int all)
 {
 	char method[256];
 
+	if (!d->incomparable[0] || d->forced)
+		text_headlines(f, d);
 	text_side(f, "baseline", d->base, d->nb);
 	text_side(f, "candidate", d->cand, d->nc);
 	if (d->incomparable[0] && !d->forced) {
@@ -418,6 +499,9 @@ int vmt_an_diff_text(FILE *f, const struct vmt_an_diff *d, int all)
 	fprintf(f, "method     %s; Benjamini-Hochberg over the %zu of %zu rows with enough events;"
 		" alpha %.3g, min change %.3g%%\n", method, d->tested, d->nrows, d->opts.alpha,
 		d->opts.min_change);
+	fprintf(f, "rates      %s (--per %s)\n", vmt_an_unit(d),
+		d->opts.per == VMT_AN_PER_WORK ? "work: events of the behaviours that did not change"
+					       : "second: wall-clock time");
 	fprintf(f, "phases     %s\n", d->nphases ? "compared phase by phase (same markers on both sides)"
 					       : "whole runs only (markers differ or absent)");
 	text_scope(f, d, -1, all);
@@ -441,9 +525,22 @@ static void json_names(FILE *f, struct vmt_an_run *const *v, size_t n)
 	fputc(']', f);
 }
 
-static void json_row(FILE *f, const struct vmt_an_diff *d, const struct vmt_an_row *row)
+/* ,"key":[per-run values] */
+static void json_values(FILE *f, const char *key, const double *v, size_t n)
+{
+	fprintf(f, ",\"%s\":[", key);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? "," : "", f);
+		json_num(f, v[i]);
+	}
+	fputc(']', f);
+}
+
+static void json_row(FILE *f, const struct vmt_an_diff *d, size_t ri)
 {
 	static const char *const kinds[] = {"reason", "vcpu", "key", "space"};
+	const struct vmt_an_row *row = &d->rows[ri];
+	size_t n = d->nb + d->nc;
 	char name[128], rb[24];
 
 	vmt_an_key_format(&row->key, name, sizeof(name));
@@ -463,6 +560,11 @@ static void json_row(FILE *f, const struct vmt_an_diff *d, const struct vmt_an_r
 	json_field(f, "p", row->p);
 	json_field(f, "p_rank", row->p_rank);
 	json_field(f, "q", row->q);
+	json_field(f, "ci_low_pct", row->ci_lo);
+	json_field(f, "ci_high_pct", row->ci_hi);
+	json_field(f, "dispersion_df", row->df);
+	json_values(f, "baseline_values", &d->vals[ri * n], d->nb);
+	json_values(f, "candidate_values", &d->vals[ri * n + d->nb], d->nc);
 	fprintf(f, ",\"baseline_runs_with\":%u,\"candidate_runs_with\":%u,\"set\":\"%s\","
 		"\"consistent\":%s,\"testable\":%s,\"verdict\":\"%s\"}", row->pres_b, row->pres_c,
 		row->set > 0 ? "new" : row->set < 0 ? "vanished" : "both",
@@ -489,6 +591,8 @@ int vmt_an_diff_json(FILE *f, const struct vmt_an_diff *d)
 	vmt_an_json_str(f, method);
 	json_field(f, "alpha", d->opts.alpha);
 	json_field(f, "min_change_pct", d->opts.min_change);
+	fprintf(f, ",\"per\":\"%s\",\"rate_unit\":\"%s\",\"passes\":%d",
+		d->opts.per == VMT_AN_PER_WORK ? "work" : "second", vmt_an_unit(d), d->passes);
 	fputs(",\"phases\":[", f);
 	for (uint32_t p = 0; p < d->nphases; p++) {
 		fputs(p ? "," : "", f);
@@ -498,7 +602,7 @@ int vmt_an_diff_json(FILE *f, const struct vmt_an_diff *d)
 		d->regressions);
 	for (size_t i = 0; i < d->nrows; i++) {
 		fputs(i ? ",\n" : "\n", f);
-		json_row(f, d, &d->rows[i]);
+		json_row(f, d, i);
 	}
 	fputs("]}\n", f);
 	return ferror(f) ? -EIO : 0;

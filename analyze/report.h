@@ -26,6 +26,12 @@ double vmt_an_coverage(const struct vmt_an_run *r);
 
 const char *vmt_an_scope_name(const struct vmt_an_diff *d, int scope);
 void vmt_an_method(const struct vmt_an_diff *d, char *out, size_t cap);
+/** vmt_an_unit() - what the rates count: "per 1000 events of work", "per second" */
+const char *vmt_an_unit(const struct vmt_an_diff *d);
+/** vmt_an_fmt_log2() - "+0.79", or "+\u221e" / "-\u221e" for new and vanished */
+void vmt_an_fmt_log2(const struct vmt_an_row *row, char *out, size_t cap);
+/** vmt_an_fmt_ci() - the change with its interval, or "new" */
+void vmt_an_fmt_ci(const struct vmt_an_row *row, char *out, size_t cap);
 /** vmt_an_mw_floor() - smallest exact rank-test p the run counts allow */
 double vmt_an_mw_floor(const struct vmt_an_diff *d);
 

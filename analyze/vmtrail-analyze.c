@@ -46,10 +46,12 @@ static const char usage_text[] =
 "  --json              one JSON object instead of text\n"
 "\n"
 "diff: one row per behaviour key, per reason and per vCPU, for the whole run\n"
-"  and, when every run has the same markers, for each phase.  One run a side:\n"
-"  exact conditional Poisson test of the two rates.  Several runs a side:\n"
-"  exact Poisson test on dispersion-scaled pooled counts, and the per-run\n"
-"  rates must also pass a Mann-Whitney U test (see analyze/README.md).\n"
+"  and, when every run has the same markers, for each phase.  Rates are\n"
+"  counted per unit of the guest's work (events of the behaviours that did\n"
+"  not change), so a run or phase that was merely faster or slower changes\n"
+"  no row.  One run a side: exact test of each row's share of the work.\n"
+"  Several runs a side: exact test on pooled counts scaled by a dispersion\n"
+"  that empirical Bayes shares across rows (see analyze/README.md).\n"
 "  p-values are Benjamini-Hochberg corrected over all rows.  A row is \"~\"\n"
 "  when not significant or when its change is below --min-change.\n"
 "  --baseline RUNS     the reference runs (required)\n"
@@ -57,6 +59,9 @@ static const char usage_text[] =
 "  --db FILE           database that bare run ids refer to\n"
 "  --alpha A           false discovery rate for a significant row (0.05)\n"
 "  --min-change PCT    smallest change in percent worth flagging (0)\n"
+"  --per work|second   count rates per unit of guest work (default) or per\n"
+"                      wall-clock second (timer interrupts, fixed-duration\n"
+"                      tests); every output names the one used\n"
 "  --strict-sets       every behaviour present in all runs of one side and\n"
 "                      absent from the other is a regression, even when its\n"
 "                      count is too small to be significant\n"
@@ -182,6 +187,7 @@ static int parse_diff(int argc, char **argv, struct diff_args *a)
 		{"db", required_argument, NULL, 'd'},
 		{"alpha", required_argument, NULL, 'a'},
 		{"min-change", required_argument, NULL, 'm'},
+		{"per", required_argument, NULL, 'p'},
 		{"strict-sets", no_argument, NULL, 's'},
 		{"force", no_argument, NULL, 'f'},
 		{"ignore-label", required_argument, NULL, 'i'},
@@ -194,7 +200,7 @@ static int parse_diff(int argc, char **argv, struct diff_args *a)
 	int c;
 
 	a->o.alpha = 0.05;
-	while ((c = getopt_long(argc, argv, "b:c:d:a:m:sfi:AjH:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:c:d:a:m:p:sfi:AjH:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': a->base = optarg; break;
 		case 'c': a->cand = optarg; break;
@@ -206,6 +212,12 @@ static int parse_diff(int argc, char **argv, struct diff_args *a)
 		case 'm':
 			if (parse_number(optarg, 0, 1e9, &a->o.min_change))
 				return bad_usage("--min-change wants a percentage >= 0");
+			break;
+		case 'p':
+			if (!strcmp(optarg, "work") || !strcmp(optarg, "second"))
+				a->o.per = *optarg == 'w' ? VMT_AN_PER_WORK : VMT_AN_PER_SECOND;
+			else
+				return bad_usage("--per wants 'work' or 'second'");
 			break;
 		case 's': a->o.strict_sets = 1; break;
 		case 'f': a->o.force = 1; break;

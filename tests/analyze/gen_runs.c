@@ -7,12 +7,19 @@
  * usage: gen_runs OUT.vmt [--seed N] [--events N] [--vcpus N] [--rate EV/S]
  *                 [--variant base|new-msr|syscall-2x|new-page] [--no-responses]
  *                 [--label K=V] [--monitors TEXT]
+ *                 [--steps N] [--speed F] [--phase-speed B,L,W]
  *
  * Events are spaced 1/rate apart with exponential jitter, so counts per
  * behaviour are Poisson-like for a fixed duration.  Each vCPU walks the
  * phases boot (first 20% of its events), login (next 30%) and work,
  * announcing each with a guest request rax = phase, rbx = 0x564d54 as
  * xensim does.
+ *
+ * A busy host, as xensim's guest meets it: --steps N makes boot and login
+ * N events per vCPU each (fixed guest work, like a scenario's steps=);
+ * --speed F runs the whole guest F times as fast, so a recording of fixed
+ * length holds F times as much of the open-ended work phase; --phase-speed
+ * changes each phase's pace on top (its duration, never its events).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +45,9 @@ struct gen {
 	uint64_t events;
 	double rate;
 	int responses;
+	uint64_t steps;        /* boot and login events per vCPU; 0: 20% / 30% */
+	double speed;          /* whole-run pace and share of the work phase */
+	double phase_speed[3];
 };
 
 static uint64_t next(struct gen *g)
@@ -174,20 +184,30 @@ static int put(struct vmt_writer *w, struct gen *g, struct vmt_event *ev,
 	return err;
 }
 
+/* The phase of a vCPU's @done-th event; *@per_vcpu is its event count. */
+static int phase_at(const struct gen *g, uint64_t done, uint64_t per_vcpu)
+{
+	if (!g->steps)
+		return done < per_vcpu / 5 ? 0 : done < per_vcpu / 2 ? 1 : 2;
+	return done < g->steps ? 0 : done < 2 * g->steps ? 1 : 2;
+}
+
 static int generate(struct vmt_writer *w, struct gen *g, uint64_t *end_ns)
 {
 	uint64_t *done = calloc(g->vcpus, sizeof(*done)), per_vcpu = g->events / g->vcpus;
 	int *phase = calloc(g->vcpus, sizeof(*phase)), err = 0;
 	double t = 0;
 
+	if (g->steps && per_vcpu > 2 * g->steps) /* a faster guest gets further */
+		per_vcpu = 2 * g->steps + (uint64_t)((double)(per_vcpu - 2 * g->steps) * g->speed);
 	if (!done || !phase)
 		err = -ENOMEM;
-	for (uint64_t seq = 0; !err && seq < g->events; seq++) {
+	for (uint64_t seq = 0; !err && seq < per_vcpu * g->vcpus; seq++) {
 		uint32_t v = (uint32_t)(seq % g->vcpus);
-		int want = done[v] < per_vcpu / 5 ? 0 : done[v] < per_vcpu / 2 ? 1 : 2;
+		int want = phase_at(g, done[v], per_vcpu);
 		struct vmt_event ev;
 
-		t += -log(1.0 - uniform(g)) / g->rate;
+		t += -log(1.0 - uniform(g)) / (g->rate * g->speed * g->phase_speed[want]);
 		if (!done[v] || want != phase[v]) {
 			phase[v] = want;
 			marker(&ev, want);
@@ -240,9 +260,11 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{"seed", 1, NULL, 's'}, {"events", 1, NULL, 'n'}, {"vcpus", 1, NULL, 'c'},
 		{"rate", 1, NULL, 'r'}, {"variant", 1, NULL, 'v'}, {"label", 1, NULL, 'l'},
-		{"monitors", 1, NULL, 'm'}, {"no-responses", 0, NULL, 'R'}, {NULL, 0, NULL, 0},
+		{"monitors", 1, NULL, 'm'}, {"no-responses", 0, NULL, 'R'}, {"steps", 1, NULL, 'S'},
+		{"speed", 1, NULL, 'F'}, {"phase-speed", 1, NULL, 'P'}, {NULL, 0, NULL, 0},
 	};
-	struct gen g = {.variant = "base", .vcpus = 2, .events = 20000, .rate = 10000, .responses = 1};
+	struct gen g = {.variant = "base", .vcpus = 2, .events = 20000, .rate = 10000, .responses = 1,
+			.speed = 1, .phase_speed = {1, 1, 1}};
 	const char *labels = "test=analyze", *monitors =
 		"breakpoint;cpuid;cr0;cr4;guest-request:async;mem-access:0x1e00-0x1e00:rw,0x21000-0x210ff:n;"
 		"msr:0x6e0,0xc0000080,0xc0000081";
@@ -262,12 +284,21 @@ int main(int argc, char **argv)
 		case 'l': labels = optarg; break;
 		case 'm': monitors = optarg; break;
 		case 'R': g.responses = 0; break;
+		case 'S': g.steps = strtoull(optarg, NULL, 0); break;
+		case 'F': g.speed = strtod(optarg, NULL); break;
+		case 'P':
+			if (sscanf(optarg, "%lf,%lf,%lf", &g.phase_speed[0], &g.phase_speed[1],
+				   &g.phase_speed[2]) != 3)
+				return 2;
+			break;
 		default: return 2;
 		}
 	}
-	if (optind != argc - 1 || !g.vcpus || g.rate <= 0) {
+	if (optind != argc - 1 || !g.vcpus || g.rate <= 0 || !(g.speed > 0) ||
+	    !(g.phase_speed[0] > 0 && g.phase_speed[1] > 0 && g.phase_speed[2] > 0)) {
 		fprintf(stderr, "usage: gen_runs OUT.vmt [--seed N] [--events N] [--vcpus N] "
-			"[--rate EV/S] [--variant V] [--label K=V] [--monitors M] [--no-responses]\n");
+			"[--rate EV/S] [--variant V] [--label K=V] [--monitors M] [--no-responses]"
+			" [--steps N] [--speed F] [--phase-speed B,L,W]\n");
 		return 2;
 	}
 	g.rng = seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;

@@ -192,13 +192,13 @@ Test(compare, new_key_is_new)
 	cr_expect_eq(which, 1);
 }
 
-Test(compare, three_v_three_needs_rank_separation)
+Test(compare, one_wild_run_is_not_a_change)
 {
-	/* pooled counts differ a lot, but one candidate run sits among the
-	 * baseline runs: the rank condition (exact p 0.1 only at full
-	 * separation) refuses the verdict */
+	/* pooled counts differ a lot, but only because one candidate run is
+	 * far from the others: the row's own dispersion, which empirical Bayes
+	 * keeps when the other rows cannot vouch for it, refuses the verdict */
 	struct vmt_an_run *b[3], *c[3];
-	uint64_t kb[3] = {100, 110, 120}, kc[3] = {105, 400, 420};
+	uint64_t kb[3] = {100, 110, 120}, kc[3] = {105, 115, 900};
 	struct vmt_an_diff d;
 
 	for (int i = 0; i < 3; i++) {
@@ -206,14 +206,45 @@ Test(compare, three_v_three_needs_rank_separation)
 		c[i] = new_run("c", 2, "msr", 10);
 		add(b[i], VMT_REASON_MOV_TO_MSR, 1, kb[i]);
 		add(c[i], VMT_REASON_MOV_TO_MSR, 1, kc[i]);
+		add(b[i], VMT_REASON_MOV_TO_MSR, 2, 5000);
+		add(c[i], VMT_REASON_MOV_TO_MSR, 2, 5000);
 	}
 	cr_assert_eq(vmt_an_compare(&d, b, 3, c, 3, &defaults), 0);
-	cr_assert_eq(d.nrows, 1);
-	cr_expect(!d.rows[0].rank_ok);
+	cr_assert_eq(d.nrows, 2);
+	cr_expect_gt(d.rows[0].dispersion, 10);
 	cr_expect_eq(d.rows[0].verdict, VMT_AN_SAME);
 	vmt_an_diff_free(&d);
 	free_side(b, 3);
 	free_side(c, 3);
+}
+
+/*
+ * Whole runs 30% faster or slower, every behaviour with them: per second
+ * that is a change of every row; per unit of work it is none.
+ */
+Test(compare, a_faster_run_changes_no_row_per_work)
+{
+	struct vmt_an_run *b[3], *c[3];
+	struct vmt_an_cmp_opts per_s = {.alpha = 0.05, .per = VMT_AN_PER_SECOND};
+	struct vmt_an_diff d;
+	int noisy = 0, loud = 0;
+
+	for (int t = 0; t < 20; t++) {
+		for (int i = 0; i < 3; i++) {
+			b[i] = noise_run(1.0 + 0.05 * i, 1, 0);
+			c[i] = noise_run(1.3 + 0.05 * i, 1, 0);
+		}
+		cr_assert_eq(vmt_an_compare(&d, b, 3, c, 3, &defaults), 0);
+		noisy += flagged(&d, NULL) > 0;
+		vmt_an_diff_free(&d);
+		cr_assert_eq(vmt_an_compare(&d, b, 3, c, 3, &per_s), 0);
+		loud += flagged(&d, NULL) > 0;
+		vmt_an_diff_free(&d);
+		free_side(b, 3);
+		free_side(c, 3);
+	}
+	cr_expect(noisy <= 3, "per work: false alarms in %d of 20 trials", noisy);
+	cr_expect(loud >= 15, "per second: the faster side flagged in only %d of 20", loud);
 }
 
 Test(compare, min_change_silences_small_changes)
@@ -224,6 +255,8 @@ Test(compare, min_change_silences_small_changes)
 
 	add(b, VMT_REASON_CPUID, 1, 1000000);
 	add(c, VMT_REASON_CPUID, 1, 1050000); /* +5%: significant, but small */
+	add(b, VMT_REASON_CPUID, 7, 1000000); /* the work it is counted against */
+	add(c, VMT_REASON_CPUID, 7, 1000000);
 	cr_assert_eq(vmt_an_compare(&d, &b, 1, &c, 1, &defaults), 0);
 	cr_expect_eq(d.rows[0].verdict, VMT_AN_UP);
 	vmt_an_diff_free(&d);
@@ -300,8 +333,14 @@ Test(compare, change_located_in_its_phase)
 	phases(b);
 	phases(c);
 	for (uint32_t p = 1; p <= 3; p++) {
+		struct vmt_an_bkey ref = {VMT_AN_KEY, VMT_REASON_CPUID, 1, 0};
 		uint64_t n = 1000;
 
+		/* an unchanged behaviour: the work the change is measured against */
+		for (uint32_t ph = 0; ph <= p; ph += p) {
+			vmt_an_tab_add(&b->tab, &ref, ph, 5000);
+			vmt_an_tab_add(&c->tab, &ref, ph, 5000);
+		}
 		vmt_an_tab_add(&b->tab, &k, p, n);
 		vmt_an_tab_add(&c->tab, &k, p, p == 2 ? 2 * n : n);
 		vmt_an_tab_add(&b->tab, &k, 0, n);
