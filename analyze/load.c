@@ -725,3 +725,40 @@ int vmt_an_load(sqlite3 *db, int64_t run_id, const char *name,
 	}
 	return err;
 }
+
+/* ---- for load_ch.c: the same phase bookkeeping over other sources ---- */
+
+int vmt_an_phase_id(struct vmt_an_run *r, const char *name)
+{
+	return phase_id(r, name);
+}
+
+struct vmt_an_tracker {
+	struct tracker t;
+};
+
+struct vmt_an_tracker *vmt_an_tracker_new(uint32_t vcpus)
+{
+	struct vmt_an_tracker *t = calloc(1, sizeof(*t));
+
+	if (t && tracker_init(&t->t, vcpus)) {
+		tracker_free(&t->t);
+		free(t);
+		t = NULL;
+	}
+	return t;
+}
+
+void vmt_an_tracker_move(struct vmt_an_tracker *t, struct vmt_an_run *r,
+			 uint32_t v, int phase, uint64_t ts)
+{
+	tracker_move(&t->t, r, v, phase, ts);
+}
+
+void vmt_an_tracker_end(struct vmt_an_tracker *t, struct vmt_an_run *r, uint64_t end)
+{
+	if (r)
+		tracker_finish(&t->t, r, end);
+	tracker_free(&t->t);
+	free(t);
+}

@@ -52,4 +52,29 @@ int vmt_an_resolve(struct vmt_an_srcs *s, const char *list, int with_spaces,
 int vmt_an_srcs_load(struct vmt_an_srcs *s, char *why, size_t cap);
 #define VMT_AN_LOADERS 4
 
+/*
+ * The phase bookkeeping of vmt_an_load(), for loaders of other sources
+ * (load_ch.c): phase ids by name in order of first appearance, and each
+ * vCPU's moves between phases, which give every phase its start and its
+ * exposure (analyze/README.md "Phases").
+ */
+int vmt_an_phase_id(struct vmt_an_run *r, const char *name);
+struct vmt_an_tracker;
+struct vmt_an_tracker *vmt_an_tracker_new(uint32_t vcpus);
+void vmt_an_tracker_move(struct vmt_an_tracker *t, struct vmt_an_run *r,
+			 uint32_t v, int phase, uint64_t ts);
+/** vmt_an_tracker_end() - close every vCPU's phase at @end (exposures), free */
+void vmt_an_tracker_end(struct vmt_an_tracker *t, struct vmt_an_run *r, uint64_t end);
+
+/*
+ * Runs in ClickHouse (load_ch.c, replay/CLICKHOUSE.md).  RUNS is a
+ * comma-separated list of run UUIDs, run ids and label:KEY=VALUE (every
+ * run carrying that label); the counts are computed by the server.
+ */
+struct vmt_ch;
+int vmt_an_ch_resolve(struct vmt_ch *c, const char *list, int with_spaces,
+		      struct vmt_an_run ***runs, size_t *n, char *why, size_t cap);
+/** vmt_an_ch_ledger() - vmt_an_load_ledger() for a run loaded from @c */
+int vmt_an_ch_ledger(struct vmt_ch *c, struct vmt_an_run *r);
+
 #endif

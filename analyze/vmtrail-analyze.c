@@ -13,6 +13,7 @@
 #include "analyze_int.h"
 #include "load.h"
 #include "report.h"
+#include "vmt/clickhouse.h"
 
 #ifndef VMT_VERSION_STRING
 #define VMT_VERSION_STRING "unknown"
@@ -35,6 +36,9 @@ static const char usage_text[] =
 "                 (summary: the only run, or the one --run names)\n"
 "  DB:ID          run ID of that database\n"
 "  ID             run ID of the database given with --db\n"
+"  With --clickhouse URL, runs are named in that ClickHouse database\n"
+"  (replay/CLICKHOUSE.md): a run UUID, a run id, or label:KEY=VALUE for\n"
+"  every run carrying that label; the counts are computed by the server.\n"
 "\n"
 "summary: duration; events per reason and per vCPU with rates; the most\n"
 "  frequent behaviours of each reason (MSRs written, control-register bits,\n"
@@ -44,6 +48,7 @@ static const char usage_text[] =
 "  without gaps.\n"
 "  --run ID            pick a run of a database holding several\n"
 "  --json              one JSON object instead of text\n"
+"  --clickhouse URL    RUN is in ClickHouse (http://HOST:PORT/?database=DB)\n"
 "\n"
 "diff: one row per behaviour key, per reason and per vCPU, for the whole run\n"
 "  and, when every run has the same markers, for each phase.  Rates are\n"
@@ -57,6 +62,8 @@ static const char usage_text[] =
 "  --baseline RUNS     the reference runs (required)\n"
 "  --candidate RUNS    the runs under test (required)\n"
 "  --db FILE           database that bare run ids refer to\n"
+"  --clickhouse URL    the runs are in ClickHouse; user and password from the\n"
+"                      URL or CLICKHOUSE_USER / CLICKHOUSE_PASSWORD\n"
 "  --alpha A           false discovery rate for a significant row (0.05)\n"
 "  --min-change PCT    smallest change in percent worth flagging (0)\n"
 "  --per work|second   count rates per unit of guest work (default) or per\n"
@@ -111,6 +118,67 @@ static void free_runs(struct vmt_an_run **v, size_t n)
 	free(v);
 }
 
+/* ---- ClickHouse ---------------------------------------------------------- */
+
+/*
+ * A client whose queries may read Distributed tables: their subqueries then
+ * read each shard's own tables (a run lives on one shard).
+ */
+static struct vmt_ch *ch_open(const char *url)
+{
+	char *u = malloc(strlen(url) + 48);
+	struct vmt_ch *c = NULL;
+	int err;
+
+	if (!u)
+		return NULL;
+	sprintf(u, "%s%sdistributed_product_mode=local", url,
+		!strchr(url, '?') ? "?" : url[strlen(url) - 1] == '?' ? "" : "&");
+	err = vmt_ch_open(&c, u);
+	free(u);
+	if (err == -EINVAL)
+		fprintf(stderr, "vmtrail-analyze: bad --clickhouse URL '%s' (http://HOST:PORT/?database=DB)\n",
+			url);
+	else if (!err)
+		err = vmt_ch_check(c);
+	if (err && err != -EINVAL) {
+		fprintf(stderr, "vmtrail-analyze: ClickHouse database '%s': %s\n",
+			c ? vmt_ch_database(c) : "?", err == -ENOENT ? "does not exist"
+			: err == -EACCES ? "login refused (check user and password)"
+			: c && vmt_ch_error(c)[0] ? vmt_ch_error(c) : vmt_strerror(err));
+	}
+	if (err) {
+		vmt_ch_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int ch_summary(const char *url, const char *ref, int json)
+{
+	struct vmt_ch *c = ch_open(url);
+	struct vmt_an_run **runs = NULL;
+	char why[600] = "";
+	size_t n = 0;
+	int err;
+
+	if (!c)
+		return EXIT_TROUBLE;
+	err = vmt_an_ch_resolve(c, ref, 1, &runs, &n, why, sizeof(why));
+	if (!err && n != 1) {
+		snprintf(why, sizeof(why), "'%s' names %zu runs; summary takes one", ref, n);
+		err = -EINVAL;
+	}
+	if (!err)
+		err = vmt_an_ch_ledger(c, runs[0]);
+	if (!err)
+		err = json ? vmt_an_summary_json(stdout, runs[0])
+			   : vmt_an_summary_text(stdout, runs[0]);
+	free_runs(runs, n);
+	vmt_ch_close(c);
+	return err ? fail(why[0] ? why : vmt_strerror(err)) : EXIT_SAME;
+}
+
 /* ---- summary ------------------------------------------------------------- */
 
 static int cmd_summary(int argc, char **argv)
@@ -118,26 +186,30 @@ static int cmd_summary(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"run", required_argument, NULL, 'r'},
 		{"json", no_argument, NULL, 'j'},
+		{"clickhouse", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *run = NULL;
+	const char *run = NULL, *ch_url = NULL;
 	char ref[4200], why[600] = "";
 	struct vmt_an_srcs *srcs;
 	struct vmt_an_run **runs = NULL;
 	size_t n = 0;
 	int json = 0, c, err;
 
-	while ((c = getopt_long(argc, argv, "r:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:jC:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': run = optarg; break;
 		case 'j': json = 1; break;
+		case 'C': ch_url = optarg; break;
 		case 'h': usage(stdout); return EXIT_SAME;
 		default: return bad_usage("summary: bad option");
 		}
 	}
 	if (optind != argc - 1)
 		return bad_usage("summary takes exactly one RUN (a trace or a database)");
+	if (ch_url)
+		return ch_summary(ch_url, argv[optind], json);
 	snprintf(ref, sizeof(ref), "%s%s%s", argv[optind], run ? ":" : "", run ? run : "");
 	if (vmt_an_srcs_new(&srcs, NULL))
 		return fail("out of memory");
@@ -164,7 +236,7 @@ static int cmd_summary(int argc, char **argv)
 /* ---- diff ----------------------------------------------------------------- */
 
 struct diff_args {
-	const char *base, *cand, *db, *html;
+	const char *base, *cand, *db, *html, *ch_url;
 	char ignore[1024];
 	struct vmt_an_cmp_opts o;
 	int json, all;
@@ -194,14 +266,16 @@ static int parse_diff(int argc, char **argv, struct diff_args *a)
 		{"all", no_argument, NULL, 'A'},
 		{"json", no_argument, NULL, 'j'},
 		{"html", required_argument, NULL, 'H'},
+		{"clickhouse", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	a->o.alpha = 0.05;
-	while ((c = getopt_long(argc, argv, "b:c:d:a:m:p:sfi:AjH:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:c:d:a:m:p:sfi:AjH:C:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'C': a->ch_url = optarg; break;
 		case 'b': a->base = optarg; break;
 		case 'c': a->cand = optarg; break;
 		case 'd': a->db = optarg; break;
@@ -236,6 +310,8 @@ static int parse_diff(int argc, char **argv, struct diff_args *a)
 		return bad_usage("diff: unexpected argument; name runs with --baseline and --candidate");
 	if (!a->base || !a->cand)
 		return bad_usage("diff needs --baseline RUNS and --candidate RUNS");
+	if (a->ch_url && a->db)
+		return bad_usage("diff: --db and --clickhouse exclude each other");
 	a->o.ignore_labels = a->ignore;
 	return 0;
 }
@@ -263,13 +339,23 @@ static int run_diff(struct diff_args *a, struct vmt_an_srcs *srcs,
 {
 	char why[600] = "";
 	struct vmt_an_diff d;
+	struct vmt_ch *ch = NULL;
 	int err, rc;
 
-	err = vmt_an_resolve(srcs, a->base, 0, b, nb, why, sizeof(why));
-	if (!err)
-		err = vmt_an_resolve(srcs, a->cand, 0, c, nc, why, sizeof(why));
-	if (!err)
-		err = vmt_an_srcs_load(srcs, why, sizeof(why));
+	if (a->ch_url && !(ch = ch_open(a->ch_url)))
+		return EXIT_TROUBLE;
+	if (ch) {
+		err = vmt_an_ch_resolve(ch, a->base, 0, b, nb, why, sizeof(why));
+		if (!err)
+			err = vmt_an_ch_resolve(ch, a->cand, 0, c, nc, why, sizeof(why));
+		vmt_ch_close(ch);
+	} else {
+		err = vmt_an_resolve(srcs, a->base, 0, b, nb, why, sizeof(why));
+		if (!err)
+			err = vmt_an_resolve(srcs, a->cand, 0, c, nc, why, sizeof(why));
+		if (!err)
+			err = vmt_an_srcs_load(srcs, why, sizeof(why));
+	}
 	if (err)
 		return fail(why[0] ? why : vmt_strerror(err));
 	err = vmt_an_compare(&d, *b, *nb, *c, *nc, &a->o);

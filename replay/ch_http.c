@@ -468,7 +468,7 @@ VMT_API int64_t vmt_ch_run_id(const char *uuid)
 	uint64_t v = 0;
 	int digits = 0;
 
-	for (const char *p = uuid; *p && digits < 15; p++) {
+	for (const char *p = uuid; *p && digits < 13; p++) {
 		int d = *p >= '0' && *p <= '9' ? *p - '0'
 		      : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
 		      : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
@@ -480,5 +480,5 @@ VMT_API int64_t vmt_ch_run_id(const char *uuid)
 			digits++;
 		}
 	}
-	return digits == 15 ? (int64_t)v : -EINVAL;
+	return digits == 13 ? (int64_t)v : -EINVAL;
 }

@@ -28,7 +28,7 @@ BIG=${VMT_CH_BIG:-200000}
 "$GEN" "$WORK/c.vmt" --seed 3 --events "$EV" || exit 1
 "$GEN" "$WORK/d.vmt" --seed 4 --events "$BIG" || exit 1
 uuid_of() { "$REPLAY" --info --json "$1" | jq -r .header.uuid; }
-run_id_of() { local u; u=$(uuid_of "$1"); u=${u//-/}; echo $((16#${u:0:15})); }
+run_id_of() { local u; u=$(uuid_of "$1"); u=${u//-/}; echo $((16#${u:0:13})); }
 
 ch_start_n 1
 chq 0 "CREATE DATABASE vmtrail" default || exit 1

@@ -77,8 +77,9 @@ VMT_API int vmt_ch_quote(const char *s, char *out, size_t cap);
 /**
  * vmt_ch_run_id() - the run_id a run of UUID @uuid has in ClickHouse
  *
- * Derived from the UUID (its first 60 bits), so that loaders on many
- * machines agree without talking to each other (CLICKHOUSE.md "Run ids").
+ * Derived from the UUID (its first 52 bits), so that loaders on many
+ * machines agree without talking to each other, and small enough to stay
+ * exact in JSON numbers (CLICKHOUSE.md "Run ids").
  * Return: the id, or -EINVAL for text that is not a UUID.
  */
 VMT_API int64_t vmt_ch_run_id(const char *uuid);
