@@ -40,6 +40,8 @@ for pass in $passes; do
 		# size (50,000 events per case); under the sanitizers every case
 		# still runs, with fewer events, so the suite stays short.
 		export VMT_MATRIX_EVENTS=${VMT_MATRIX_EVENTS_ASAN:-10000}
+		# tests/clickhouse: the killed load's trace, smaller
+		export VMT_CH_BIG=${VMT_CH_BIG_ASAN:-50000}
 		run_pass asan build-asan -DVMT_SANITIZE=ON -DVMT_BENCH=OFF || status=1 ;;
 	*) echo "unknown pass: $pass" >&2; exit 2 ;;
 	esac

@@ -83,6 +83,9 @@ fi
 section "analyze: diff of two runs"
 run bench_analyze bash "$HERE/bench_analyze.sh"
 
+section "ClickHouse against SQLite: load events/s, 50 v 50 diff, client memory"
+run bench_clickhouse bash "$HERE/bench_clickhouse.sh"
+
 echo
 echo "load average at end: $(cat /proc/loadavg)"
 exit $failed
