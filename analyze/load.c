@@ -25,6 +25,7 @@
 #include "keys.h"
 #include "load.h"
 #include "vmt/event.h"
+#include "vmt/format.h"
 
 #define GR_MARKER_MAGIC 0x564d54 /* rbx of xensim's phase markers: "VMT" */
 #define MSR_LSTAR 0xc0000082u
@@ -236,6 +237,8 @@ struct scan {
 	uint64_t *lstar;         /* per vCPU */
 	uint8_t *lstar_state;    /* per vCPU: 0 unread, 1 known, 2 unknown */
 	sqlite3_stmt *regs;      /* MSR_LSTAR of one event's raw entry */
+	sqlite3_stmt *pname;     /* phase_names of a code; NULL: none */
+	int pname_tried;
 	int with_spaces;
 	/* reason and vCPU totals per phase, counted in arrays (not the hash
 	 * table: they are hit by every event) and flushed at the end */
@@ -343,12 +346,36 @@ static void apply_markers(struct scan *s, uint64_t ts)
 	}
 }
 
+/*
+ * The name the recording gave marker @code (vmtrail-record --phase-names,
+ * table phase_names), else "request CODE".  A database made before the
+ * table existed has no names: the statement then fails to prepare once.
+ */
+static void marker_name(struct scan *s, uint64_t code, char *out, size_t cap)
+{
+	if (!s->pname_tried) {
+		s->pname_tried = 1;
+		if (sqlite3_prepare_v2(s->db, "SELECT name FROM phase_names WHERE"
+				       " run_id = ?1 AND code = ?2", -1, &s->pname,
+				       NULL) != SQLITE_OK)
+			s->pname = NULL;
+	}
+	snprintf(out, cap, "request %" PRIu64, code);
+	if (!s->pname)
+		return;
+	sqlite3_bind_int64(s->pname, 1, s->r->run_id);
+	sqlite3_bind_int64(s->pname, 2, (int64_t)code);
+	if (sqlite3_step(s->pname) == SQLITE_ROW)
+		snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s->pname, 0));
+	sqlite3_reset(s->pname);
+}
+
 static int guest_marker(struct scan *s, uint32_t v, uint64_t code, uint64_t ts)
 {
-	char name[40];
+	char name[VMT_PHASE_NAME_MAX + 24];
 	int ph;
 
-	snprintf(name, sizeof(name), "request %" PRIu64, code);
+	marker_name(s, code, name, sizeof(name));
 	ph = phase_id(s->r, name);
 	if (ph < 0)
 		return ph;
@@ -684,6 +711,7 @@ static void scan_free(struct scan *s)
 	free(s->lstar);
 	free(s->lstar_state);
 	sqlite3_finalize(s->regs);
+	sqlite3_finalize(s->pname);
 	tracker_free(&s->t);
 }
 

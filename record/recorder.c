@@ -35,6 +35,8 @@ static int fill_info(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 		 RECORDER_VERSION);
 	snprintf(i->cmdline, sizeof(i->cmdline), "%s", o->cmdline ? o->cmdline : "");
 	snprintf(i->labels, sizeof(i->labels), "%s", o->labels ? o->labels : "");
+	const char *names = VMT_OPTS_FIELD(o, phase_names);
+	snprintf(i->phase_names, sizeof(i->phase_names), "%s", names ? names : "");
 	if (getrandom(i->uuid, sizeof(i->uuid), 0) != sizeof(i->uuid))
 		return VMT_ERR(err, -errno, VMT_STAGE_RUN,
 			       "cannot draw a run UUID: %s", strerror(errno));

@@ -70,6 +70,12 @@ static const char usage_text[] =
 "Options:\n"
 "  -l, --level LEVEL    zstd level, -7..19 (default 1)\n"
 "  --label KEY=VALUE    stored in the header for comparisons; repeatable\n"
+"  --phase-names CODE=NAME[,CODE=NAME...]\n"
+"                       name the guest's phase markers: guest requests\n"
+"                       carrying CODE (e.g. 0=boot,1=login,2=work); stored\n"
+"                       in the header, shown by replay and analyze instead\n"
+"                       of 'request CODE'; NAME: 1-63 characters, none of\n"
+"                       ';' ',' '='; each CODE once; repeatable\n"
 "  --control SOCKET     accept markers and stats requests on this Unix\n"
 "                       socket (see the mark subcommand)\n"
 "  --unpause            DOMAIN was created paused (xl create -p, xensim -p):\n"
@@ -92,7 +98,8 @@ static const char usage_text[] =
 
 enum {
 	OPT_SIM = 256, OPT_LIBDIR, OPT_DURATION, OPT_MAX_EVENTS, OPT_MAX_SIZE,
-	OPT_LABEL, OPT_CONTROL, OPT_RELEASE, OPT_MONITOR, OPT_UNPAUSE
+	OPT_LABEL, OPT_CONTROL, OPT_RELEASE, OPT_MONITOR, OPT_UNPAUSE,
+	OPT_PHASE_NAMES
 };
 
 static const struct option long_opts[] = {
@@ -109,6 +116,7 @@ static const struct option long_opts[] = {
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "release", no_argument, NULL, OPT_RELEASE },
 	{ "unpause", no_argument, NULL, OPT_UNPAUSE },
+	{ "phase-names", required_argument, NULL, OPT_PHASE_NAMES },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -131,6 +139,7 @@ struct cli {
 	struct vmt_recorder_opts o;
 	struct vmt_monitors mon;
 	char labels[VMT_TEXT_MAX];
+	char phase_names[VMT_TEXT_MAX];
 	char cmdline[VMT_TEXT_MAX];
 	char libdir[PATH_MAX];
 	int sim, release, quiet, best_effort;
@@ -238,6 +247,42 @@ static int set_defaults(struct vmt_monitors *m)
 	return 0;
 }
 
+/* "CODE=NAME[,CODE=NAME...]" into the canonical text (format/phases.c). */
+static int add_phase_names(struct cli *c, const char *arg)
+{
+	char buf[VMT_TEXT_MAX], *save = NULL;
+	size_t len = strlen(arg);
+
+	/* strtok_r would skip empty items silently. */
+	if (!len || arg[0] == ',' || arg[len - 1] == ',' || strstr(arg, ",,"))
+		return usage_error("bad --phase-names '%s' (CODE=NAME[,CODE=NAME...])",
+				   arg);
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+		return usage_error("--phase-names: too long");
+	for (char *it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(it, '='), *end;
+		errno = 0;
+		/* Decimal, or hex with 0x as guests often write it; never octal. */
+		int base = it[0] == '0' && (it[1] == 'x' || it[1] == 'X') ? 16 : 10;
+		unsigned long long code = eq && eq > it && *it != '-' && *it != '+' ?
+					  strtoull(it, &end, base) : 0;
+		if (!eq || eq == it || errno || end != eq)
+			return usage_error("bad --phase-names item '%s' (CODE=NAME, "
+					   "CODE a number)", it);
+		int rc = vmt_phase_names_add(c->phase_names, sizeof(c->phase_names),
+					     code, eq + 1);
+		if (rc == -EEXIST)
+			return usage_error("--phase-names: code %llu is named twice",
+					   code);
+		if (rc == -ENOSPC)
+			return usage_error("--phase-names: too many names");
+		if (rc)
+			return usage_error("bad --phase-names name '%s' (1-63 "
+					   "characters, none of ';' ',' '=')", eq + 1);
+	}
+	return 0;
+}
+
 static int parse_one(struct cli *c, int opt, const char *name)
 {
 	char why[256];
@@ -255,6 +300,7 @@ static int parse_one(struct cli *c, int opt, const char *name)
 	case 'q': c->quiet = 1; return 0;
 	case OPT_RELEASE: c->release = 1; return 0;
 	case OPT_UNPAUSE: c->o.unpause = 1; return 0;
+	case OPT_PHASE_NAMES: return add_phase_names(c, optarg);
 	case OPT_CONTROL: c->o.control = optarg; return 0;
 	case 'l': {
 		char *end;
@@ -481,6 +527,7 @@ static int record(struct cli *c)
 	c->o.xen_libdir = c->libdir[0] ? c->libdir : NULL;
 	c->o.monitors = &c->mon;
 	c->o.labels = c->labels;
+	c->o.phase_names = c->phase_names;
 	c->o.cmdline = c->cmdline;
 	c->o.best_effort = c->best_effort;
 	install_signals();

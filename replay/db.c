@@ -39,6 +39,23 @@ int vmt_db_exec(sqlite3 *db, const char *sql)
 	return rc == SQLITE_OK ? 0 : vmt_db_err(db, rc, sql);
 }
 
+int vmt_db_ensure_table(sqlite3 *db, const char *table)
+{
+	char head[96];
+	const char *s, *e;
+	int n = snprintf(head, sizeof(head), "CREATE TABLE IF NOT EXISTS %s (", table);
+
+	s = strstr(vmt_schema_sql, head);
+	e = s ? strchr(s, ';') : NULL;
+	if (n <= 0 || !e)
+		return -ENOENT;
+	char *sql = sqlite3_mprintf("%.*s", (int)(e - s + 1), s);
+	int err = sql ? vmt_db_exec(db, sql) : -ENOMEM;
+
+	sqlite3_free(sql);
+	return err;
+}
+
 static int query_int(sqlite3 *db, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *st;

@@ -51,6 +51,7 @@ static size_t header_kv(const struct vmt_trace_info *in, struct texts *t,
 	kv[n++] = KN("vcpus", in->vcpus);
 	kv[n++] = KT("monitors", in->monitors);
 	kv[n++] = KT("labels", in->labels);
+	kv[n++] = KT("phase_names", in->phase_names);
 	kv[n++] = KT("recorder_version", in->recorder_version);
 	kv[n++] = KT("cmdline", in->cmdline);
 	kv[n++] = KN("codec", in->codec);

@@ -190,6 +190,8 @@ int vmt_run_pairs_insert(sqlite3 *db, int64_t run_id,
 /* ---- db.c / sqlfunc.c ---- */
 
 int vmt_db_exec(sqlite3 *db, const char *sql);
+/* Runs schema.sql's "CREATE TABLE IF NOT EXISTS @table" statement. */
+int vmt_db_ensure_table(sqlite3 *db, const char *table);
 int vmt_db_err(sqlite3 *db, int rc, const char *what);
 int vmt_sqlfunc_register(sqlite3 *db);
 

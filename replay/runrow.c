@@ -1,6 +1,7 @@
 /*
  * runrow.c - the runs row of an import (header facts, trailer summary,
- * integrity, fingerprint) and its run_labels / run_monitors rows.  Each row
+ * integrity, fingerprint) and its run_labels / run_monitors / phase_names
+ * rows.  Each row
  * is assembled column by column, the name next to its value, and goes out
  * through a one-row table writer.
  */
@@ -177,6 +178,23 @@ static int put_pair(void *ctx, const char *k, size_t kn, const char *v, size_t v
 	return rb_insert(p->db, p->monitors ? "run_monitors" : "run_labels", p->b);
 }
 
+/* The reader checked the text (format/phases.c), so every item parses. */
+static int put_phase_names(sqlite3 *db, int64_t run_id, const char *text,
+			   struct rowb *b)
+{
+	char name[VMT_PHASE_NAME_MAX];
+	uint64_t code;
+	int err = *text ? vmt_db_ensure_table(db, "phase_names") : 0;
+
+	while (!err && vmt_phase_names_next(&text, &code, name) == 1) {
+		rb_int(b, "run_id", run_id);
+		rb_int(b, "code", (int64_t)code);
+		rb_str(b, "name", name);
+		err = rb_insert(db, "phase_names", b);
+	}
+	return err;
+}
+
 int vmt_run_pairs_insert(sqlite3 *db, int64_t run_id,
 			const struct vmt_trace_info *in)
 {
@@ -189,6 +207,8 @@ int vmt_run_pairs_insert(sqlite3 *db, int64_t run_id,
 	p.monitors = 1;
 	if (!err)
 		err = vmt_monitors_each(in->monitors, put_pair, &p);
+	if (!err)
+		err = put_phase_names(db, run_id, in->phase_names, p.b);
 	free(p.b);
 	return err;
 }

@@ -82,6 +82,17 @@ CREATE TABLE run_monitors (
 	PRIMARY KEY (run_id, position)
 ) WITHOUT ROWID;
 
+-- phase names "CODE=NAME;..." of the header (format 1.1), one row per
+-- name: what the guest's phase markers (guest requests carrying CODE) mean.
+-- IF NOT EXISTS: an import into a database made before this table existed
+-- creates it with this very statement (db.c).
+CREATE TABLE IF NOT EXISTS phase_names (
+	run_id INTEGER NOT NULL REFERENCES runs,
+	code INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	PRIMARY KEY (run_id, code)
+) WITHOUT ROWID;
+
 -- VM_EVENT_REASON_* codes and the detail table of each
 CREATE TABLE reasons (
 	reason INTEGER PRIMARY KEY,

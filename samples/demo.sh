@@ -35,7 +35,8 @@ record() {
 	local name=$1 scenario=$2 seed=$3 sock="$out/xensim-$1.sock" pid
 	rm -f "$out/$name.vmt"
 	# --paused and --unpause: the guest starts once the recorder watches,
-	# so every run holds the boot phase from its first event.
+	# so every run holds the boot phase from its first event.  The phase
+	# names (boot, login, work) come from the scenario file through xensim.
 	"$bin/xensim" --socket "$sock" --vcpus 2 --seed "$seed" --rate 20000 --paused \
 		--workload "$variants/$scenario.wl" --stats "$out/$name.xensim.json" \
 		>"$out/$name.xensim.log" 2>&1 &
@@ -47,7 +48,8 @@ record() {
 		sleep 0.05
 	done
 	"$bin/vmtrail-record" --sim="$sock" -d 1 -o "$out/$name.vmt" -q \
-		--duration 2s --label scenario=demo --unpause "${monitors[@]}"
+		--duration 2s --label scenario=demo --unpause "${monitors[@]}" \
+		--phase-names "$("$bin/xensim" --workload "$variants/$scenario.wl" --phase-names)"
 	kill -INT "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	rm -f "$sock"

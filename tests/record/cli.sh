@@ -30,6 +30,15 @@ expect_rc 2 "bad --max-events" -- -d 1 -o x --max-events -5
 expect_rc 2 "bad --label" -- -d 1 -o x --label novalue
 expect_rc 2 "exclude each other" -- --sim --xen-libdir /tmp -d 1 -o x
 expect_rc 2 "level must be" -- -d 1 -o x -l 99
+expect_rc 2 "bad --phase-names item 'a=b'" -- -d 1 -o x --phase-names a=b
+expect_rc 2 "bad --phase-names item 'boot'" -- -d 1 -o x --phase-names boot
+expect_rc 2 "bad --phase-names '0=boot,'" -- -d 1 -o x --phase-names 0=boot,
+expect_rc 2 "bad --phase-names '0=a,,1=b'" -- -d 1 -o x --phase-names 0=a,,1=b
+expect_rc 2 "bad --phase-names name 'lo;gin'" -- -d 1 -o x --phase-names "1=lo;gin"
+expect_rc 2 "bad --phase-names name ''" -- -d 1 -o x --phase-names 1=
+expect_rc 2 "code 1 is named twice" -- -d 1 -o x --phase-names 0=boot,1=login,1=work
+expect_rc 2 "code 16 is named twice" -- -d 1 -o x --phase-names 16=a --phase-names 0x10=b
+expect_rc 2 "goes with a recording" -- -d 1 --release --unpause
 expect_rc 2 "--control SOCKET is required" -- mark hello
 expect_rc 1 "$T/none.sock" -- mark --control "$T/none.sock" hello
 

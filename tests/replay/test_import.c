@@ -555,3 +555,43 @@ Test(import, labels_last_value_wins)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
+
+/*
+ * Phase names (format 1.1): one phase_names row per name, the u64 code as
+ * two's complement; a run without names has none; and a database made
+ * before the table existed gets it when a named trace is appended.
+ */
+Test(import, phase_names_rows)
+{
+	struct tg_opts named = { .abi = 7, .nevents = 20, .vcpus = 1, .seed = 41,
+				 .phase_names = "0=boot;1=login;18446744073709551615=last" };
+	struct tg_opts plain = { .abi = 7, .nevents = 20, .vcpus = 1, .seed = 42 };
+	struct vmt_import_result r1, r2;
+	struct tg_counts c;
+	sqlite3 *db = mem_db();
+	sqlite3_stmt *st;
+
+	cr_assert_eq(tg_write(path_in("named.vmt"), &named, NULL, &c), 0);
+	cr_assert_eq(tg_write(path_in("plain.vmt"), &plain, NULL, &c), 0);
+	/* The database as it was before phase_names: the table dropped. */
+	cr_assert_eq(sqlite3_exec(db, "DROP TABLE phase_names", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(vmt_replay_import(db, path_in("plain.vmt"), NULL, &r2), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'phase_names' "
+			       "AND ? > 0", 1), 0, "a run without names adds nothing");
+	cr_assert_eq(vmt_replay_import(db, path_in("named.vmt"), NULL, &r1), 0);
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT code, name FROM phase_names WHERE run_id = ?"
+				       " ORDER BY code", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, r1.run_id);
+	static const struct { int64_t code; const char *name; } want[] = {
+		{ -1, "last" }, { 0, "boot" }, { 1, "login" },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+		cr_expect_eq(sqlite3_column_int64(st, 0), want[i].code);
+		cr_expect_str_eq((const char *)sqlite3_column_text(st, 1), want[i].name);
+	}
+	cr_expect_eq(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM phase_names WHERE run_id = ?", r2.run_id), 0);
+	sqlite3_close(db);
+}

@@ -33,7 +33,7 @@ static char *slurp(const char *path)
 static sqlite3 *sample_db(const char *dir)
 {
 	struct tg_opts whole = { .abi = 7, .nevents = 400, .vcpus = 2, .seed = 31,
-				 .loss_at = 50 };
+				 .loss_at = 50, .phase_names = "0=boot;1=login" };
 	struct tg_opts cut = { .abi = 7, .nevents = 1500, .vcpus = 2, .seed = 32,
 			       .chunk_size = 8192, .no_trailer = 1 };
 	char a[96], b[96];

@@ -207,6 +207,8 @@ static void trace_info(struct vmt_trace_info *in, const struct tg_opts *o)
 	for (int i = 0; i < 16; i++)
 		in->uuid[i] = (uint8_t)(o->seed >> (8 * (i % 8))) ^ (uint8_t)(i * 17);
 	snprintf(in->labels, sizeof(in->labels), "%s", o->labels ? o->labels : "");
+	snprintf(in->phase_names, sizeof(in->phase_names), "%s",
+		 o->phase_names ? o->phase_names : "");
 }
 
 static int generate(struct gen *g, const struct tg_opts *o, struct tg_event *out)

@@ -16,6 +16,7 @@ struct tg_opts {
 	uint64_t seed;         /* also gives the run UUID */
 	uint32_t chunk_size;   /* 0: the writer's default */
 	const char *labels;
+	const char *phase_names; /* header PHASE_NAMES text, or NULL */
 	int loss_at;           /* > 0: a LOSS of 3 requests before this event */
 	uint64_t idle_at;      /* > 0: 5 s of silence before this event */
 	int no_trailer;        /* abandon the writer: no trailer */

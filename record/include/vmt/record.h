@@ -129,6 +129,9 @@ VMT_API int vmt_labels_add(char *labels, size_t cap, const char *kv);
  *               runs, so the trace holds the guest from its first
  *               instruction.  A domain that is not paused fails
  *               vmt_recorder_open() before anything is touched.
+ * @phase_names: canonical phase-name text (vmt_phase_names_add): names
+ *               of the guest's phase markers, stored in the header; or
+ *               NULL
  */
 struct vmt_recorder_opts {
 	size_t sz;
@@ -149,6 +152,7 @@ struct vmt_recorder_opts {
 	uint32_t chunk_size;
 	int best_effort;
 	int unpause;
+	const char *phase_names;
 };
 
 /* What failed, for the front end to print. */
