@@ -15,10 +15,10 @@ make_run_vcpus() { record "$1" base 7 "$2"; }
 make_run_monitors() {
 	MONITORS=${MONITORS/--breakpoint/} record "$1" base 7 2
 }
-# xensim loses the phase-0 marker while the recorder enables its monitors,
-# so boot is "(start)", login "request 1", work "request 2".
-LOGIN_PHASE="request 1"
-WORK_PHASE="request 2"
+# The runs start paused and carry the scenario's phase names (lib.sh), so
+# every run holds its boot marker and the phases are boot, login, work.
+LOGIN_PHASE="login"
+WORK_PHASE="work"
 # Phase lengths in wall time follow the host's speed; on a loaded host a
 # phase's rate can scatter enough that only the whole run is significant.
 # The synthetic test requires the phase-level flag.

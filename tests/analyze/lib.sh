@@ -21,8 +21,10 @@ record_once() {
 	local out=$1 variant=$2 seed=$3 vcpus=$4
 	shift 4
 	local sock=$WORK/xs-$$-$RANDOM.sock pid
+	# Created paused, unpaused by the recorder once its monitors are on:
+	# every run holds the guest from its first event, the boot marker on.
 	"$VMT_BIN/xensim" --socket "$sock" -c "$vcpus" -S "$seed" -r "$RATE" \
-		-w "$VARIANTS/$variant.wl" >"$out.xensim.log" 2>&1 &
+		-w "$VARIANTS/$variant.wl" --paused >"$out.xensim.log" 2>&1 &
 	pid=$!
 	# The socket appears once xensim listens; a daemon that exited first
 	# fails here, with its log, rather than as a refused connection.
@@ -34,6 +36,7 @@ record_once() {
 	# shellcheck disable=SC2086
 	"$VMT_BIN/vmtrail-record" --sim="$sock" -d 1 -o "$out" -f -q \
 		--duration "$SECONDS_PER_RUN" --label test=analyze $MONITORS "$@" \
+		--unpause --phase-names "$("$VMT_BIN/xensim" -w "$VARIANTS/$variant.wl" --phase-names)" \
 		>"$out.record.log" 2>&1
 	local rc=$?
 	kill "$pid" 2>/dev/null
