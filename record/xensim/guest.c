@@ -11,6 +11,7 @@
  * format/'s encoder (vmt_event_encode) for every ABI version.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim.h"
@@ -65,14 +66,6 @@ static uint64_t rnd(struct vmt_sim_vcpu *v)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
-}
-
-uint8_t vmt_sim_p2m_perm(const struct vmt_sim_p2m *p, uint64_t gfn)
-{
-	for (uint32_t i = p->n; i-- > 0;)
-		if (gfn - p->r[i].first < p->r[i].nr)
-			return p->r[i].perm;
-	return p->dflt;
 }
 
 /* Register values a freshly booted x86_64 vCPU would plausibly hold. */
@@ -133,11 +126,27 @@ static uint64_t *msr_slot(struct vmt_sim_vcpu *v, uint32_t msr)
 	for (uint32_t i = 0; i < v->n_msrs; i++)
 		if (v->msrs[i].msr == msr)
 			return &v->msrs[i].val;
-	if (v->n_msrs == VMT_SIM_MAX_MSRS)
-		return &v->msrs[VMT_SIM_MAX_MSRS - 1].val;
+	if (v->n_msrs == v->cap_msrs) {
+		uint32_t cap = v->cap_msrs ? v->cap_msrs * 2 : 16;
+		void *p = realloc(v->msrs, cap * sizeof(v->msrs[0]));
+		if (!p)
+			return NULL;
+		v->msrs = p;
+		v->cap_msrs = cap;
+	}
 	v->msrs[v->n_msrs].msr = msr;
 	v->msrs[v->n_msrs].val = 0;
 	return &v->msrs[v->n_msrs++].val;
+}
+
+int vmt_sim_msr_bit(uint32_t msr)
+{
+	static const uint32_t base[3] = { 0, 0x40000000u, 0xc0000000u };
+
+	for (unsigned i = 0; i < 3; i++)
+		if (msr - base[i] < VMT_SIM_MSR_WINDOW)
+			return (int)(i * VMT_SIM_MSR_WINDOW + (msr - base[i]));
+	return -1;
 }
 
 /*
@@ -174,7 +183,9 @@ static void commit_write(struct vmt_sim_host *h, struct vmt_sim_vcpu *v,
 			 const struct vmt_sim_pending *p)
 {
 	if (p->reason == VMT_REASON_MOV_TO_MSR) {
-		*msr_slot(v, p->msr) = p->value;
+		uint64_t *slot = msr_slot(v, p->msr);
+		if (slot)
+			*slot = p->value;
 		return;
 	}
 	*cr_slot(v, p->kind) = p->value;
@@ -266,14 +277,18 @@ static void choose(struct vmt_sim_host *h, struct vmt_sim_vcpu *v)
 
 /* ---- building requests ------------------------------------------------- */
 
-static void ev_begin(struct vmt_sim_host *h, struct vmt_sim_vcpu *v,
-		     uint32_t reason, bool sync)
+static void ev_begin(struct vmt_sim_host *h, const struct vmt_sim_dom *d,
+		     struct vmt_sim_vcpu *v, uint32_t reason, bool sync)
 {
 	struct vmt_event *ev = &v->staged;
 
 	vmt_event_init(ev, h->abi, reason);
 	ev->vcpu_id = v->id;
 	ev->flags = sync ? VMT_FLAG_VCPU_PAUSED : 0;
+	if (d->altp2m.active) {   /* monitor_traps (common/monitor.c) */
+		ev->flags |= VMT_FLAG_ALTERNATE_P2M;
+		ev->altp2m_idx = v->p2midx;
+	}
 	memcpy(ev->reg, v->reg, sizeof(ev->reg));
 	v->staged_sync = sync;
 	v->staged_ok = true;
@@ -315,7 +330,7 @@ static bool cr_write(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 		commit_write(h, v, &p);
 		return false;
 	}
-	ev_begin(h, v, VMT_REASON_WRITE_CTRLREG, d->mon.cr_sync[idx]);
+	ev_begin(h, d, v, VMT_REASON_WRITE_CTRLREG, d->mon.cr_sync[idx]);
 	setp(v, VMT_P_CTRLREG_INDEX, idx);
 	setp(v, VMT_P_CTRLREG_NEW_VALUE, val);
 	setp(v, VMT_P_CTRLREG_OLD_VALUE, old);
@@ -329,33 +344,37 @@ static bool cr_write(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 	return true;
 }
 
-static int msr_monitored(const struct vmt_sim_dom *d, uint32_t msr)
+/* Return: monitored? with *onchange set (monitored_msr, monitor.c). */
+static bool msr_monitored(const struct vmt_sim_dom *d, uint32_t msr,
+			  bool *onchange)
 {
-	if (!mon_on(d, VMT_XSIM_MON_MSR))
-		return -1;
-	for (uint32_t i = 0; i < d->mon.n_msr; i++)
-		if (d->mon.msr[i] == msr)
-			return (int)i;
-	return -1;
+	int bit = vmt_sim_msr_bit(msr);
+
+	if (!mon_on(d, VMT_XSIM_MON_MSR) || bit < 0)
+		return false;
+	uint64_t b = 1ull << (bit % 64);
+	*onchange = d->mon.msr_onchange[bit / 64] & b;
+	return d->mon.msr_on[bit / 64] & b;
 }
 
 static bool do_msr(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 		   struct vmt_sim_vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->cur.a;
-	uint64_t old = *msr_slot(v, msr), val = msr_next(msr, old, v->cur.b);
+	uint64_t *slot = msr_slot(v, msr), old = slot ? *slot : 0;
+	uint64_t val = msr_next(msr, old, v->cur.b);
 	struct vmt_sim_pending p = { .reason = VMT_REASON_MOV_TO_MSR,
 				     .msr = msr, .value = val, .is_write = true };
-	int k = msr_monitored(d, msr);
+	bool onchange = false, mon = msr_monitored(d, msr, &onchange);
 
 	v->reg[VMT_REG_RCX] = msr;
 	v->reg[VMT_REG_RAX] = val & 0xffffffff;
 	v->reg[VMT_REG_RDX] = val >> 32;
-	if (k < 0 || (d->mon.msr_onchange[k] && val == old)) {
+	if (!mon || (onchange && val == old)) {
 		commit_write(h, v, &p);
 		return false;
 	}
-	ev_begin(h, v, VMT_REASON_MOV_TO_MSR, true);
+	ev_begin(h, d, v, VMT_REASON_MOV_TO_MSR, true);
 	setp(v, VMT_P_MSR_MSR, msr);
 	setp(v, VMT_P_MSR_NEW_VALUE, val);
 	setp(v, VMT_P_MSR_OLD_VALUE, old);
@@ -368,17 +387,26 @@ static bool mem_access(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 		       struct vmt_sim_vcpu *v, uint64_t gfn, uint64_t gla,
 		       uint8_t kind)
 {
-	if (vmt_sim_p2m_perm(&d->p2m, gfn) & kind)
-		return false;
-	ev_begin(h, v, VMT_REASON_MEM_ACCESS, true);
-	setp(v, VMT_P_MEM_ACCESS_GFN, gfn);
-	setp(v, VMT_P_MEM_ACCESS_OFFSET, gla & 0xfff);
-	setp(v, VMT_P_MEM_ACCESS_GLA, gla);
-	setp(v, VMT_P_MEM_ACCESS_FLAGS, kind | VMT_MEM_ACCESS_GLA_VALID |
-					VMT_MEM_ACCESS_FAULT_WITH_GLA);
-	v->pend.gfn = gfn;
-	v->pend.kind = kind;
-	return true;
+	bool sync = true;
+
+	if (!vmt_sim_access_allows(vmt_sim_access_of(d, v, gfn), kind) &&
+	    vmt_sim_access_violation(h, d, v, gfn, kind, &sync) != 0) {
+		if (d->state != VMT_DOM_ALIVE)
+			return false;
+		ev_begin(h, d, v, VMT_REASON_MEM_ACCESS, sync);
+		setp(v, VMT_P_MEM_ACCESS_GFN, gfn);
+		setp(v, VMT_P_MEM_ACCESS_OFFSET, gla & 0xfff);
+		setp(v, VMT_P_MEM_ACCESS_GLA, gla);
+		setp(v, VMT_P_MEM_ACCESS_FLAGS, kind | VMT_MEM_ACCESS_GLA_VALID |
+						VMT_MEM_ACCESS_FAULT_WITH_GLA);
+		v->pend.gfn = gfn;
+		v->pend.kind = kind;
+		return true;
+	}
+	/* The access ran: through another gfn's page if the view remaps it. */
+	if (vmt_sim_remap(d, v, gfn) != gfn)
+		d->c.remapped_accesses++;
+	return false;
 }
 
 static bool trap(struct vmt_sim_host *h, struct vmt_sim_dom *d,
@@ -389,7 +417,7 @@ static bool trap(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 
 	if (!mon_on(d, debug ? VMT_XSIM_MON_DEBUG : VMT_XSIM_MON_BREAKPOINT))
 		return false;
-	ev_begin(h, v, debug ? VMT_REASON_DEBUG_EXCEPTION :
+	ev_begin(h, d, v, debug ? VMT_REASON_DEBUG_EXCEPTION :
 			       VMT_REASON_SOFTWARE_BREAKPOINT, sync);
 	setp(v, VMT_P_DEBUG_GFN, code_gfn(pr, v->reg[VMT_REG_RIP]));
 	setp(v, VMT_P_DEBUG_INSN_LENGTH, debug ? 0 : 1);
@@ -413,7 +441,7 @@ static bool do_cpuid(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 		v->reg[VMT_REG_RIP] += 2;
 		return false;
 	}
-	ev_begin(h, v, VMT_REASON_CPUID, true);
+	ev_begin(h, d, v, VMT_REASON_CPUID, true);
 	setp(v, VMT_P_CPUID_INSN_LENGTH, 2);
 	setp(v, VMT_P_CPUID_LEAF, v->cur.a);
 	setp(v, VMT_P_CPUID_SUBLEAF, v->cur.b);
@@ -433,12 +461,12 @@ static bool do_simple(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 		v->reg[VMT_REG_RBX] = MARKER_TAG;
 		if (!mon_on(d, VMT_XSIM_MON_GUEST_REQUEST))
 			return false;
-		ev_begin(h, v, VMT_REASON_GUEST_REQUEST, d->mon.gr_sync);
+		ev_begin(h, d, v, VMT_REASON_GUEST_REQUEST, d->mon.gr_sync);
 		return true;
 	case VMT_ACT_DESCRIPTOR:
 		if (!mon_on(d, VMT_XSIM_MON_DESC))
 			return false;
-		ev_begin(h, v, VMT_REASON_DESCRIPTOR_ACCESS, true);
+		ev_begin(h, d, v, VMT_REASON_DESCRIPTOR_ACCESS, true);
 		setp(v, VMT_P_DESC_INSTR_INFO, (s->b >> 8) & 0xffff);
 		setp(v, VMT_P_DESC_EXIT_QUALIFICATION, (s->b >> 24) & 0xff);
 		setp(v, VMT_P_DESC_DESCRIPTOR, s->kind);
@@ -447,7 +475,7 @@ static bool do_simple(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 	case VMT_ACT_VMEXIT:
 		if (!mon_on(d, VMT_XSIM_MON_VMEXIT))
 			return false;
-		ev_begin(h, v, VMT_REASON_VMEXIT, d->mon.vmexit_sync);
+		ev_begin(h, d, v, VMT_REASON_VMEXIT, d->mon.vmexit_sync);
 		setp(v, VMT_P_VMEXIT_REASON, s->a);
 		setp(v, VMT_P_VMEXIT_QUALIFICATION, s->b & 0xffffff);
 		return true;
@@ -510,7 +538,7 @@ bool vmt_sim_vcpu_step(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 	if (v->want_irq) {
 		/* GET_NEXT_INTERRUPT: report the next delivery (timer). */
 		v->want_irq = false;
-		ev_begin(h, v, VMT_REASON_INTERRUPT, true);
+		ev_begin(h, d, v, VMT_REASON_INTERRUPT, true);
 		setp(v, VMT_P_INTERRUPT_VECTOR, 0xec);
 		setp(v, VMT_P_INTERRUPT_TYPE, 0);
 		setp(v, VMT_P_INTERRUPT_ERROR_CODE, 0);
@@ -524,12 +552,19 @@ bool vmt_sim_vcpu_step(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 		v->ss_done = true;
 		v->redo = true;      /* the stepped instruction runs next */
 		v->reg[VMT_REG_RIP] = v->cur.rip;
-		ev_begin(h, v, VMT_REASON_SINGLESTEP, true);
+		ev_begin(h, d, v, VMT_REASON_SINGLESTEP, true);
 		setp(v, VMT_P_SINGLESTEP_GFN, v->cur.rip >> 12);
 		return true;
 	}
 	v->ss_done = false;
 	return execute(h, d, v);
+}
+
+void vmt_sim_vcpu_unheard(struct vmt_sim_host *h, struct vmt_sim_vcpu *v)
+{
+	if (v->pend.is_write)
+		commit_write(h, v, &v->pend);
+	v->staged_ok = false;
 }
 
 /* ---- what an accepted response does ------------------------------------ */
@@ -547,6 +582,10 @@ void vmt_sim_vcpu_resume(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 {
 	const struct vmt_sim_pending *p = &v->pend;
 
+	/* vm_event_resume's order: the view switch comes before the access
+	 * is retried, so a switch to a view that allows it is no refault. */
+	if (rsp->flags & VMT_FLAG_ALTERNATE_P2M)
+		vmt_sim_altp2m_vcpu_switch(d, v, rsp->altp2m_idx);
 	if (rsp->flags & VMT_FLAG_SET_REGISTERS) {
 		load_registers(v, rsp);
 		d->c.register_sets++;
@@ -561,7 +600,8 @@ void vmt_sim_vcpu_resume(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 		break;
 	case VMT_REASON_MEM_ACCESS:
 		if (!(rsp->flags & (VMT_FLAG_EMULATE | VMT_FLAG_EMULATE_NOWRITE)) &&
-		    !(vmt_sim_p2m_perm(&d->p2m, p->gfn) & p->kind)) {
+		    !vmt_sim_access_allows(vmt_sim_access_of(d, v, p->gfn),
+					   p->kind)) {
 			d->c.refaults++;
 			v->redo = true;
 		}

@@ -155,25 +155,22 @@ static int toggle_cr(struct vmt_sim_mon *m, const struct vmt_xsim_req *q)
 	return 0;
 }
 
+/* XEN_DOMCTL_MONITOR_EVENT_MOV_TO_MSR (arch/x86/monitor.c): a bitmap
+ * over Xen's three MSR windows, EINVAL outside them, EEXIST for no change. */
 static int toggle_msr(struct vmt_sim_mon *m, const struct vmt_xsim_req *q)
 {
-	uint32_t msr = (uint32_t)q->a[3], i = 0;
+	int bit = vmt_sim_msr_bit((uint32_t)q->a[3]);
 	bool on = q->a[1];
 
-	while (i < m->n_msr && m->msr[i] != msr)
-		i++;
-	if ((i < m->n_msr) == on)
+	if (bit < 0)
+		return EINVAL;
+	uint64_t w = (unsigned)bit / 64, b = 1ull << (bit % 64);
+	if (!!(m->msr_on[w] & b) == on)
 		return EEXIST;
-	if (on) {
-		if (m->n_msr == VMT_SIM_MAX_MSRS)
-			return ENOSPC;
-		m->msr[m->n_msr] = msr;
-		m->msr_onchange[m->n_msr++] = q->a[5];
-	} else {
-		m->n_msr--;
-		m->msr[i] = m->msr[m->n_msr];
-		m->msr_onchange[i] = m->msr_onchange[m->n_msr];
-	}
+	m->msr_on[w] ^= b;
+	m->msr_onchange[w] = q->a[5] && on ? m->msr_onchange[w] | b :
+					     m->msr_onchange[w] & ~b;
+	m->n_msr += on ? 1 : -1;
 	m->enabled = (m->enabled & ~(1u << VMT_XSIM_MON_MSR)) |
 		     (uint32_t)(m->n_msr > 0) << VMT_XSIM_MON_MSR;
 	return 0;
@@ -225,60 +222,89 @@ static void op_toggle(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
 	}
 }
 
-/* xenmem_access_t (n r w rw x rx wx rwx rx2rw n2rwx default) -> rwx bits */
-static const int8_t access_perm[] = { 0, 1, 2, 3, 4, 5, 6, 7, 5, 0, 7 };
-
+/*
+ * XENMEM_access_op_set_access(_multi) (common/mem_access.c
+ * mem_access_memop): -ENODEV without a monitor ring; a range reaching past
+ * the last gfn (or nr = 0) is -EINVAL; _multi checks no range.
+ */
 static void op_mem_access(struct vmt_sim_server *s,
 			  const struct vmt_xsim_req *q, struct reply *rp)
 {
 	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
-	uint64_t first = q->a[1], nr = q->a[2], mem = s->h->sc.memory;
-	struct vmt_sim_p2m *p;
+	uint64_t first = q->a[1], nr = q->a[2], last = s->h->sc.memory - 1;
 
 	if (!d)
 		return;
-	p = &d->p2m;
-	if (q->a[0] >= sizeof(access_perm)) {
+	if (!d->ring.enabled) {
+		rp->r.err = ENODEV;
+		return;
+	}
+	if (!q->a[3] && first != ~0ull &&
+	    (first + nr - 1 < first || first + nr - 1 > last)) {
 		rp->r.err = EINVAL;
 		return;
 	}
-	uint8_t perm = (uint8_t)access_perm[q->a[0]];
-	if (first == ~0ull) {
-		p->dflt = perm;
-		p->dflt_access = (uint8_t)q->a[0];
-		return;
-	}
-	if (first >= mem) {
-		rp->r.err = EINVAL;
-		return;
-	}
-	if (nr > mem - first)
-		nr = mem - first;
-	/* Drop ranges the new one hides completely, then append it. */
-	uint32_t k = 0;
-	for (uint32_t i = 0; i < p->n; i++)
-		if (!(p->r[i].first >= first &&
-		      p->r[i].first + p->r[i].nr <= first + nr))
-			p->r[k++] = p->r[i];
-	p->n = k;
-	if (p->n == VMT_SIM_MAX_P2M) {
-		rp->r.err = ENOMEM;
-		return;
-	}
-	p->r[p->n].first = first;
-	p->r[p->n].nr = nr;
-	p->r[p->n++].perm = perm;
+	rp->r.err = -vmt_sim_mem_set(s->h, d, 0, q->a[0], first, nr);
 }
 
+/* XENMEM_access_op_get_access: -ENODEV without a ring, -EINVAL past the
+ * last gfn. */
 static void op_get_access(struct vmt_sim_server *s,
 			  const struct vmt_xsim_req *q, struct reply *rp)
 {
 	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+	uint8_t a = 0;
 
-	if (d && q->a[0] >= s->h->sc.memory)
+	if (!d)
+		return;
+	if (!d->ring.enabled)
+		rp->r.err = ENODEV;
+	else if (q->a[0] != ~0ull && q->a[0] >= s->h->sc.memory)
 		rp->r.err = EINVAL;
-	else if (d)
-		rp->r.ret = vmt_sim_p2m_perm(&d->p2m, q->a[0]);
+	else
+		rp->r.err = -vmt_sim_mem_get(s->h, d, 0, q->a[0], &a);
+	rp->r.ret = a;
+}
+
+/* XEN_DOMCTL_set_access_required (common/domctl.c): every p2m of the
+ * domain (arch_p2m_set_access_required). */
+static void op_access_required(struct vmt_sim_server *s,
+			       const struct vmt_xsim_req *q, struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+
+	if (d)
+		d->access_required = q->a[0] != 0;
+}
+
+/* XEN_DOMCTL_debug_op (arch/x86/domctl.c, hvm_debug_op): the vCPU's
+ * single_step flag, the one TOGGLE_SINGLESTEP flips. */
+static void op_debug_control(struct vmt_sim_server *s,
+			     const struct vmt_xsim_req *q, struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+
+	if (!d)
+		return;
+	if (q->a[1] >= d->nvcpus)
+		rp->r.err = EINVAL;
+	else if (q->a[0] > 1)     /* SINGLE_STEP_OFF = 0, _ON = 1 */
+		rp->r.err = ENOSYS;
+	else
+		d->vcpu[q->a[1]].singlestep = q->a[0] == 1;
+}
+
+static void op_altp2m(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+		      struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+	uint64_t out = 0;
+
+	if (!d)
+		return;
+	rp->r.err = -vmt_sim_altp2m_op(s->h, d, (unsigned)q->a[0], q->a + 1,
+				       &out);
+	rp->r.ret = (int64_t)out;
 }
 
 static void op_inject(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
@@ -468,6 +494,9 @@ void vmt_sim_dispatch(struct vmt_sim_server *s, struct vmt_sim_conn *c,
 	case VMT_XSIM_OP_XS_DIR: op_xs(s, q, rp); break;
 	case VMT_XSIM_OP_STATS: op_stats(s, rp); break;
 	case VMT_XSIM_OP_SHUTDOWN: s->stop = true; break;
+	case VMT_XSIM_OP_ACCESS_REQUIRED: op_access_required(s, q, rp); break;
+	case VMT_XSIM_OP_DEBUG_CONTROL: op_debug_control(s, q, rp); break;
+	case VMT_XSIM_OP_ALTP2M: op_altp2m(s, q, rp); break;
 	default: rp->r.err = ENOSYS; break;
 	}
 }

@@ -16,7 +16,7 @@
 #define VMT_XENSIM_SOCKET_ENV "VMT_XENSIM_SOCKET"
 #define VMT_XENSIM_SOCKET_DEFAULT "/tmp/vmtrail-xensim.sock"
 /* Bumped whenever a message layout or an op's meaning changes. */
-#define VMT_XSIM_PROTO_VERSION 1u
+#define VMT_XSIM_PROTO_VERSION 2u
 
 /* Monitor sources, numbered like XEN_DOMCTL_MONITOR_EVENT_* (abi.md 6.7);
  * VMT_XSIM_MON_EACH_REP is the emulate-each-rep switch, not an event. */
@@ -50,7 +50,7 @@ enum vmt_xsim_op {
 	VMT_XSIM_OP_MON_RESUME,
 	VMT_XSIM_OP_MON_CAPS,
 	VMT_XSIM_OP_MON_TOGGLE,    /* a: kind, enable, sync, param, mask, flag */
-	VMT_XSIM_OP_MEM_ACCESS,    /* a: access, first_pfn, nr */
+	VMT_XSIM_OP_MEM_ACCESS,    /* a: access, first_pfn, nr, multi */
 	VMT_XSIM_OP_GET_MEM_ACCESS,/* a: pfn */
 	VMT_XSIM_OP_INJECT,        /* a: vcpu, vector, type, error, len, cr2 */
 	VMT_XSIM_OP_EVT_BIND,      /* a[0] remote port; fds: up, notify */
@@ -59,6 +59,24 @@ enum vmt_xsim_op {
 	VMT_XSIM_OP_XS_DIR,        /* path; data = NUL-separated names */
 	VMT_XSIM_OP_STATS,         /* data = JSON */
 	VMT_XSIM_OP_SHUTDOWN,
+	VMT_XSIM_OP_ACCESS_REQUIRED,   /* a[0] = required */
+	VMT_XSIM_OP_DEBUG_CONTROL,     /* a: sop, vcpu */
+	VMT_XSIM_OP_ALTP2M,            /* a[0] = VMT_ALTP2M_*, a[1..] args */
+};
+
+/* altp2m commands, numbered like Xen's HVMOP_altp2m_* (public/hvm/hvm_op.h). */
+enum vmt_altp2m_cmd {
+	VMT_ALTP2M_GET_STATE = 1,
+	VMT_ALTP2M_SET_STATE = 2,
+	VMT_ALTP2M_VCPU_ENABLE_NOTIFY = 3,
+	VMT_ALTP2M_CREATE = 4,
+	VMT_ALTP2M_DESTROY = 5,
+	VMT_ALTP2M_SWITCH = 6,
+	VMT_ALTP2M_SET_MEM_ACCESS = 7,
+	VMT_ALTP2M_CHANGE_GFN = 8,
+	VMT_ALTP2M_GET_MEM_ACCESS = 12,
+	VMT_ALTP2M_VCPU_DISABLE_NOTIFY = 13,
+	VMT_ALTP2M_GET_P2M_IDX = 14,
 };
 
 #define VMT_XSIM_PATH_MAX 128

@@ -140,10 +140,9 @@ int vmt_sim_ring_disable(struct vmt_sim_host *h, struct vmt_sim_dom *d)
 	vmt_sim_unbind(h, d);
 	ring_release(r);
 	r->owner = NULL;
+	/* arch_monitor_cleanup_domain clears the monitor switches; p2m
+	 * access stays as set (vm_event.c XEN_VM_EVENT_DISABLE, Xen 4.17). */
 	memset(&d->mon, 0, sizeof(d->mon));
-	memset(&d->p2m, 0, sizeof(d->p2m));
-	d->p2m.dflt = 7;
-	d->p2m.dflt_access = 7;
 	return 0;
 }
 
@@ -322,20 +321,18 @@ void vmt_sim_ring_consume(struct vmt_sim_host *h, struct vmt_sim_dom *d)
 
 static bool sources_active(const struct vmt_sim_dom *d)
 {
-	if (d->mon.enabled)
-		return true;
-	if (d->p2m.dflt != 7)
-		return true;
-	for (uint32_t i = 0; i < d->p2m.n; i++)
-		if (d->p2m.r[i].perm != 7)
-			return true;
-	return false;
+	return d->mon.enabled || vmt_sim_p2m_restricts(d);
 }
 
+/* Without a ring the guest still runs while access restrictions remain:
+ * a violation then relaxes the page or crashes the domain (p2m.c). */
 static bool dom_running(const struct vmt_sim_dom *d)
 {
-	return d->state == VMT_DOM_ALIVE && d->ring.enabled && !d->ring.jumped &&
-	       d->pause_count == 0 && sources_active(d);
+	if (d->state != VMT_DOM_ALIVE || d->pause_count)
+		return false;
+	if (!d->ring.enabled)
+		return vmt_sim_p2m_restricts(d);
+	return !d->ring.jumped && sources_active(d);
 }
 
 /* Faults that rewrite request @n (0-based) of a domain, header only: the
@@ -397,7 +394,9 @@ static void publish(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 		v->wait_since = now;
 		v->wait_reason = reason;
 	}
-	if (ring_free(r) < d->nvcpus) {
+	/* vm_event_put_request: only a vCPU not already paused for an
+	 * event is blocked for ring space. */
+	if (!v->waiting && ring_free(r) < d->nvcpus) {
 		v->blocked = true;
 		d->c.blocked_pauses++;
 	}
@@ -410,13 +409,19 @@ static bool vcpu_free(const struct vmt_sim_vcpu *v)
 	return !v->waiting && !v->blocked;
 }
 
-/* Steps @v until it has a request staged (bounded); Return: staged? */
+/* Steps @v until it has a request staged (bounded, and fewer steps when
+ * no ring can take one, which only relaxes pages); Return: staged? */
 static bool stage(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 		  struct vmt_sim_vcpu *v)
 {
-	for (int n = 0; n < 256 && !v->staged_ok; n++)
+	int max = d->ring.enabled ? 256 : 16;
+
+	for (int n = 0; n < max && !v->staged_ok && d->state == VMT_DOM_ALIVE; n++) {
 		vmt_sim_vcpu_step(h, d, v);
-	return v->staged_ok;
+		if (v->staged_ok && !d->ring.enabled)
+			vmt_sim_vcpu_unheard(h, v);
+	}
+	return v->staged_ok && d->state == VMT_DOM_ALIVE;
 }
 
 /* One pass over a domain's vCPUs, one request each at most. */

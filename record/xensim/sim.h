@@ -98,25 +98,61 @@ int vmt_sim_fault_parse(struct vmt_sim_faults *f, const char *spec,
 
 /* ---- monitor configuration (what the consumer enabled) ----------------- */
 
-#define VMT_SIM_MAX_MSRS 32
-#define VMT_SIM_MAX_P2M 256
+/* Xen's monitored-MSR bitmap (arch/x86/monitor.c monitor_bitmap_for_msr):
+ * three windows of 0x2000 MSRs; any MSR outside them is refused (EINVAL). */
+#define VMT_SIM_MSR_WINDOW 0x2000u
+#define VMT_SIM_MSR_WORDS (3 * VMT_SIM_MSR_WINDOW / 64)
 
 struct vmt_sim_mon {
 	uint32_t enabled;          /* bit per enum vmt_xsim_mon */
 	bool cr_on[4], cr_sync[4], cr_onchange[4];
 	uint64_t cr_mask[4];
-	uint32_t msr[VMT_SIM_MAX_MSRS];
-	bool msr_onchange[VMT_SIM_MAX_MSRS];
+	uint64_t msr_on[VMT_SIM_MSR_WORDS], msr_onchange[VMT_SIM_MSR_WORDS];
 	uint32_t n_msr;
 	bool gr_sync, gr_user, dbg_sync, vmexit_sync, inguest_pf, each_rep;
 };
 
-/* p2m access: ranges applied in order (newest wins) over a default. */
+/* Return: the MSR's bit index in the bitmaps, or -1 outside Xen's windows. */
+int vmt_sim_msr_bit(uint32_t msr);
+
+/* ---- p2m access (p2m.c) ------------------------------------------------ */
+
+/* xenmem_access_t numbering, which is also Xen's p2m_access_t order. */
+enum { VMT_ACC_N, VMT_ACC_R, VMT_ACC_W, VMT_ACC_RW, VMT_ACC_X, VMT_ACC_RX,
+       VMT_ACC_WX, VMT_ACC_RWX, VMT_ACC_RX2RW, VMT_ACC_N2RWX,
+       VMT_ACC_DEFAULT };
+
+/* Xen's limit of altp2m views per domain (MAX_ALTP2M). */
+#define VMT_SIM_MAX_ALTP2M 10
+/* HVM_PARAM_ALTP2M values (XEN_ALTP2M_*). */
+enum { VMT_ALTP2M_DISABLED, VMT_ALTP2M_MIXED, VMT_ALTP2M_EXTERNAL,
+       VMT_ALTP2M_LIMITED };
+
+/*
+ * One p2m's access per gfn, as Xen keeps it per p2m entry: leaves of 4096
+ * one-byte entries allocated when a gfn in them is first set, so memory
+ * grows with the gfns actually set.  A byte holds access + 1; 0 means the
+ * entry carries nothing of its own (rwx in the host p2m; in a view, the
+ * host's entry until the view gets one).
+ */
 struct vmt_sim_p2m {
-	struct { uint64_t first, nr; uint8_t perm; } r[VMT_SIM_MAX_P2M];
-	uint32_t n;
-	uint8_t dflt;              /* rwx bits allowed by default */
-	uint8_t dflt_access;       /* xenmem_access_t as set */
+	uint8_t **leaf;
+	uint64_t nleaf;
+	uint64_t restricted;       /* entries holding an access other than rwx */
+	uint8_t dflt;              /* default_access (new entries only) */
+};
+
+/* An altp2m view: own entries, and gfns remapped by change_gfn. */
+struct vmt_sim_view {
+	struct vmt_sim_p2m p2m;
+	struct { uint64_t from, to; } *remap;   /* sorted by from */
+	uint64_t n_remap, cap_remap;
+};
+
+struct vmt_sim_altp2m {
+	uint8_t mode;              /* HVM_PARAM_ALTP2M */
+	bool active;               /* xc_altp2m_set_domain_state */
+	struct vmt_sim_view *view[VMT_SIM_MAX_ALTP2M];   /* [0] = host p2m */
 };
 
 /* ---- vCPUs ------------------------------------------------------------- */
@@ -148,8 +184,9 @@ struct vmt_sim_vcpu {
 	uint32_t proc, phase;
 	uint64_t phase_left;
 	bool marker_due;
-	struct { uint32_t msr; uint64_t val; } msrs[VMT_SIM_MAX_MSRS];
-	uint32_t n_msrs;
+	struct { uint32_t msr; uint64_t val; } *msrs;   /* others the guest wrote */
+	uint32_t n_msrs, cap_msrs;
+	uint16_t p2midx;           /* altp2m view while altp2m is active */
 
 	struct vmt_sim_step cur;
 	bool redo;                 /* execute cur again (re-execution/refault) */
@@ -218,6 +255,8 @@ struct vmt_sim_counts {
 	uint64_t ring_full_waits, ring_wait_ns_total, blocked_pauses;
 	uint64_t reexecuted, refaults, swallowed_traps, denied_writes;
 	uint64_t reinjected_traps, register_sets, notifications;
+	uint64_t access_relaxed, access_crashes;   /* violations, no listener */
+	uint64_t altp2m_switches, remapped_accesses;
 };
 
 struct vmt_sim_dom {
@@ -228,7 +267,10 @@ struct vmt_sim_dom {
 	uint32_t pause_count;      /* toolstack pauses (xc_domain_pause) */
 	enum vmt_sim_dom_state state;
 	struct vmt_sim_mon mon;
-	struct vmt_sim_p2m p2m;
+	struct vmt_sim_p2m p2m;    /* the host p2m */
+	struct vmt_sim_altp2m altp2m;
+	bool access_required;      /* XEN_DOMCTL_set_access_required */
+	bool crashed;              /* domain_crash(): a violation nobody heard */
 	struct vmt_sim_ring ring;
 	uint32_t rr;               /* round-robin start for fairness */
 	struct vmt_sim_counts c;
@@ -262,9 +304,43 @@ bool vmt_sim_vcpu_step(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 /* Apply the effect of an accepted response (rsp decoded) to @v. */
 void vmt_sim_vcpu_resume(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 			 struct vmt_sim_vcpu *v, const struct vmt_event *rsp);
-uint8_t vmt_sim_p2m_perm(const struct vmt_sim_p2m *p, uint64_t gfn);
+/* No ring took @v's request (monitor_traps without a ring): the
+ * instruction completes as if nothing watched it. */
+void vmt_sim_vcpu_unheard(struct vmt_sim_host *h, struct vmt_sim_vcpu *v);
 uint32_t vmt_sim_caps(uint32_t abi);
 void vmt_sim_xen_release(uint32_t abi, unsigned *major, unsigned *minor);
+
+/* p2m.c: Xen's mem_access and altp2m rules (arch/x86/mm/mem_access.c,
+ * p2m.c, hvm.c do_altp2m_op).  Return: 0 or -errno as Xen's hypercall. */
+int vmt_sim_p2m_init(struct vmt_sim_p2m *p, uint64_t gfns, uint8_t dflt);
+void vmt_sim_p2m_free(struct vmt_sim_p2m *p);
+void vmt_sim_dom_p2m_free(struct vmt_sim_dom *d);
+/* Return: the access in force for @v at @gfn (its view, else the host). */
+uint8_t vmt_sim_access_of(const struct vmt_sim_dom *d,
+			  const struct vmt_sim_vcpu *v, uint64_t gfn);
+bool vmt_sim_access_allows(uint8_t access, uint8_t kind);
+/* True while some p2m of @d restricts a gfn. */
+bool vmt_sim_p2m_restricts(const struct vmt_sim_dom *d);
+int vmt_sim_mem_set(struct vmt_sim_host *h, struct vmt_sim_dom *d,
+		    unsigned view, uint64_t access, uint64_t gfn, uint64_t nr);
+int vmt_sim_mem_get(struct vmt_sim_host *h, struct vmt_sim_dom *d,
+		    unsigned view, uint64_t gfn, uint8_t *access);
+/*
+ * A violation of @kind at @gfn by @v (p2m_mem_access_check).
+ * Return: 1 to raise a mem_access request (*sync: pause the vCPU), 0 if
+ * the access now proceeds, -1 if the domain was crashed.
+ */
+int vmt_sim_access_violation(struct vmt_sim_host *h, struct vmt_sim_dom *d,
+			     struct vmt_sim_vcpu *v, uint64_t gfn,
+			     uint8_t kind, bool *sync);
+/* The gfn @v's view maps @gfn to (change_gfn), or @gfn. */
+uint64_t vmt_sim_remap(const struct vmt_sim_dom *d,
+		       const struct vmt_sim_vcpu *v, uint64_t gfn);
+int vmt_sim_altp2m_op(struct vmt_sim_host *h, struct vmt_sim_dom *d,
+		      unsigned cmd, const uint64_t *a, uint64_t *out);
+/* VM_EVENT_FLAG_ALTERNATE_P2M on a response (p2m_altp2m_check). */
+void vmt_sim_altp2m_vcpu_switch(struct vmt_sim_dom *d,
+				struct vmt_sim_vcpu *v, unsigned idx);
 
 /* ring.c */
 int vmt_sim_ring_enable(struct vmt_sim_host *h, struct vmt_sim_dom *d);

@@ -21,7 +21,8 @@ static const struct { const char *name; size_t off; } counters[] = {
 	C(pause_ns_total), C(pause_ns_max), C(ring_full_waits),
 	C(ring_wait_ns_total), C(blocked_pauses), C(reexecuted), C(refaults),
 	C(swallowed_traps), C(denied_writes), C(reinjected_traps),
-	C(register_sets), C(notifications),
+	C(register_sets), C(notifications), C(access_relaxed),
+	C(access_crashes), C(altp2m_switches), C(remapped_accesses),
 #undef C
 };
 
@@ -148,8 +149,19 @@ static void put_domain(FILE *f, const struct vmt_sim_host *h,
 		d->ring.enabled ? "true" : "false",
 		d->ring.bound ? "true" : "false", d->ring.req_prod_pvt,
 		d->ring.rsp_cons);
+	unsigned views = 0;
+	for (unsigned i = 1; i < VMT_SIM_MAX_ALTP2M; i++)
+		views += d->altp2m.view[i] != NULL;
+	fprintf(f, "      \"crashed\": %s,\n      \"access_required\": %s,\n"
+		"      \"altp2m_active\": %s,\n      \"altp2m_views\": %u,\n",
+		d->crashed ? "true" : "false",
+		d->access_required ? "true" : "false",
+		d->altp2m.active ? "true" : "false", views);
 	put_counts(f, &d->c, "      ");
-	fputs("      \"produced_by_vcpu\": [", f);
+	fputs("      \"altp2m_view_by_vcpu\": [", f);
+	for (uint32_t k = 0; k < d->nvcpus; k++)
+		fprintf(f, "%s%u", k ? ", " : "", d->vcpu[k].p2midx);
+	fputs("],\n      \"produced_by_vcpu\": [", f);
 	for (uint32_t k = 0; k < d->nvcpus; k++)
 		fprintf(f, "%s%llu", k ? ", " : "",
 			(unsigned long long)d->vcpu[k].produced);

@@ -346,7 +346,11 @@ static int build_host(struct vmt_sim_host *h, const struct opts *o)
 		/* Xen creates every domain with one toolstack pause, which
 		 * xl drops at the end of "create" unless given -p. */
 		d->pause_count = o->paused ? 1 : 0;
-		d->p2m.dflt = d->p2m.dflt_access = 7;
+		/* Domains are built with altp2m="external", as a monitored
+		 * guest is configured (HVM_PARAM_ALTP2M). */
+		d->altp2m.mode = VMT_ALTP2M_EXTERNAL;
+		if (vmt_sim_p2m_init(&d->p2m, h->sc.memory, VMT_ACC_RWX))
+			return -ENOMEM;
 		d->ring.up_fd = d->ring.notify_fd = d->ring.memfd = -1;
 		d->vcpu = calloc(o->vcpus, sizeof(*d->vcpu));
 		if (!d->vcpu)
@@ -362,8 +366,13 @@ static int build_host(struct vmt_sim_host *h, const struct opts *o)
 
 static void free_host(struct vmt_sim_host *h)
 {
-	for (uint32_t i = 0; i < h->n_dom; i++)
-		free(h->dom[i].vcpu);
+	for (uint32_t i = 0; i < h->n_dom; i++) {
+		struct vmt_sim_dom *d = &h->dom[i];
+		for (uint32_t k = 0; d->vcpu && k < d->nvcpus; k++)
+			free(d->vcpu[k].msrs);
+		free(d->vcpu);
+		vmt_sim_dom_p2m_free(d);
+	}
 	free(h->dom);
 	vmt_sim_scenario_free(&h->sc);
 }

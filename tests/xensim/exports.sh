@@ -7,7 +7,7 @@ need() {
 	local lib=$1; shift
 	[ -e "$L/$lib" ] || { echo "FAIL: $L/$lib missing"; exit 1; }
 	local syms
-	syms=$(nm -D --defined-only "$L/$lib" | awk '{print $3}')
+	syms=$(nm -D --defined-only "$L/$lib" | awk '{sub(/@.*/, "", $3); print $3}')
 	for f in "$@"; do
 		grep -qx "$f" <<<"$syms" || { echo "FAIL: $lib does not export $f"; exit 1; }
 	done

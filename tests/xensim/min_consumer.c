@@ -54,6 +54,7 @@ static struct {
 	uint8_t *ring;
 	evtchn_port_t lport;
 	uint32_t abi, nvcpus, caps;
+	uint64_t max_gpfn;
 	size_t esz;
 	uint32_t req_cons, rsp_prod_pvt;
 	uint64_t requests, responses, wrong_sent, failures;
@@ -402,9 +403,12 @@ static void monitors(bool on)
 		want("vmexit", xc_monitor_vmexit(x, d, on, true));
 	for (unsigned i = 0; i < opt.n_restrict; i++) {
 		const struct range *r = &opt.restrict_[i];
-		if (xc_set_mem_access(x, d, on ? (xenmem_access_t)r->perm :
+		/* Xen refuses a range past the guest's last gfn: clip it. */
+		uint64_t hi = r->hi < st.max_gpfn ? r->hi : st.max_gpfn;
+		if (r->lo <= hi &&
+		    xc_set_mem_access(x, d, on ? (xenmem_access_t)r->perm :
 					      XENMEM_access_rwx,
-				      r->lo, (uint32_t)(r->hi - r->lo + 1)))
+				      r->lo, (uint32_t)(hi - r->lo + 1)))
 			fail("xc_set_mem_access");
 	}
 }
@@ -442,6 +446,10 @@ static void setup(void)
 		exit(1);
 	}
 	st.nvcpus = info.max_vcpu_id + 1;
+	xen_pfn_t max_gpfn;
+	if (xc_domain_maximum_gpfn(st.xch, opt.dom, &max_gpfn))
+		fail("xc_domain_maximum_gpfn");
+	st.max_gpfn = max_gpfn;
 	if (xc_monitor_get_capabilities(st.xch, opt.dom, &st.caps))
 		fail("xc_monitor_get_capabilities");
 	/* Paused while sources are switched on, so every run sees the

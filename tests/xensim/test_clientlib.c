@@ -224,12 +224,53 @@ Test(clientlib, mem_access_and_foreign_maps, .fini = stop)
 	xc_interface *x = xc();
 	cr_assert_eq(xc_domain_maximum_gpfn(x, 1, &max), 0);
 	cr_expect_eq(max, 262143);
+	/* mem_access_memop: no monitor ring, no access op. */
+	cr_expect_eq(xc_set_mem_access(x, 1, XENMEM_access_rx, 0x100, 16), -1);
+	cr_expect_eq(errno, ENODEV);
+	cr_expect_eq(xc_get_mem_access(x, 1, 0x100, &acc), -1);
+	cr_expect_eq(errno, ENODEV);
+	uint32_t port;
+	void *ring = xc_monitor_enable(x, 1, &port);
+	cr_assert_not_null(ring);
 	cr_assert_eq(xc_set_mem_access(x, 1, XENMEM_access_rx, 0x100, 16), 0);
 	cr_assert_eq(xc_get_mem_access(x, 1, 0x10f, &acc), 0);
 	cr_expect_eq(acc, XENMEM_access_rx);
 	cr_assert_eq(xc_get_mem_access(x, 1, 0x110, &acc), 0);
 	cr_expect_eq(acc, XENMEM_access_rwx);
+	/* A range past the last gfn, or empty, is refused as a whole. */
 	cr_expect_eq(xc_set_mem_access(x, 1, XENMEM_access_r, max + 1, 1), -1);
+	cr_expect_eq(errno, EINVAL);
+	cr_expect_eq(xc_set_mem_access(x, 1, XENMEM_access_r, max, 2), -1);
+	cr_expect_eq(xc_set_mem_access(x, 1, XENMEM_access_r, 5, 0), -1);
+	cr_expect_eq(xc_get_mem_access(x, 1, max + 1, &acc), -1);
+	cr_expect_eq(errno, EINVAL);
+	/* The default applies to entries made later, not to existing ones. */
+	cr_assert_eq(xc_set_mem_access(x, 1, XENMEM_access_n, ~0ull, 0), 0);
+	cr_assert_eq(xc_get_mem_access(x, 1, ~0ull, &acc), 0);
+	cr_expect_eq(acc, XENMEM_access_n);
+	cr_assert_eq(xc_get_mem_access(x, 1, 0x110, &acc), 0);
+	cr_expect_eq(acc, XENMEM_access_rwx);
+	cr_assert_eq(xc_set_mem_access(x, 1, XENMEM_access_default, 0x200, 1), 0);
+	cr_assert_eq(xc_get_mem_access(x, 1, 0x200, &acc), 0);
+	cr_expect_eq(acc, XENMEM_access_n);
+	cr_expect_eq(xc_set_mem_access(x, 1, (xenmem_access_t)11, 0x200, 1), -1);
+	cr_expect_eq(errno, EINVAL);
+	/* _multi: entry by entry, gfns beyond memory are no entry at all. */
+	uint8_t accs[3] = { XENMEM_access_w, XENMEM_access_x, XENMEM_access_rx2rw };
+	uint64_t gfns[3] = { 0x300, max + 7, 0x301 };
+	cr_assert_eq(xc_set_mem_access_multi(x, 1, accs, gfns, 3), 0);
+	cr_assert_eq(xc_get_mem_access(x, 1, 0x301, &acc), 0);
+	cr_expect_eq(acc, XENMEM_access_rx2rw);
+	/* Disabling the monitor leaves the restrictions in place (Xen 4.17). */
+	cr_assert_eq(xc_domain_pause(x, 1), 0);
+	cr_assert_eq(xc_monitor_disable(x, 1), 0);
+	munmap(ring, XC_PAGE_SIZE);
+	ring = xc_monitor_enable(x, 1, &port);
+	cr_assert_not_null(ring);
+	cr_assert_eq(xc_get_mem_access(x, 1, 0x10f, &acc), 0);
+	cr_expect_eq(acc, XENMEM_access_rx);
+	cr_assert_eq(xc_monitor_disable(x, 1), 0);
+	munmap(ring, XC_PAGE_SIZE);
 
 	xenforeignmemory_handle *fm = xenforeignmemory_open(NULL, 0);
 	cr_assert_not_null(fm);

@@ -135,3 +135,20 @@ int vmt_xsim_fail(int rc)
 	errno = -rc;
 	return -1;
 }
+
+int64_t vmt_xsim_op(struct vmt_xsim_client *c, uint32_t op, uint32_t dom,
+		    const uint64_t *a, unsigned na, struct vmt_xsim_rsp *out)
+{
+	struct vmt_xsim_req q = { .op = op, .dom = dom };
+	struct vmt_xsim_rsp r;
+	int rc;
+
+	if (!c)
+		return vmt_xsim_fail(-EINVAL);
+	for (unsigned i = 0; i < na && i < 6; i++)
+		q.a[i] = a[i];
+	rc = vmt_xsim_call(c, &q, out ? out : &r, NULL, 0, NULL, NULL);
+	if (rc)
+		return vmt_xsim_fail(rc);
+	return (out ? out : &r)->ret;
+}

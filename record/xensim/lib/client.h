@@ -22,6 +22,11 @@ struct vmt_xsim_client {
 	pthread_mutex_t mu;
 };
 
+/* libxenctrl's handle (xc_interface), shared by its source files. */
+struct xc_interface_core {
+	struct vmt_xsim_client c;
+};
+
 /* Return: 0, or -errno (-ENOENT / -ECONNREFUSED: no daemon). */
 int vmt_xsim_client_open(struct vmt_xsim_client *c);
 void vmt_xsim_client_close(struct vmt_xsim_client *c);
@@ -45,6 +50,14 @@ int vmt_xsim_handle_free(void *h);
 int vmt_xsim_call(struct vmt_xsim_client *c, struct vmt_xsim_req *q,
 		  struct vmt_xsim_rsp *r, void *data, size_t cap, int *fds,
 		  int *nfds);
+
+/*
+ * vmt_xsim_op() - one call with @na arguments and no payload
+ * @out: OUT: the reply (may be NULL).
+ * Return: the reply's ret, or -1 with errno set (the libxc convention).
+ */
+int64_t vmt_xsim_op(struct vmt_xsim_client *c, uint32_t op, uint32_t dom,
+		    const uint64_t *a, unsigned na, struct vmt_xsim_rsp *out);
 
 /* Sets errno from a -errno code; Return: -1 (the libxc convention). */
 int vmt_xsim_fail(int rc);

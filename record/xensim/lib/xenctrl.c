@@ -16,10 +16,6 @@
 
 #include "client.h"
 
-struct xc_interface_core {
-	struct vmt_xsim_client c;
-};
-
 XSIM_EXPORT xc_interface *xc_interface_open(xentoollog_logger *logger,
 					    xentoollog_logger *dombuild_logger,
 					    unsigned open_flags)
@@ -36,18 +32,7 @@ XSIM_EXPORT int xc_interface_close(xc_interface *xch)
 static int64_t call(xc_interface *xch, uint32_t op, uint32_t dom,
 		    const uint64_t *a, unsigned na, struct vmt_xsim_rsp *out)
 {
-	struct vmt_xsim_req q = { .op = op, .dom = dom };
-	struct vmt_xsim_rsp r;
-	int rc;
-
-	if (!xch)
-		return vmt_xsim_fail(-EINVAL);
-	for (unsigned i = 0; i < na; i++)
-		q.a[i] = a[i];
-	rc = vmt_xsim_call(&xch->c, &q, out ? out : &r, NULL, 0, NULL, NULL);
-	if (rc)
-		return vmt_xsim_fail(rc);
-	return (out ? out : &r)->ret;
+	return vmt_xsim_op(xch ? &xch->c : NULL, op, dom, a, na, out);
 }
 
 static int simple(xc_interface *xch, uint32_t op, uint32_t dom)
@@ -297,10 +282,13 @@ XSIM_EXPORT int xc_set_mem_access_multi(xc_interface *xch, uint32_t domain_id,
 					uint8_t *access, uint64_t *pages,
 					uint32_t nr)
 {
-	for (uint32_t i = 0; i < nr; i++)
-		if (xc_set_mem_access(xch, domain_id, (xenmem_access_t)access[i],
-				      pages[i], 1))
+	/* p2m_set_mem_access_multi: entry by entry, stopping at the first
+	 * failure; no range check beyond the guest's gfns. */
+	for (uint32_t i = 0; i < nr; i++) {
+		const uint64_t a[4] = { access[i], pages[i], 1, 1 };
+		if (call(xch, VMT_XSIM_OP_MEM_ACCESS, domain_id, a, 4, NULL) < 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -327,4 +315,25 @@ XSIM_EXPORT int xc_hvm_inject_trap(xc_interface *xch, uint32_t domid, int vcpu,
 	if (vcpu < 0)
 		return vmt_xsim_fail(-EINVAL);
 	return call(xch, VMT_XSIM_OP_INJECT, domid, a, 6, NULL) < 0 ? -1 : 0;
+}
+
+/* ---- domain controls a monitor uses ------------------------------------ */
+
+XSIM_EXPORT int xc_domain_set_access_required(xc_interface *xch,
+					      uint32_t domid,
+					      unsigned int required)
+{
+	const uint64_t a[1] = { required };
+
+	return call(xch, VMT_XSIM_OP_ACCESS_REQUIRED, domid, a, 1, NULL) < 0 ?
+	       -1 : 0;
+}
+
+XSIM_EXPORT int xc_domain_debug_control(xc_interface *xch, uint32_t domid,
+					uint32_t sop, uint32_t vcpu)
+{
+	const uint64_t a[2] = { sop, vcpu };
+
+	return call(xch, VMT_XSIM_OP_DEBUG_CONTROL, domid, a, 2, NULL) < 0 ?
+	       -1 : 0;
 }
