@@ -427,17 +427,42 @@ static bool trap(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 	return true;
 }
 
+/*
+ * The simulated CPU's CPUID table: leaf 0 names a GenuineIntel CPU with
+ * basic leaves up to 0xd, leaf 0x80000000 extended leaves up to
+ * 0x80000008, any other (leaf, subleaf) a fixed value of its own.
+ */
+static void cpuid_result(uint32_t leaf, uint32_t subleaf, uint64_t r[4])
+{
+	static const uint32_t vendor[4] = { 0xd, 0x756e6547, 0x6c65746e,
+					    0x49656e69 };   /* eax ebx ecx edx */
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t z = ((uint64_t)leaf << 32 | subleaf) * 0x9e3779b97f4a7c15ull;
+		z = (z ^ (z >> 29) ^ (uint64_t)i) * 0xbf58476d1ce4e5b9ull;
+		r[i] = leaf == 0 ? vendor[i] :
+		       leaf == 0x80000000u ? (i ? 0 : 0x80000008u) :
+		       (z ^ (z >> 32)) & 0xffffffff;
+	}
+}
+
+/*
+ * hvm_vmexit_cpuid (arch/x86/hvm/hvm.c, Xen 4.17): the results are in
+ * rax, rbx, rcx, rdx (32-bit writes clear the upper halves) before the
+ * monitor sees the CPUID; a monitored CPUID leaves rip on the instruction
+ * (vmx_vmexit_handler skips update_guest_eip), so the consumer advances it.
+ */
 static bool do_cpuid(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 		     struct vmt_sim_vcpu *v)
 {
-	v->reg[VMT_REG_RAX] = v->cur.a;
-	v->reg[VMT_REG_RCX] = v->cur.b;
+	static const uint8_t out[4] = { VMT_REG_RAX, VMT_REG_RBX, VMT_REG_RCX,
+					VMT_REG_RDX };
+	uint64_t res[4];
+
+	cpuid_result((uint32_t)v->cur.a, (uint32_t)v->cur.b, res);
+	for (int i = 0; i < 4; i++)
+		v->reg[out[i]] = res[i];
 	if (!mon_on(d, VMT_XSIM_MON_CPUID)) {
-		/* Executed by the CPU: results land in rax..rdx. */
-		v->reg[VMT_REG_RAX] = v->cur.gpr[0] & 0xffffffff;
-		v->reg[VMT_REG_RBX] = v->cur.gpr[1] & 0xffffffff;
-		v->reg[VMT_REG_RCX] = v->cur.gpr[2] & 0xffffffff;
-		v->reg[VMT_REG_RDX] = v->cur.gpr[3] & 0xffffffff;
 		v->reg[VMT_REG_RIP] += 2;
 		return false;
 	}

@@ -60,8 +60,11 @@ static int entry_set(struct vmt_sim_p2m *p, uint64_t gfn, uint8_t access)
 
 	if (l >= p->nleaf)
 		return -EINVAL;
-	if (!p->leaf[l] && !(p->leaf[l] = calloc(LEAF_GFNS, 1)))
-		return -ENOMEM;
+	if (!p->leaf[l]) {
+		if (!(p->leaf[l] = calloc(LEAF_GFNS, 1)))
+			return -ENOMEM;
+		p->nalloc++;
+	}
 	uint8_t *e = &p->leaf[l][gfn & (LEAF_GFNS - 1)];
 	p->restricted -= *e && *e != VMT_ACC_RWX + 1;
 	*e = (uint8_t)(access + 1);
@@ -118,6 +121,21 @@ bool vmt_sim_p2m_restricts(const struct vmt_sim_dom *d)
 		if (d->altp2m.view[i] && d->altp2m.view[i]->p2m.restricted)
 			return true;
 	return false;
+}
+
+static uint64_t p2m_bytes(const struct vmt_sim_p2m *p)
+{
+	return p->nleaf * sizeof(*p->leaf) + p->nalloc * LEAF_GFNS;
+}
+
+uint64_t vmt_sim_p2m_bytes(const struct vmt_sim_dom *d)
+{
+	uint64_t n = p2m_bytes(&d->p2m);
+
+	for (unsigned i = 1; i < VMT_SIM_MAX_ALTP2M; i++)
+		if (d->altp2m.view[i])
+			n += p2m_bytes(&d->altp2m.view[i]->p2m);
+	return n;
 }
 
 /* xenmem_access_to_p2m_access: default means the p2m's default_access. */

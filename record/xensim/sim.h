@@ -139,6 +139,7 @@ struct vmt_sim_p2m {
 	uint8_t **leaf;
 	uint64_t nleaf;
 	uint64_t restricted;       /* entries holding an access other than rwx */
+	uint64_t nalloc;           /* leaves allocated */
 	uint8_t dflt;              /* default_access (new entries only) */
 };
 
@@ -321,6 +322,8 @@ uint8_t vmt_sim_access_of(const struct vmt_sim_dom *d,
 bool vmt_sim_access_allows(uint8_t access, uint8_t kind);
 /* True while some p2m of @d restricts a gfn. */
 bool vmt_sim_p2m_restricts(const struct vmt_sim_dom *d);
+/* Bytes the domain's access tables take (host and views). */
+uint64_t vmt_sim_p2m_bytes(const struct vmt_sim_dom *d);
 int vmt_sim_mem_set(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 		    unsigned view, uint64_t access, uint64_t gfn, uint64_t nr);
 int vmt_sim_mem_get(struct vmt_sim_host *h, struct vmt_sim_dom *d,

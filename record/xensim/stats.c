@@ -153,10 +153,12 @@ static void put_domain(FILE *f, const struct vmt_sim_host *h,
 	for (unsigned i = 1; i < VMT_SIM_MAX_ALTP2M; i++)
 		views += d->altp2m.view[i] != NULL;
 	fprintf(f, "      \"crashed\": %s,\n      \"access_required\": %s,\n"
-		"      \"altp2m_active\": %s,\n      \"altp2m_views\": %u,\n",
+		"      \"altp2m_active\": %s,\n      \"altp2m_views\": %u,\n"
+		"      \"p2m_bytes\": %llu,\n",
 		d->crashed ? "true" : "false",
 		d->access_required ? "true" : "false",
-		d->altp2m.active ? "true" : "false", views);
+		d->altp2m.active ? "true" : "false", views,
+		(unsigned long long)vmt_sim_p2m_bytes(d));
 	put_counts(f, &d->c, "      ");
 	fputs("      \"altp2m_view_by_vcpu\": [", f);
 	for (uint32_t k = 0; k < d->nvcpus; k++)

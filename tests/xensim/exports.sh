@@ -25,13 +25,28 @@ need libxenctrl.so.4.17 xc_interface_open xc_interface_close xc_domain_getinfo \
 	xc_monitor_debug_exceptions xc_monitor_cpuid xc_monitor_privileged_call \
 	xc_monitor_descriptor_access xc_monitor_emul_unimplemented \
 	xc_monitor_inguest_pagefault xc_monitor_emulate_each_rep xc_monitor_vmexit \
-	xc_set_mem_access xc_hvm_inject_trap
+	xc_set_mem_access xc_set_mem_access_multi xc_get_mem_access \
+	xc_hvm_inject_trap xc_domain_set_access_required xc_domain_debug_control \
+	xc_altp2m_get_domain_state xc_altp2m_set_domain_state xc_altp2m_create_view \
+	xc_altp2m_destroy_view xc_altp2m_switch_to_view xc_altp2m_set_mem_access \
+	xc_altp2m_set_mem_access_multi xc_altp2m_get_mem_access xc_altp2m_change_gfn \
+	xc_altp2m_get_vcpu_p2m_idx xc_altp2m_set_vcpu_enable_notify \
+	xc_altp2m_set_vcpu_disable_notify
 need libxenevtchn.so.1 xenevtchn_open xenevtchn_close xenevtchn_fd \
 	xenevtchn_bind_interdomain xenevtchn_unbind xenevtchn_pending \
 	xenevtchn_unmask xenevtchn_notify
 need libxenforeignmemory.so.1 xenforeignmemory_open xenforeignmemory_close \
 	xenforeignmemory_map xenforeignmemory_unmap
 need libxenstore.so.4 xs_open xs_close xs_read xs_directory xs_daemon_open
+# Symbol versions as Debian's libraries define them (readelf -V there).
+vers() { readelf -V "$L/$1" | sed -n 's/.*Name: \(VERS_[0-9.]*\).*/\1/p' | sort -u | paste -sd' ' -; }
+expect() { [ "$2" = "$3" ] || { echo "FAIL: $1: versions '$2', want '$3'"; exit 1; }; }
+expect libxenctrl "$(vers libxenctrl.so.4.17)" "VERS_4.17.0"
+expect libxenevtchn "$(vers libxenevtchn.so.1)" "VERS_1.0 VERS_1.1 VERS_1.2"
+expect libxenforeignmemory "$(vers libxenforeignmemory.so.1)" "VERS_1.0 VERS_1.1 VERS_1.2 VERS_1.3 VERS_1.4"
+expect libxenstore "$(vers libxenstore.so.4)" "VERS_4.0"
+nm -D --defined-only "$L/libxenctrl.so.4.17" | grep -q ' xc_monitor_enable@@VERS_4.17.0$' ||
+	{ echo "FAIL: xc_monitor_enable is not VERS_4.17.0"; exit 1; }
 for so in libxenctrl.so libxenevtchn.so libxenforeignmemory.so libxenstore.so; do
 	[ -L "$L/$so" ] || { echo "FAIL: $L/$so symlink missing"; exit 1; }
 done

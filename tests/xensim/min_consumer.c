@@ -116,9 +116,15 @@ static void check_payload(const struct vmt_event *e)
 
 	switch (e->reason) {
 	case VMT_REASON_CPUID:
-		if (p[VMT_P_CPUID_LEAF] != r[VMT_REG_RAX] ||
-		    p[VMT_P_CPUID_SUBLEAF] != r[VMT_REG_RCX])
-			bad(e, "cpuid leaf/subleaf differ from rax/rcx");
+		/* The request carries the results (hvm_vmexit_cpuid): 32-bit
+		 * values, and leaf 0 names the vendor in ebx, edx, ecx. */
+		if ((r[VMT_REG_RAX] | r[VMT_REG_RBX] | r[VMT_REG_RCX] |
+		     r[VMT_REG_RDX]) >> 32)
+			bad(e, "cpuid results wider than 32 bits");
+		if (p[VMT_P_CPUID_LEAF] == 0 &&
+		    (r[VMT_REG_RBX] != 0x756e6547 || r[VMT_REG_RDX] != 0x49656e69 ||
+		     r[VMT_REG_RCX] != 0x6c65746e))
+			bad(e, "cpuid leaf 0 without the vendor's name");
 		break;
 	case VMT_REASON_MEM_ACCESS: {
 		const struct range *x = restriction(p[VMT_P_MEM_ACCESS_GFN]);
