@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "load.h"
 #include "vmt/replay.h"
+#include "vmt_files.h"
 
 struct opened {
 	char *path;
@@ -41,7 +43,7 @@ struct vmt_an_srcs {
 	struct opened *dbs;
 	size_t ndb;
 	sqlite3 *tmp;
-	char tmp_path[64];
+	char tmp_path[PATH_MAX];
 	struct job *jobs;
 	size_t njobs, next;
 	pthread_mutex_t lock;
@@ -73,6 +75,7 @@ void vmt_an_srcs_free(struct vmt_an_srcs *s)
 	if (s->tmp) {
 		sqlite3_close(s->tmp);
 		unlink(s->tmp_path);
+		vmt_tmp_db(s->tmp_path, 0);
 	}
 	for (size_t i = 0; i < s->njobs; i++) {
 		free(s->jobs[i].path);
@@ -168,9 +171,15 @@ static int import_trace(struct vmt_an_srcs *s, const char *path, int64_t *run,
 	if (!s->tmp) {
 		const char *dir = getenv("TMPDIR");
 
-		snprintf(s->tmp_path, sizeof(s->tmp_path), "%.40s/vmtrail-analyze-XXXXXX",
-			 dir && *dir ? dir : "/tmp");
+		if (snprintf(s->tmp_path, sizeof(s->tmp_path),
+			     "%s/vmtrail-analyze-XXXXXX", dir && *dir ? dir : "/tmp") >=
+		    (int)sizeof(s->tmp_path)) {
+			snprintf(why, cap, "TMPDIR is too long for a file name");
+			return -ENAMETOOLONG;
+		}
 		fd = mkstemp(s->tmp_path);
+		if (fd >= 0)
+			vmt_tmp_db(s->tmp_path, 1);
 		if (fd < 0) {
 			snprintf(why, cap, "%s: cannot create a temporary database: %s",
 				 s->tmp_path, strerror(errno));
@@ -180,6 +189,7 @@ static int import_trace(struct vmt_an_srcs *s, const char *path, int64_t *run,
 		err = vmt_replay_db_open(&s->tmp, s->tmp_path, 1);
 		if (err) {
 			unlink(s->tmp_path);
+			vmt_tmp_db(s->tmp_path, 0);
 			s->tmp = NULL;
 			snprintf(why, cap, "%s: %s", s->tmp_path, vmt_strerror(err));
 			return err;
@@ -275,7 +285,9 @@ static int resolve_one(struct vmt_an_srcs *s, const char *item, int spaces,
 	int64_t id = 0;
 	int err;
 
-	if (is_number(item) && s->default_db && stat(item, &sb)) {
+	/* With --db a bare number is a run id even if a file has that name
+	 * (./3 names the file). */
+	if (is_number(item) && s->default_db) {
 		char name[512];
 
 		err = open_db(s, s->default_db, &db, why, cap);
@@ -284,6 +296,12 @@ static int resolve_one(struct vmt_an_srcs *s, const char *item, int spaces,
 					    name, spaces, runs, n);
 	}
 	if (!stat(item, &sb)) {
+		err = vmt_input_check(item);
+		if (err) {
+			snprintf(why, cap, "%s: cannot read %s", item,
+				 vmt_file_kind(item));
+			return err;
+		}
 		if (is_trace(item)) {
 			err = import_trace(s, item, &id, why, cap);
 			return err ? err : load_one(s, s->tmp, s->tmp_path, id, item, spaces,

@@ -122,7 +122,7 @@ int vmt_an_tab_fold(struct vmt_an_tab *t)
 	struct vmt_an_entry *copy = malloc((cap ? cap : 1) * sizeof(*copy));
 	int err = copy ? 0 : -ENOMEM;
 
-	if (copy)
+	if (copy && cap)   /* an empty table has no slot array at all */
 		memcpy(copy, t->slot, cap * sizeof(*copy));
 	for (size_t i = 0; !err && i < cap; i++)
 		if (copy[i].count && copy[i].phase)

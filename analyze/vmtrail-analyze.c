@@ -6,14 +6,17 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyze_int.h"
 #include "load.h"
 #include "report.h"
 #include "vmt/clickhouse.h"
+#include "vmt_files.h"
 
 #ifndef VMT_VERSION_STRING
 #define VMT_VERSION_STRING "unknown"
@@ -248,7 +251,9 @@ static int parse_number(const char *s, double lo, double hi, double *out)
 
 	errno = 0;
 	*out = strtod(s, &end);
-	return errno || end == s || *end || *out < lo || *out > hi ? -EINVAL : 0;
+	/* written so that nan fails too */
+	return errno || end == s || *end || !isfinite(*out) ||
+	       !(*out >= lo && *out <= hi) ? -EINVAL : 0;
 }
 
 static int parse_diff(int argc, char **argv, struct diff_args *a)
@@ -316,21 +321,70 @@ static int parse_diff(int argc, char **argv, struct diff_args *a)
 	return 0;
 }
 
+/* The report is created exclusively and appears only when complete. */
 static int write_html(const char *path, const struct vmt_an_diff *d)
 {
-	FILE *f = fopen(path, "w");
-	int err;
+	struct vmt_out o;
+	int fd = vmt_out_open(&o, path, 0), err;
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 
 	if (!f) {
-		fprintf(stderr, "vmtrail-analyze: %s: cannot create: %s\n", path, strerror(errno));
-		return -errno;
+		err = fd < 0 ? fd : -errno;
+		fprintf(stderr, "vmtrail-analyze: %s: cannot create: %s\n", path,
+			err == -EEXIST ? "file exists (remove it or choose another name)"
+				       : strerror(-err));
+		if (fd >= 0) {
+			close(fd);
+			vmt_out_abort(&o);
+		}
+		return err;
 	}
 	err = vmt_an_diff_html(f, d);
 	if (fclose(f) && !err)
 		err = -EIO;
+	if (!err)
+		err = vmt_out_commit(&o);
+	else
+		vmt_out_abort(&o);
 	if (err)
-		fprintf(stderr, "vmtrail-analyze: %s: write failed\n", path);
+		fprintf(stderr, "vmtrail-analyze: %s: %s\n", path, err == -EEXIST ?
+			"appeared while the report was written; not replaced" :
+			"write failed");
 	return err;
+}
+
+/* @item (N bytes of a RUNS list) names @path: as a file, or as DB:ID. */
+static int item_is(const char *path, const char *item, size_t n)
+{
+	char f[4096];
+	const char *colon = memrchr(item, ':', n);
+
+	snprintf(f, sizeof(f), "%.*s", (int)n, item);
+	if (vmt_same_file(path, f))
+		return 1;
+	snprintf(f, sizeof(f), "%.*s", (int)(colon ? colon - item : 0), item);
+	return colon && vmt_same_file(path, f);
+}
+
+/* The report must not replace a run it was computed from: each RUNS item
+ * and --db are compared with it, through links. */
+static int html_is_input(const struct diff_args *a)
+{
+	const char *lists[] = { a->base, a->cand, a->db };
+
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+		for (const char *p = lists[l]; p && *p;) {
+			size_t n = strcspn(p, ",");
+
+			if (item_is(a->html, p, n)) {
+				fprintf(stderr, "vmtrail-analyze: %s: is one of the "
+					"runs compared; choose another report file\n",
+					a->html);
+				return 1;
+			}
+			p += n + (p[n] == ',');
+		}
+	return 0;
 }
 
 static int run_diff(struct diff_args *a, struct vmt_an_srcs *srcs,
@@ -387,6 +441,8 @@ static int cmd_diff(int argc, char **argv)
 	rc = parse_diff(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? EXIT_SAME : rc;
+	if (a.html && html_is_input(&a))
+		return EXIT_TROUBLE;
 	if (vmt_an_srcs_new(&srcs, a.db))
 		return fail("out of memory");
 	rc = run_diff(&a, srcs, &b, &nb, &c, &nc);
@@ -403,9 +459,8 @@ static void log_to_stderr(enum vmt_log_level level, const char *msg, void *ctx)
 		fprintf(stderr, "vmtrail-analyze: %s\n", msg);
 }
 
-int main(int argc, char **argv)
+static int run_command(int argc, char **argv)
 {
-	vmt_set_log_fn(log_to_stderr, NULL);
 	if (argc < 2)
 		return bad_usage("missing command: summary or diff");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -423,4 +478,20 @@ int main(int argc, char **argv)
 	fprintf(stderr, "vmtrail-analyze: unknown command '%s'\nTry 'vmtrail-analyze --help'.\n",
 		argv[1]);
 	return EXIT_TROUBLE;
+}
+
+/* Output that could not be written (a full disk, a closed pipe) is an
+ * error, never a silent success. */
+int main(int argc, char **argv)
+{
+	int rc;
+
+	vmt_set_log_fn(log_to_stderr, NULL);
+	vmt_tmp_cleanup_on_signals();
+	rc = run_command(argc, argv);
+	if (vmt_stdout_close()) {
+		fprintf(stderr, "vmtrail-analyze: standard output: write error\n");
+		rc = EXIT_TROUBLE;
+	}
+	return rc;
 }

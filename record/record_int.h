@@ -171,6 +171,7 @@ struct vmt_recorder {
 	pthread_t drain_thread;
 	int drain_started;
 	char path[4096];
+	char tmp_path[4096];       /* --force: the new trace until it is done */
 
 	uint64_t max_events, max_bytes, duration_ns;
 	uint64_t t0;               /* CLOCK_MONOTONIC origin */

@@ -52,21 +52,49 @@ static int fill_info(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 	return 0;
 }
 
+/*
+ * Without --force the trace is created exclusively (O_EXCL also refuses a
+ * symlink).  With --force it is written under PATH.XXXXXX and renamed
+ * over PATH only when the recording has ended: a recording that fails to
+ * start, or to write, leaves the old file as it was; a symlink at PATH is
+ * replaced, never followed.
+ */
+static int create_trace(struct vmt_recorder *r, const char *path, int force)
+{
+	struct stat st;
+	int fd;
+
+	if (!force || lstat(path, &st))
+		return open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return -1;
+	}
+	if (snprintf(r->tmp_path, sizeof(r->tmp_path), "%s.XXXXXX", path) >=
+	    (int)sizeof(r->tmp_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = mkostemp(r->tmp_path, O_CLOEXEC);   /* mode 0600 */
+	if (fd < 0)
+		r->tmp_path[0] = '\0';
+	return fd;
+}
+
+/* The file being written: PATH, or its --force stand-in. */
+static const char *trace_file(const struct vmt_recorder *r)
+{
+	return r->tmp_path[0] ? r->tmp_path : r->path;
+}
+
 static int open_file(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 		     struct vmt_writer **w, struct vmt_rec_error *err)
 {
-	struct stat st;
-	/* --force replaces a regular file rather than truncating it, so the
-	 * new trace gets mode 0600 whatever the old file had. */
-	int replace = o->force && lstat(o->path, &st) == 0 &&
-		      S_ISREG(st.st_mode) && unlink(o->path) == 0;
-	int overwrite = o->force && !replace;
 	VMT_OPTS(vmt_writer_opts, wo, .level = r->info.level,
 		 .codec = VMT_CODEC_ZSTD);
 	/* Opened here, not by the writer, so that a file this call created
 	 * can be removed again when its header cannot be written. */
-	int fd = open(o->path, O_WRONLY | O_CREAT | O_CLOEXEC |
-		      (overwrite ? O_TRUNC : O_EXCL), 0600);
+	int fd = create_trace(r, o->path, o->force);
 	if (fd < 0 && errno == EEXIST)
 		return VMT_ERR(err, -EEXIST, VMT_STAGE_FILE, "%s: file exists "
 			       "(use --force to replace it)", o->path);
@@ -75,8 +103,7 @@ static int open_file(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 			       strerror(errno));
 	int rc = vmt_writer_open_fd(w, fd, &r->info, &wo);
 	if (rc) {
-		if (!overwrite)
-			unlink(o->path);
+		unlink(trace_file(r));
 		return VMT_ERR(err, rc, VMT_STAGE_FILE, "%s: %s", o->path,
 			       vmt_strerror(rc));
 	}
@@ -193,7 +220,7 @@ int vmt_recorder_open(struct vmt_recorder **out,
 		teardown_unstarted(r);
 		if (w) {
 			vmt_writer_abandon(w);
-			unlink(o->path);  /* nothing was recorded */
+			unlink(trace_file(r));  /* nothing was recorded */
 		}
 		free_recorder(r);
 		return rc;
@@ -256,8 +283,9 @@ void vmt_recorder_stats(const struct vmt_recorder *r,
 	s->drain_cpu_ns = r->cpu_ns;
 }
 
-static int finish_file(struct vmt_recorder *r, struct vmt_recorder_result *res,
-		       struct vmt_rec_error *err)
+static int close_writer(struct vmt_recorder *r,
+			struct vmt_recorder_result *res,
+			struct vmt_rec_error *err)
 {
 	struct vmt_writer *w = r->pipe.writer;
 	int werr = r->pipe.write_error;
@@ -265,8 +293,8 @@ static int finish_file(struct vmt_recorder *r, struct vmt_recorder_result *res,
 	if (werr) {
 		/* Leave it without trailer: readers recover every chunk. */
 		vmt_writer_abandon(w);
-		return VMT_ERR(err, werr, VMT_STAGE_FILE, "%.600s: %s", r->path,
-			       vmt_strerror(werr));
+		return VMT_ERR(err, werr, VMT_STAGE_FILE, "%.600s: %s",
+			       trace_file(r), vmt_strerror(werr));
 	}
 	struct vmt_run_summary sum = {
 		.duration_ns = res->stats.elapsed_ns,
@@ -277,8 +305,26 @@ static int finish_file(struct vmt_recorder *r, struct vmt_recorder_result *res,
 	};
 	int rc = vmt_writer_close(w, &sum);
 	if (rc)
-		return VMT_ERR(err, rc, VMT_STAGE_FILE, "%.600s: %s", r->path,
-			       vmt_strerror(rc));
+		return VMT_ERR(err, rc, VMT_STAGE_FILE, "%.600s: %s",
+			       trace_file(r), vmt_strerror(rc));
+	return 0;
+}
+
+/* --force: the finished trace takes PATH's place (a failed one stays
+ * beside it, named in the error, and PATH is kept). */
+static int finish_file(struct vmt_recorder *r, struct vmt_recorder_result *res,
+		       struct vmt_rec_error *err)
+{
+	int rc = close_writer(r, res, err);
+	if (rc && r->tmp_path[0])
+		vmt_log(VMT_LOG_WARN, "%.600s left as it was; the recording "
+			"so far is in %.600s", r->path, r->tmp_path);
+	if (rc || !r->tmp_path[0])
+		return rc;
+	if (rename(r->tmp_path, r->path))
+		return VMT_ERR(err, -errno, VMT_STAGE_FILE, "%.300s: cannot "
+			       "replace it with %.300s: %s", r->path,
+			       r->tmp_path, strerror(errno));
 	return 0;
 }
 

@@ -102,6 +102,16 @@ VMT_API int vmt_replay_db_init(struct sqlite3 *db)
 	return err ? err : vmt_sqlfunc_register(db);
 }
 
+/* A database one was asked to read is never given a schema: an empty file
+ * or an empty SQLite database is not a vmtrail database. */
+static int require_schema(sqlite3 *db)
+{
+	int64_t objects;
+	int err = query_int(db, "SELECT count(*) FROM sqlite_schema", &objects);
+
+	return err ? err : objects ? 0 : -VMT_E_VERSION;
+}
+
 VMT_API int vmt_replay_db_open(struct sqlite3 **out, const char *path,
 			       int create)
 {
@@ -119,7 +129,9 @@ VMT_API int vmt_replay_db_open(struct sqlite3 **out, const char *path,
 		*out = NULL;
 		return err;
 	}
-	err = vmt_replay_db_init(*out);
+	err = create ? 0 : require_schema(*out);
+	if (!err)
+		err = vmt_replay_db_init(*out);
 	if (err) {
 		sqlite3_close(*out);
 		*out = NULL;

@@ -17,6 +17,7 @@
 #include "vmt/clickhouse.h"
 #include "vmt/format.h"
 #include "vmt/replay.h"
+#include "vmt_files.h"
 
 #ifndef VMT_VERSION_STRING
 #define VMT_VERSION_STRING "unknown"
@@ -406,10 +407,22 @@ static int trace_error(const char *trace, int err)
 		err_msg("%s: damaged or incomplete trace (a bad or cut chunk, or no "
 			"trailer), refused by --strict", trace);
 	else if (err == -EINVAL)
-		err_msg("%s: not a regular file", trace);
+		err_msg("%s: not a regular file (%s)", trace, vmt_file_kind(trace));
 	else
 		err_msg("%s: %s", trace, vmt_strerror(err));
 	return 1;
+}
+
+/* No output may be one of the inputs (through links too). */
+static int output_is_input(const struct cli *c)
+{
+	for (int i = 0; c->output && i < c->ntraces; i++)
+		if (vmt_same_file(c->output, c->traces[i])) {
+			err_msg("%s: is the input %s; choose another output",
+				c->output, c->traces[i]);
+			return 1;
+		}
+	return 0;
 }
 
 static int run_import(struct cli *c)
@@ -420,6 +433,10 @@ static int run_import(struct cli *c)
 
 	if (!res)
 		return trace_error(c->traces[0], -ENOMEM);
+	if (output_is_input(c)) {
+		free(res);
+		return 1;
+	}
 	if (!c->quiet && isatty(STDERR_FILENO)) {
 		c->o.on_progress = progress;
 		c->o.progress_ctx = &bar;
@@ -431,6 +448,9 @@ static int run_import(struct cli *c)
 		err_msg("run %s already in %s", res[failed].uuid, c->output);
 	else if (err == -EEXIST)
 		err_msg("%s: already exists (use --append to add runs to it)", c->output);
+	else if (err == -EPERM && c->append)
+		err_msg("%s: cannot keep its owner in the new copy (append as its "
+			"owner or as root)", c->output);
 	else if (err && failed >= 0)
 		trace_error(c->traces[failed], err);
 	else if (err)
@@ -539,21 +559,52 @@ static int run_clickhouse(struct cli *c)
 	return err ? 1 : 0;
 }
 
+/* The finished stream takes its name; a failed one is removed. */
+static int publish_stream(const struct cli *c, FILE *out, struct vmt_out *o,
+			  int *err)
+{
+	int rc;
+
+	if (fclose(out) && !*err)
+		*err = -EIO;
+	if (*err) {
+		vmt_out_abort(o);
+		return 0;
+	}
+	rc = vmt_out_commit(o);
+	if (rc)
+		err_msg("%s: %s", c->output, rc == -EEXIST ?
+			"appeared while it was written; not replaced" :
+			strerror(-rc));
+	return rc != 0;
+}
+
 static int run_stream(struct cli *c)
 {
 	struct vmt_import_result res;
+	struct vmt_out o;
 	FILE *out = stdout;
 	int err;
 
-	if (c->output && strcmp(c->output, "-") && !(out = fopen(c->output, "w"))) {
-		err_msg("%s: %s", c->output, strerror(errno));
-		return 1;
+	if (c->output && strcmp(c->output, "-")) {
+		int fd = output_is_input(c) ? -EINVAL : vmt_out_open(&o, c->output, 0);
+
+		if (fd == -EEXIST)
+			err_msg("%s: file exists (remove it or choose another name)",
+				c->output);
+		else if (fd < 0 && fd != -EINVAL)
+			err_msg("%s: %s", c->output, strerror(-fd));
+		if (fd < 0)
+			return 1;
+		if (!(out = fdopen(fd, "w"))) {
+			close(fd);
+			vmt_out_abort(&o);
+			return trace_error(c->traces[0], -errno);
+		}
 	}
 	err = vmt_replay_stream(out, c->traces[0], c->sink->format, &c->o, &res);
-	if (out != stdout && fclose(out) && !err) {
-		err_msg("%s: %s", c->output, strerror(errno));
+	if (out != stdout && publish_stream(c, out, &o, &err))
 		return 1;
-	}
 	if (err == -EIO)
 		err_msg("%s: write error", c->output ? c->output : "standard output");
 	else if (err)
@@ -592,10 +643,16 @@ int main(int argc, char **argv)
 	 * nobody here reads them, and the import is bound by SQLite. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	vmt_set_log_fn(log_fn, NULL);
+	vmt_tmp_cleanup_on_signals();
 	switch (c.mode) {
-	case M_SQLITE: return run_import(&c);
-	case M_INFO: return run_info(&c);
-	case M_CLICKHOUSE: return run_clickhouse(&c);
-	default: return run_stream(&c);
+	case M_SQLITE: ret = run_import(&c); break;
+	case M_INFO: ret = run_info(&c); break;
+	case M_CLICKHOUSE: ret = run_clickhouse(&c); break;
+	default: ret = run_stream(&c); break;
 	}
+	if (vmt_stdout_close() && !ret) {
+		err_msg("standard output: write error");
+		ret = 1;
+	}
+	return ret;
 }

@@ -59,7 +59,8 @@ int vmt_tmap_open(struct vmt_tmap *m, const char *path,
 		  const struct vmt_reader_opts *ro, struct vmt_reader **r)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+	/* O_NONBLOCK: a FIFO is refused, not waited on (no effect on files) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err;
 
 	memset(m, 0, sizeof(*m));
 	if (fd < 0)

@@ -115,7 +115,9 @@ struct vmt_import_result {
  * vmt_replay_db_open() - open a database, creating the schema if empty
  * @out:    OUT: the connection (close with sqlite3_close())
  * @path:   file name, or ":memory:"
- * @create: 1 to create the file if missing, 0 to require it
+ * @create: 1 to create the file if missing, 0 to require it and its
+ *          schema (an empty file or database is -VMT_E_VERSION, and is
+ *          left untouched)
  *
  * Registers the SQL functions vmt_reg() and vmt_field() on the connection.
  * The connection is opened without SQLite's per-call mutex (multi-thread
@@ -171,11 +173,18 @@ VMT_API int vmt_replay_index(struct sqlite3 *db);
  * @res:     OUT: @ntraces results (may be NULL)
  * @failed:  OUT: index of the trace that failed, or -1 (may be NULL)
  *
- * Works on "<db_path>.tmp-<pid>" and renames it over @db_path only when
- * every import and the index build succeeded.
+ * Works on "<db_path>.XXXXXX" (mode 0600; an append's copy keeps the
+ * database's mode and owner) and renames it into place only when every
+ * import and the index build succeeded.  A new database never replaces a
+ * file that appeared meanwhile; an append holds an exclusive flock() on
+ * the database throughout, so concurrent appends serialize and none is
+ * lost.  A symlinked database stays a symlink; the file it names is
+ * replaced.
  *
- * Return: 0; -EEXIST if @db_path exists without @append, or if a trace's
- *         run is already in the database (then *@failed names it); errors of
+ * Return: 0; -EEXIST if @db_path exists without @append (or appeared
+ *         meanwhile), or if a trace's run is already in the database (then
+ *         *@failed names it); -EACCES for a database we may not write;
+ *         -EPERM when the copy cannot keep the database's owner; errors of
  *         vmt_replay_import().
  */
 VMT_API int vmt_replay_import_file(const char *db_path,
