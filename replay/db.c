@@ -86,6 +86,34 @@ static int create_schema(sqlite3 *db)
 	return err;
 }
 
+/*
+ * A database of another schema cannot be appended to nor read by this
+ * version's queries; the way out is a new import, which its runs rows
+ * make concrete: the trace files they came from.
+ */
+static int version_mismatch(sqlite3 *db, int64_t version)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *paths = NULL;
+
+	if (version >= 1 && version < VMT_SCHEMA_VERSION &&
+	    sqlite3_prepare_v2(db, "SELECT group_concat(trace_path, ' ') FROM runs",
+			       -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		paths = sqlite3_column_text(st, 0);
+	if (version >= 1 && version < VMT_SCHEMA_VERSION)
+		vmt_log(VMT_LOG_ERROR, "%s: schema %lld, written by an older vmtrail-replay; "
+			"this one reads schema %d: import the traces again into a new "
+			"database (vmtrail-replay %s -o NEW.db)",
+			sqlite3_db_filename(db, "main"), (long long)version,
+			VMT_SCHEMA_VERSION, paths ? (const char *)paths : "TRACE...");
+	else
+		vmt_log(VMT_LOG_ERROR, "%s: schema %lld is not one this vmtrail reads (%d)",
+			sqlite3_db_filename(db, "main"), (long long)version,
+			VMT_SCHEMA_VERSION);
+	sqlite3_finalize(st);
+	return -VMT_E_VERSION;
+}
+
 VMT_API int vmt_replay_db_init(struct sqlite3 *db)
 {
 	int64_t version, objects;
@@ -98,7 +126,7 @@ VMT_API int vmt_replay_db_init(struct sqlite3 *db)
 	if (!objects && !version)
 		err = create_schema(db);
 	else if (version != VMT_SCHEMA_VERSION)
-		err = -VMT_E_VERSION;
+		err = version_mismatch(db, version);
 	return err ? err : vmt_sqlfunc_register(db);
 }
 

@@ -1,9 +1,12 @@
 -- schema.sql - the SQLite schema vmtrail-replay writes (SCHEMA.md explains
 -- every table).  Compiled into libvmt_replay; applied to an empty database.
 -- Changes: add tables, columns, views, indexes; never rename or remove.
+-- Schema 2 turned the detail tables, responses and event_regs into views
+-- over columns of events and a table of compressed register blocks, under
+-- their schema-1 names and columns.
 -- Every 64-bit unsigned value is stored as its two's complement (SCHEMA.md
 -- "Unsigned 64-bit values").
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- One row per imported trace.
 CREATE TABLE runs (
@@ -118,7 +121,8 @@ INSERT INTO reasons VALUES
 	(15, 'vmexit', 'vmexit'),
 	(16, 'io_instruction', 'io_instruction');
 
--- One row per request.  event_id grows in import order, across runs.
+-- One row per request, with its reason's payload and its response.
+-- event_id grows in import order, across runs.
 CREATE TABLE events (
 	event_id INTEGER PRIMARY KEY,
 	run_id INTEGER NOT NULL REFERENCES runs,
@@ -149,101 +153,105 @@ CREATE TABLE events (
 	rdx INTEGER,
 	rsi INTEGER,
 	rdi INTEGER,
-	rflags INTEGER
+	rflags INTEGER,
+	-- the payload: the detail view's columns in order (p1 = first)
+	p1 INTEGER, p2 INTEGER, p3 INTEGER, p4 INTEGER,
+	-- the response (all NULL when none was imported for this request)
+	rsp_ts_ns INTEGER,
+	rsp_vcpu INTEGER,          -- NULL: the request's vcpu
+	rsp_flags INTEGER,
+	rsp_altp2m_idx INTEGER,
+	set_regs INTEGER,
+	new_rip INTEGER,
+	p2midx INTEGER,
+	-- reg_blocks.block_id holding the raw entry (NULL with --no-regs)
+	regs_block INTEGER
 );
 
--- The full request entry as it sat in the ring (all registers, payload);
--- decoded in SQL by vmt_reg(entry, 'name') and vmt_field(entry, 'name').
-CREATE TABLE event_regs (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	entry BLOB NOT NULL
+-- The raw request entries of consecutive events (event_id block_id ..
+-- block_id + entries - 1): each as a 16-bit little-endian length and the
+-- bytes as they sat in the ring, the whole block one zstd frame.  Read
+-- through event_regs (vmt_entry()).
+CREATE TABLE reg_blocks (
+	block_id INTEGER PRIMARY KEY,
+	run_id INTEGER NOT NULL REFERENCES runs,
+	entries INTEGER NOT NULL,
+	data BLOB NOT NULL
 );
 
--- Detail tables: one per reason with a payload; columns = payload fields
--- (NULL where the run's ABI version lacks the field).
-CREATE TABLE mem_access (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	gfn INTEGER, "offset" INTEGER, gla INTEGER, flags INTEGER
-);
-CREATE TABLE mem_sharing (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	gfn INTEGER, p2mt INTEGER
-);
-CREATE TABLE mem_paging (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	gfn INTEGER, p2mt INTEGER, flags INTEGER
-);
-CREATE TABLE write_ctrlreg (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	"index" INTEGER, new_value INTEGER, old_value INTEGER
-);
-CREATE TABLE mov_to_msr (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	msr INTEGER, new_value INTEGER, old_value INTEGER
-);
-CREATE TABLE software_breakpoint (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	gfn INTEGER, pending_dbg INTEGER, insn_length INTEGER, type INTEGER
-);
-CREATE TABLE debug_exception (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	gfn INTEGER, pending_dbg INTEGER, insn_length INTEGER, type INTEGER
-);
-CREATE TABLE singlestep (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	gfn INTEGER
-);
-CREATE TABLE cpuid (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	insn_length INTEGER, leaf INTEGER, subleaf INTEGER
-);
-CREATE TABLE interrupt (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	vector INTEGER, type INTEGER, error_code INTEGER, cr2 INTEGER
-);
-CREATE TABLE descriptor_access (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	instr_info INTEGER, exit_qualification INTEGER, descriptor INTEGER,
-	is_write INTEGER
-);
-CREATE TABLE vmexit (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	reason INTEGER, qualification INTEGER
-);
-CREATE TABLE io_instruction (
-	event_id INTEGER PRIMARY KEY REFERENCES events,
-	run_id INTEGER NOT NULL,
-	bytes INTEGER, port INTEGER, "in" INTEGER, str INTEGER
-);
+CREATE VIEW event_regs AS
+	SELECT e.event_id AS event_id,
+	       vmt_entry(b.data, e.event_id - b.block_id) AS entry
+	FROM events e JOIN reg_blocks b ON b.block_id = e.regs_block;
 
--- One row per response.  event_id is NULL when the request was not
--- imported (filtered out or in a damaged chunk).
-CREATE TABLE responses (
+-- Responses whose request was not imported (filtered out, or in a
+-- damaged chunk); the others are columns of events.
+CREATE TABLE lone_responses (
 	response_id INTEGER PRIMARY KEY,
 	run_id INTEGER NOT NULL REFERENCES runs,
 	seq INTEGER NOT NULL,
-	event_id INTEGER REFERENCES events,
 	ts_ns INTEGER NOT NULL,
-	latency_ns INTEGER,
 	vcpu INTEGER NOT NULL,
 	flags INTEGER NOT NULL,
 	altp2m_idx INTEGER,
-	set_regs INTEGER,
 	new_rip INTEGER,
 	p2midx INTEGER
 );
+
+-- response_id: the request's event_id, or minus the lone_responses row.
+CREATE VIEW responses AS
+	SELECT event_id AS response_id, run_id, seq, event_id,
+	       rsp_ts_ns AS ts_ns, rsp_ts_ns - ts_ns AS latency_ns,
+	       coalesce(rsp_vcpu, vcpu) AS vcpu, rsp_flags AS flags,
+	       rsp_altp2m_idx AS altp2m_idx, set_regs, new_rip, p2midx
+	FROM events WHERE rsp_ts_ns IS NOT NULL
+	UNION ALL
+	SELECT -response_id, run_id, seq, NULL, ts_ns, NULL, vcpu, flags,
+	       altp2m_idx, NULL, new_rip, p2midx
+	FROM lone_responses;
+
+-- Detail views: one per reason with a payload; columns = payload fields
+-- (NULL where the run's ABI version lacks the field).
+CREATE VIEW mem_access AS SELECT event_id, run_id,
+	p1 AS gfn, p2 AS "offset", p3 AS gla, p4 AS flags
+	FROM events WHERE reason = 1;
+CREATE VIEW mem_sharing AS SELECT event_id, run_id,
+	p1 AS gfn, p2 AS p2mt
+	FROM events WHERE reason = 2;
+CREATE VIEW mem_paging AS SELECT event_id, run_id,
+	p1 AS gfn, p2 AS p2mt, p3 AS flags
+	FROM events WHERE reason = 3;
+CREATE VIEW write_ctrlreg AS SELECT event_id, run_id,
+	p1 AS "index", p2 AS new_value, p3 AS old_value
+	FROM events WHERE reason = 4;
+CREATE VIEW mov_to_msr AS SELECT event_id, run_id,
+	p1 AS msr, p2 AS new_value, p3 AS old_value
+	FROM events WHERE reason = 5;
+CREATE VIEW software_breakpoint AS SELECT event_id, run_id,
+	p1 AS gfn, p2 AS pending_dbg, p3 AS insn_length, p4 AS type
+	FROM events WHERE reason = 6;
+CREATE VIEW singlestep AS SELECT event_id, run_id,
+	p1 AS gfn
+	FROM events WHERE reason = 7;
+CREATE VIEW debug_exception AS SELECT event_id, run_id,
+	p1 AS gfn, p2 AS pending_dbg, p3 AS insn_length, p4 AS type
+	FROM events WHERE reason = 9;
+CREATE VIEW cpuid AS SELECT event_id, run_id,
+	p1 AS insn_length, p2 AS leaf, p3 AS subleaf
+	FROM events WHERE reason = 10;
+CREATE VIEW interrupt AS SELECT event_id, run_id,
+	p1 AS vector, p2 AS type, p3 AS error_code, p4 AS cr2
+	FROM events WHERE reason = 12;
+CREATE VIEW descriptor_access AS SELECT event_id, run_id,
+	p1 AS instr_info, p2 AS exit_qualification, p3 AS descriptor,
+	p4 AS is_write
+	FROM events WHERE reason = 13;
+CREATE VIEW vmexit AS SELECT event_id, run_id,
+	p1 AS reason, p2 AS qualification
+	FROM events WHERE reason = 15;
+CREATE VIEW io_instruction AS SELECT event_id, run_id,
+	p1 AS bytes, p2 AS port, p3 AS "in", p4 AS str
+	FROM events WHERE reason = 16;
 
 CREATE TABLE markers (
 	marker_id INTEGER PRIMARY KEY,
@@ -319,62 +327,61 @@ CREATE VIEW process_timeline AS
 	FROM processes p JOIN events e ON e.process_id = p.process_id;
 
 CREATE VIEW response_latency AS
-	SELECT e.run_id, e.reason, e.reason_name, count(*) AS responses,
-	       avg(r.latency_ns) AS avg_ns, min(r.latency_ns) AS min_ns,
-	       max(r.latency_ns) AS max_ns, sum(r.latency_ns) AS total_ns
-	FROM responses r JOIN events e ON e.event_id = r.event_id
-	GROUP BY e.run_id, e.reason;
+	SELECT run_id, reason, reason_name, count(*) AS responses,
+	       avg(rsp_ts_ns - ts_ns) AS avg_ns, min(rsp_ts_ns - ts_ns) AS min_ns,
+	       max(rsp_ts_ns - ts_ns) AS max_ns, sum(rsp_ts_ns - ts_ns) AS total_ns
+	FROM events WHERE rsp_ts_ns IS NOT NULL
+	GROUP BY run_id, reason;
 
 CREATE VIEW events_detail AS
-	SELECT e.*,
-	  ma.gfn AS mem_access_gfn, ma."offset" AS mem_access_offset,
-	  ma.gla AS mem_access_gla, ma.flags AS mem_access_flags,
-	  wc."index" AS write_ctrlreg_index,
-	  wc.new_value AS write_ctrlreg_new_value,
-	  wc.old_value AS write_ctrlreg_old_value,
-	  mm.msr AS mov_to_msr_msr, mm.new_value AS mov_to_msr_new_value,
-	  mm.old_value AS mov_to_msr_old_value,
-	  sb.gfn AS software_breakpoint_gfn,
-	  sb.pending_dbg AS software_breakpoint_pending_dbg,
-	  sb.insn_length AS software_breakpoint_insn_length,
-	  sb.type AS software_breakpoint_type,
-	  de.gfn AS debug_exception_gfn,
-	  de.pending_dbg AS debug_exception_pending_dbg,
-	  de.insn_length AS debug_exception_insn_length,
-	  de.type AS debug_exception_type,
-	  ss.gfn AS singlestep_gfn,
-	  cp.insn_length AS cpuid_insn_length, cp.leaf AS cpuid_leaf,
-	  cp.subleaf AS cpuid_subleaf,
-	  it.vector AS interrupt_vector, it.type AS interrupt_type,
-	  it.error_code AS interrupt_error_code, it.cr2 AS interrupt_cr2,
-	  da.instr_info AS descriptor_access_instr_info,
-	  da.exit_qualification AS descriptor_access_exit_qualification,
-	  da.descriptor AS descriptor_access_descriptor,
-	  da.is_write AS descriptor_access_is_write,
-	  vx.reason AS vmexit_reason, vx.qualification AS vmexit_qualification,
-	  io.bytes AS io_instruction_bytes, io.port AS io_instruction_port,
-	  io."in" AS io_instruction_in, io.str AS io_instruction_str,
-	  mp.gfn AS mem_paging_gfn, mp.p2mt AS mem_paging_p2mt,
-	  mp.flags AS mem_paging_flags,
-	  ms.gfn AS mem_sharing_gfn, ms.p2mt AS mem_sharing_p2mt
-	FROM events e
-	LEFT JOIN mem_access ma ON ma.event_id = e.event_id
-	LEFT JOIN write_ctrlreg wc ON wc.event_id = e.event_id
-	LEFT JOIN mov_to_msr mm ON mm.event_id = e.event_id
-	LEFT JOIN software_breakpoint sb ON sb.event_id = e.event_id
-	LEFT JOIN debug_exception de ON de.event_id = e.event_id
-	LEFT JOIN singlestep ss ON ss.event_id = e.event_id
-	LEFT JOIN cpuid cp ON cp.event_id = e.event_id
-	LEFT JOIN interrupt it ON it.event_id = e.event_id
-	LEFT JOIN descriptor_access da ON da.event_id = e.event_id
-	LEFT JOIN vmexit vx ON vx.event_id = e.event_id
-	LEFT JOIN io_instruction io ON io.event_id = e.event_id
-	LEFT JOIN mem_paging mp ON mp.event_id = e.event_id
-	LEFT JOIN mem_sharing ms ON ms.event_id = e.event_id;
+	SELECT event_id, run_id, seq, ts_ns, vcpu, reason, reason_name, flags,
+	  altp2m_idx, process_id, rip, rsp, cr3, rax, rbx, rcx, rdx, rsi, rdi,
+	  rflags,
+	  CASE reason WHEN 1 THEN p1 END AS mem_access_gfn,
+	  CASE reason WHEN 1 THEN p2 END AS mem_access_offset,
+	  CASE reason WHEN 1 THEN p3 END AS mem_access_gla,
+	  CASE reason WHEN 1 THEN p4 END AS mem_access_flags,
+	  CASE reason WHEN 4 THEN p1 END AS write_ctrlreg_index,
+	  CASE reason WHEN 4 THEN p2 END AS write_ctrlreg_new_value,
+	  CASE reason WHEN 4 THEN p3 END AS write_ctrlreg_old_value,
+	  CASE reason WHEN 5 THEN p1 END AS mov_to_msr_msr,
+	  CASE reason WHEN 5 THEN p2 END AS mov_to_msr_new_value,
+	  CASE reason WHEN 5 THEN p3 END AS mov_to_msr_old_value,
+	  CASE reason WHEN 6 THEN p1 END AS software_breakpoint_gfn,
+	  CASE reason WHEN 6 THEN p2 END AS software_breakpoint_pending_dbg,
+	  CASE reason WHEN 6 THEN p3 END AS software_breakpoint_insn_length,
+	  CASE reason WHEN 6 THEN p4 END AS software_breakpoint_type,
+	  CASE reason WHEN 9 THEN p1 END AS debug_exception_gfn,
+	  CASE reason WHEN 9 THEN p2 END AS debug_exception_pending_dbg,
+	  CASE reason WHEN 9 THEN p3 END AS debug_exception_insn_length,
+	  CASE reason WHEN 9 THEN p4 END AS debug_exception_type,
+	  CASE reason WHEN 7 THEN p1 END AS singlestep_gfn,
+	  CASE reason WHEN 10 THEN p1 END AS cpuid_insn_length,
+	  CASE reason WHEN 10 THEN p2 END AS cpuid_leaf,
+	  CASE reason WHEN 10 THEN p3 END AS cpuid_subleaf,
+	  CASE reason WHEN 12 THEN p1 END AS interrupt_vector,
+	  CASE reason WHEN 12 THEN p2 END AS interrupt_type,
+	  CASE reason WHEN 12 THEN p3 END AS interrupt_error_code,
+	  CASE reason WHEN 12 THEN p4 END AS interrupt_cr2,
+	  CASE reason WHEN 13 THEN p1 END AS descriptor_access_instr_info,
+	  CASE reason WHEN 13 THEN p2 END AS descriptor_access_exit_qualification,
+	  CASE reason WHEN 13 THEN p3 END AS descriptor_access_descriptor,
+	  CASE reason WHEN 13 THEN p4 END AS descriptor_access_is_write,
+	  CASE reason WHEN 15 THEN p1 END AS vmexit_reason,
+	  CASE reason WHEN 15 THEN p2 END AS vmexit_qualification,
+	  CASE reason WHEN 16 THEN p1 END AS io_instruction_bytes,
+	  CASE reason WHEN 16 THEN p2 END AS io_instruction_port,
+	  CASE reason WHEN 16 THEN p3 END AS io_instruction_in,
+	  CASE reason WHEN 16 THEN p4 END AS io_instruction_str,
+	  CASE reason WHEN 3 THEN p1 END AS mem_paging_gfn,
+	  CASE reason WHEN 3 THEN p2 END AS mem_paging_p2mt,
+	  CASE reason WHEN 3 THEN p3 END AS mem_paging_flags,
+	  CASE reason WHEN 2 THEN p1 END AS mem_sharing_gfn,
+	  CASE reason WHEN 2 THEN p2 END AS mem_sharing_p2mt
+	FROM events;
 
 -- @indexes: built by vmt_replay_index() after the bulk load
 CREATE INDEX IF NOT EXISTS events_run_reason ON events (run_id, reason);
 CREATE INDEX IF NOT EXISTS events_run_ts ON events (run_id, ts_ns);
 CREATE INDEX IF NOT EXISTS events_process ON events (process_id);
-CREATE INDEX IF NOT EXISTS responses_event ON responses (event_id);
-CREATE INDEX IF NOT EXISTS responses_run_seq ON responses (run_id, seq);
+CREATE INDEX IF NOT EXISTS lone_responses_run_seq ON lone_responses (run_id, seq);

@@ -12,32 +12,51 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "replay_int.h"
+#include "vmt_le.h"
+
+/* Values per multi-row INSERT (SCHEMA.md "Import"). */
+#define ROW_VALUES 512
 
 /* ---- tables ---- */
 
+/* Tables written by INSERT, plus T_RSP_LATE: a response whose request's
+ * row already left for SQLite, set on that row by an UPDATE. */
 enum tab {
-	T_EVENTS, T_REGS, T_RESPONSES, T_MARKERS, T_NOTES, T_RING_STATS,
-	T_GAPS, T_PROCESSES, T_DETAIL,
-	T_COUNT = T_DETAIL + VMT_REASON_COUNT
+	T_EVENTS, T_REGBLOCKS, T_LONE, T_MARKERS, T_NOTES, T_RING_STATS,
+	T_GAPS, T_PROCESSES, T_COUNT, T_RSP_LATE = T_COUNT
 };
 
-#define EVENT_FIXED 9       /* events columns before the key registers */
-#define MAX_COLS 24
+/* events columns: fixed ones, the key registers, the payload, the
+ * response, the register block (schema.sql) */
+#define EV_FIXED 9
+#define EV_P1 (EV_FIXED + 10)
+#define EV_NP 4
+#define EV_RSP (EV_P1 + EV_NP)
+#define EV_NRSP 7
+#define EV_BLOCK (EV_RSP + EV_NRSP)
+#define EV_NCOLS (EV_BLOCK + 1)
+#define MAX_COLS 32
 
 struct tabspec {
 	const char *name;
 	const char *cols[MAX_COLS];
 };
 
-static const struct tabspec fixed_tabs[T_DETAIL] = {
+static const char *const ev_tail[] = {
+	"p1", "p2", "p3", "p4", "rsp_ts_ns", "rsp_vcpu", "rsp_flags",
+	"rsp_altp2m_idx", "set_regs", "new_rip", "p2midx", "regs_block",
+};
+
+static const struct tabspec tabs[T_COUNT + 1] = {
+	/* + the key registers (vmt_key_regs) and ev_tail */
 	[T_EVENTS] = { "events", { "event_id", "run_id", "seq", "ts_ns", "vcpu",
 				   "reason", "flags", "altp2m_idx", "process_id" } },
-	[T_REGS] = { "event_regs", { "event_id", "entry" } },
-	[T_RESPONSES] = { "responses", { "run_id", "seq", "event_id", "ts_ns",
-					 "latency_ns", "vcpu", "flags", "altp2m_idx",
-					 "set_regs", "new_rip", "p2midx" } },
+	[T_REGBLOCKS] = { "reg_blocks", { "block_id", "run_id", "entries", "data" } },
+	[T_LONE] = { "lone_responses", { "run_id", "seq", "ts_ns", "vcpu", "flags",
+					 "altp2m_idx", "new_rip", "p2midx" } },
 	[T_MARKERS] = { "markers", { "run_id", "seq", "ts_ns", "text" } },
 	[T_NOTES] = { "notes", { "run_id", "seq", "ts_ns", "text" } },
 	[T_RING_STATS] = { "ring_stats", { "run_id", "seq", "ts_ns", "occupancy",
@@ -47,31 +66,27 @@ static const struct tabspec fixed_tabs[T_DETAIL] = {
 	[T_PROCESSES] = { "processes", { "process_id", "run_id", "cr3", "epoch",
 					 "first_ns", "last_ns", "first_seq",
 					 "last_seq", "events" } },
+	/* an UPDATE: the response columns of events (EV_RSP...), event_id */
+	[T_RSP_LATE] = { "events", { "rsp_ts_ns", "rsp_vcpu", "rsp_flags",
+				     "rsp_altp2m_idx", "set_regs", "new_rip",
+				     "p2midx", "event_id" } },
 };
 
-/* The spec of @t: fixed tables as above, detail tables from format/. */
+/* The spec of @t; returns its column count. */
 static int tab_spec(int t, struct tabspec *s)
 {
 	int n = 0;
 
-	if (t < T_DETAIL) {
-		*s = fixed_tabs[t];
-		while (n < MAX_COLS && s->cols[n])
-			n++;
-		if (t == T_EVENTS)
-			for (size_t i = 0; i < VMT_ARRAY_SIZE(vmt_key_regs); i++)
-				s->cols[n++] = vmt_reg_name(vmt_key_regs[i]);
+	*s = tabs[t];
+	while (n < MAX_COLS && s->cols[n])
+		n++;
+	if (t != T_EVENTS)
 		return n;
-	} else {
-		const struct vmt_detail *d = vmt_detail_of((uint32_t)(t - T_DETAIL));
-
-		if (!d->table)
-			return 0;
-		*s = (struct tabspec){ d->table, { "event_id", "run_id" } };
-		for (n = 0; n < d->nfields; n++)
-			s->cols[n + 2] = vmt_pfield_name(d->fields[n]);
-		return n + 2;
-	}
+	for (size_t i = 0; i < VMT_ARRAY_SIZE(vmt_key_regs); i++)
+		s->cols[n++] = vmt_reg_name(vmt_key_regs[i]);
+	for (size_t i = 0; i < VMT_ARRAY_SIZE(ev_tail); i++)
+		s->cols[n++] = ev_tail[i];
+	return n;
 }
 
 /* ---- batches of rows, handed from the decoder to the SQLite thread ---- */
@@ -91,14 +106,46 @@ struct batch {
 	uint8_t arena[B_ARENA];
 };
 
+/*
+ * Registers: the raw entries of BLOCK_EVENTS consecutive events, each
+ * XORed with the entry before it (most registers repeat from one event to
+ * the next, so the block is mostly zeros) and compressed as one zstd frame
+ * on the decoder thread (SCHEMA.md "events, event_regs").  The format lets
+ * an entry name any earlier one of its block; XOR with the same vCPU's
+ * last entry came out 8 % larger on the benchmark's trace than with the
+ * entry just before, so the encoder names that one.
+ */
+#define BLOCK_EVENTS 256
+#define BLOCK_BYTES (BLOCK_EVENTS * (3 + VMT_ENTRY_MAX))
+#define ENTRY_MAX VMT_RING_PAGE    /* an entry beyond a page is refused */
+#define ZLEVEL 1
+
+
+/* Where the row of a recent request sits, to put its response there. */
+#define PEND 4096
+struct pend {
+	uint64_t ordinal, gen;
+	uint32_t cell;
+	int valid;
+};
+
 struct sink {
 	sqlite3 *db;
 	int64_t run_id, event_base;
 	int no_regs, threaded;
-	int ncols[T_COUNT];
+	int ncols[T_COUNT + 1];
 	struct vmt_tw tw[T_COUNT];
+	sqlite3_stmt *late;          /* UPDATE for T_RSP_LATE */
 	struct vmt_procs procs;
 	struct batch *cur;
+	uint64_t gen;                /* batches submitted so far */
+	struct pend pend[PEND];
+	/* the register block being filled */
+	uint8_t *blk, *zbuf, *prev;       /* prev: the last entry, raw */
+	size_t blen, bcap, zcap, prev_len;
+	uint32_t bn;
+	int64_t bfirst;
+	ZSTD_CCtx *zc;
 	/* the queue */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -107,12 +154,39 @@ struct sink {
 	int closing, err;
 };
 
+/* A response for a row already given to SQLite: its insert goes out
+ * first, then the UPDATE (rare: only at batch edges). */
+static int update_late(struct sink *s, const struct vmt_cell *c)
+{
+	int n = s->ncols[T_RSP_LATE], rc, err = vmt_tw_flush(&s->tw[T_EVENTS]);
+
+	if (err)
+		return err;
+	if (!s->late) {
+		rc = sqlite3_prepare_v2(s->db, "UPDATE events SET rsp_ts_ns = ?1, "
+					"rsp_vcpu = ?2, rsp_flags = ?3, rsp_altp2m_idx = ?4, "
+					"set_regs = ?5, new_rip = ?6, p2midx = ?7 "
+					"WHERE event_id = ?8", -1, &s->late, NULL);
+		if (rc != SQLITE_OK)
+			return vmt_db_err(s->db, rc, "preparing the response update");
+	}
+	for (int i = 0; i < n; i++)
+		if (c[i].type == VMT_CELL_INT)
+			sqlite3_bind_int64(s->late, i + 1, c[i].v);
+		else
+			sqlite3_bind_null(s->late, i + 1);
+	rc = sqlite3_step(s->late);
+	sqlite3_reset(s->late);
+	return rc == SQLITE_DONE ? 0 : vmt_db_err(s->db, rc, "response update");
+}
+
 static int consume(struct sink *s, struct batch *b)
 {
 	int err = 0;
 
 	for (uint32_t r = 0; !err && r < b->nrows; r++)
-		err = vmt_tw_add(&s->tw[b->tab[r]], b->cells + b->cell0[r], b->arena);
+		err = b->tab[r] == T_RSP_LATE ? update_late(s, b->cells + b->cell0[r]) :
+			vmt_tw_add(&s->tw[b->tab[r]], b->cells + b->cell0[r], b->arena);
 	b->nrows = b->ncells = 0;
 	b->alen = 0;
 	return err;
@@ -154,6 +228,7 @@ static int submit(struct sink *s)
 	struct batch *b = s->cur;
 	int err;
 
+	s->gen++;
 	if (!s->threaded)
 		return consume(s, b);
 	pthread_mutex_lock(&s->mu);
@@ -218,6 +293,65 @@ static struct vmt_cell cbytes(struct sink *s, int type, const void *p, size_t n)
 	return c;
 }
 
+/* ---- register blocks ---- */
+
+/* Compresses the block being filled into a reg_blocks row. */
+static int block_flush(struct sink *s)
+{
+	size_t n;
+	struct vmt_cell *c;
+	int err = 0;
+
+	if (!s->bn)
+		return 0;
+	n = ZSTD_compressCCtx(s->zc, s->zbuf, s->zcap, s->blk, s->blen, ZLEVEL);
+	if (ZSTD_isError(n)) {
+		vmt_log(VMT_LOG_ERROR, "compressing registers: %s", ZSTD_getErrorName(n));
+		return -EIO;
+	}
+	c = row(s, T_REGBLOCKS, n, &err);
+	if (!c)
+		return err;
+	c[0] = cint(s->bfirst);
+	c[1] = cint(s->run_id);
+	c[2] = cint(s->bn);
+	c[3] = cbytes(s, VMT_CELL_BLOB, s->zbuf, n);
+	s->bn = 0;
+	s->blen = 0;
+	s->prev_len = 0;
+	return 0;
+}
+
+/* Appends the raw entry of event @id to a block; its block_id. */
+static int64_t block_add(struct sink *s, const struct vmt_record *rec, int64_t id)
+{
+	uint8_t *p;
+	int err;
+
+	if (rec->size > ENTRY_MAX) {
+		vmt_log(VMT_LOG_ERROR, "seq %llu: ring entry of %u bytes",
+			(unsigned long long)rec->seq, (unsigned)rec->size);
+		return -EINVAL;
+	}
+	if (s->bn == BLOCK_EVENTS || s->blen + 3 + rec->size > s->bcap) {
+		err = block_flush(s);
+		if (err)
+			return err;
+	}
+	if (!s->bn)
+		s->bfirst = id;
+	p = s->blk + s->blen;
+	vmt_put16(p, (uint16_t)rec->size);
+	p[2] = s->bn ? 1 : 0;           /* XORed with the entry 1 back */
+	for (size_t i = 0; i < rec->size; i++)
+		p[3 + i] = rec->data[i] ^ (i < s->prev_len ? s->prev[i] : 0);
+	memcpy(s->prev, rec->data, rec->size);
+	s->prev_len = rec->size;
+	s->bn++;
+	s->blen += 3 + rec->size;
+	return s->bfirst;
+}
+
 /* ---- walker callbacks: records to rows ---- */
 
 static int emit_process(void *ctx, const struct vmt_proc *p)
@@ -240,29 +374,23 @@ static int emit_process(void *ctx, const struct vmt_proc *p)
 	return 0;
 }
 
-static int put_detail(struct sink *s, const struct vmt_event *ev, int64_t id)
+/* The payload columns p1..p4: the detail fields of the reason, in order. */
+static void put_payload(struct vmt_cell *c, const struct vmt_event *ev)
 {
 	const struct vmt_detail *d = vmt_detail_of(ev->reason);
-	struct vmt_cell *c;
-	int err = 0;
+	int n = d->table ? d->nfields : 0;
 
-	if (!d->table)
-		return 0;
-	c = row(s, T_DETAIL + (int)ev->reason, 0, &err);
-	if (!c)
-		return err;
-	c[0] = cint(id);
-	c[1] = cint(s->run_id);
-	for (int i = 0; i < d->nfields; i++)
-		c[2 + i] = copt(ev->p_present >> d->fields[i] & 1, ev->p[d->fields[i]]);
-	return 0;
+	for (int i = 0; i < EV_NP; i++)
+		c[i] = copt(i < n && (ev->p_present >> d->fields[i] & 1),
+			    i < n ? ev->p[d->fields[i]] : 0);
 }
 
 static int put_event(void *ctx, const struct vmt_record *rec,
 		     const struct vmt_event *ev, uint64_t ordinal)
 {
 	struct sink *s = ctx;
-	int64_t id = s->event_base + (int64_t)ordinal, pid = -1;
+	int64_t id = s->event_base + (int64_t)ordinal, pid = -1, blk = -1;
+	struct pend *q = &s->pend[ordinal % PEND];
 	struct vmt_cell *c;
 	int err = 0;
 
@@ -272,9 +400,15 @@ static int put_event(void *ctx, const struct vmt_record *rec,
 		if (pid < 0)
 			return (int)pid;
 	}
+	if (!s->no_regs) {
+		blk = block_add(s, rec, id);
+		if (blk < 0)
+			return (int)blk;
+	}
 	c = row(s, T_EVENTS, 0, &err);
 	if (!c)
 		return err;
+	*q = (struct pend){ ordinal, s->gen, (uint32_t)(c - s->cur->cells), 1 };
 	c[0] = cint(id);
 	c[1] = cint(s->run_id);
 	c[2] = cint((int64_t)rec->seq);
@@ -285,42 +419,79 @@ static int put_event(void *ctx, const struct vmt_record *rec,
 	c[7] = cint(ev->altp2m_idx);
 	c[8] = copt(pid >= 0, (uint64_t)pid);
 	for (size_t i = 0; i < VMT_ARRAY_SIZE(vmt_key_regs); i++)
-		c[EVENT_FIXED + i] = copt(ev->reg_present >> vmt_key_regs[i] & 1,
-					  ev->reg[vmt_key_regs[i]]);
-	if (!s->no_regs) {
-		c = row(s, T_REGS, rec->size, &err);
-		if (!c)
-			return err;
-		c[0] = cint(id);
-		c[1] = cbytes(s, VMT_CELL_BLOB, rec->data, rec->size);
-	}
-	return put_detail(s, ev, id);
+		c[EV_FIXED + i] = copt(ev->reg_present >> vmt_key_regs[i] & 1,
+				       ev->reg[vmt_key_regs[i]]);
+	put_payload(c + EV_P1, ev);
+	for (int i = 0; i < EV_NRSP; i++)
+		c[EV_RSP + i] = copt(0, 0);
+	c[EV_BLOCK] = copt(blk >= 0, (uint64_t)blk);
+	return 0;
+}
+
+/* The response columns of the request's row: ts, vcpu, flags, altp2m,
+ * set_regs, new_rip, p2midx. */
+static void put_rsp_cols(struct vmt_cell *c, const struct vmt_record *rec,
+			 const struct vmt_walk_rsp *r, uint32_t req_vcpu)
+{
+	const struct vmt_event *ev = r->ev;
+	int setregs = !!(ev->flags & VMT_FLAG_SET_REGISTERS);
+
+	c[0] = cint((int64_t)rec->ts_ns);
+	c[1] = copt(ev->vcpu_id != req_vcpu, ev->vcpu_id);
+	c[2] = cint(ev->flags);
+	c[3] = copt(ev->flags & VMT_FLAG_ALTERNATE_P2M, ev->altp2m_idx);
+	c[4] = copt(r->has_set_regs, r->set_regs);
+	c[5] = copt(setregs && (ev->reg_present >> VMT_REG_RIP & 1),
+		    ev->reg[VMT_REG_RIP]);
+	c[6] = copt(ev->p_present >> VMT_P_FAST_SINGLESTEP_P2MIDX & 1,
+		    ev->p[VMT_P_FAST_SINGLESTEP_P2MIDX]);
+}
+
+/* A response whose request was not imported. */
+static int put_lone(struct sink *s, const struct vmt_record *rec,
+		    const struct vmt_event *ev)
+{
+	int err = 0, setregs = !!(ev->flags & VMT_FLAG_SET_REGISTERS);
+	struct vmt_cell *c = row(s, T_LONE, 0, &err);
+
+	if (!c)
+		return err;
+	c[0] = cint(s->run_id);
+	c[1] = cint((int64_t)rec->seq);
+	c[2] = cint((int64_t)rec->ts_ns);
+	c[3] = cint(ev->vcpu_id);
+	c[4] = cint(ev->flags);
+	c[5] = copt(ev->flags & VMT_FLAG_ALTERNATE_P2M, ev->altp2m_idx);
+	c[6] = copt(setregs && (ev->reg_present >> VMT_REG_RIP & 1),
+		    ev->reg[VMT_REG_RIP]);
+	c[7] = copt(ev->p_present >> VMT_P_FAST_SINGLESTEP_P2MIDX & 1,
+		    ev->p[VMT_P_FAST_SINGLESTEP_P2MIDX]);
+	return 0;
 }
 
 static int put_response(void *ctx, const struct vmt_record *rec,
 			const struct vmt_walk_rsp *r)
 {
 	struct sink *s = ctx;
-	const struct vmt_event *ev = r->ev;
-	int known = r->req_ordinal >= 0, err = 0;
-	int setregs = !!(ev->flags & VMT_FLAG_SET_REGISTERS);
-	struct vmt_cell *c = row(s, T_RESPONSES, 0, &err);
+	uint64_t ord = (uint64_t)r->req_ordinal;
+	struct pend *q = &s->pend[ord % PEND];
+	struct vmt_cell *c;
+	int err = 0;
 
+	if (r->req_ordinal < 0)
+		return put_lone(s, rec, r->ev);
+	if (q->valid && q->ordinal == ord && q->gen == s->gen) {
+		c = s->cur->cells + q->cell;
+		put_rsp_cols(c + EV_RSP, rec, r, (uint32_t)c[4].v);
+		q->valid = 0;
+		return 0;
+	}
+	c = row(s, T_RSP_LATE, 0, &err);
 	if (!c)
 		return err;
-	c[0] = cint(s->run_id);
-	c[1] = cint((int64_t)rec->seq);
-	c[2] = copt(known, (uint64_t)(s->event_base + r->req_ordinal));
-	c[3] = cint((int64_t)rec->ts_ns);
-	c[4] = copt(known, r->latency_ns);
-	c[5] = cint(ev->vcpu_id);
-	c[6] = cint(ev->flags);
-	c[7] = copt(ev->flags & VMT_FLAG_ALTERNATE_P2M, ev->altp2m_idx);
-	c[8] = copt(known && r->has_set_regs, r->set_regs);
-	c[9] = copt(setregs && (ev->reg_present >> VMT_REG_RIP & 1),
-		    ev->reg[VMT_REG_RIP]);
-	c[10] = copt(ev->p_present >> VMT_P_FAST_SINGLESTEP_P2MIDX & 1,
-		     ev->p[VMT_P_FAST_SINGLESTEP_P2MIDX]);
+	/* the request's vcpu is not at hand: keep the response's */
+	put_rsp_cols(c, rec, r, UINT32_MAX);
+	c[EV_NRSP] = cint(s->event_base + r->req_ordinal);
 	return 0;
 }
 
@@ -403,9 +574,21 @@ static const struct vmt_walk_ops sink_ops = {
 
 static int rows_per_insert(int ncols)
 {
-	int n = 512 / ncols;
+	int n = ROW_VALUES / ncols;
 
 	return n < 1 ? 1 : n;
+}
+
+static int block_open(struct sink *s)
+{
+	/* room for a block of full-size entries, or one of the largest */
+	s->bcap = BLOCK_BYTES > 3 + ENTRY_MAX ? BLOCK_BYTES : 3 + ENTRY_MAX;
+	s->zcap = ZSTD_compressBound(s->bcap);
+	s->blk = malloc(s->bcap);
+	s->prev = malloc(ENTRY_MAX);
+	s->zbuf = malloc(s->zcap);
+	s->zc = ZSTD_createCCtx();
+	return s->blk && s->zbuf && s->zc && s->prev ? 0 : -ENOMEM;
 }
 
 static int sink_open(struct sink *s, sqlite3 *db)
@@ -414,13 +597,14 @@ static int sink_open(struct sink *s, sqlite3 *db)
 	int want_thread = s->threaded, err = 0;
 
 	s->threaded = 0;
-
-	for (int t = 0; !err && t < T_COUNT; t++) {
+	for (int t = 0; !err && t <= T_COUNT; t++) {
 		s->ncols[t] = tab_spec(t, &spec);
-		if (s->ncols[t])
+		if (t < T_COUNT)
 			err = vmt_tw_init(&s->tw[t], db, spec.name, spec.cols,
 					  s->ncols[t], rows_per_insert(s->ncols[t]));
 	}
+	if (!err && !s->no_regs)
+		err = block_open(s);
 	if (err)
 		return err;
 	s->free = NULL;
@@ -446,6 +630,8 @@ static int sink_open(struct sink *s, sqlite3 *db)
 /* Drains the queue and stops the SQLite thread; returns its error. */
 static int sink_drain(struct sink *s, int err)
 {
+	if (!err && !s->no_regs)
+		err = block_flush(s);
 	if (!err && s->cur && s->cur->nrows)
 		err = submit(s);
 	if (s->threaded) {
@@ -458,8 +644,7 @@ static int sink_drain(struct sink *s, int err)
 		err = err ? err : s->err;
 	}
 	for (int t = 0; !err && t < T_COUNT; t++)
-		if (s->ncols[t])
-			err = vmt_tw_flush(&s->tw[t]);
+		err = vmt_tw_flush(&s->tw[t]);
 	return err;
 }
 
@@ -470,6 +655,7 @@ static void sink_free(struct sink *s)
 	for (int t = 0; t < T_COUNT; t++)
 		if (s->ncols[t])
 			vmt_tw_free(&s->tw[t]);
+	sqlite3_finalize(s->late);
 	while (b) {
 		struct batch *n = b->next;
 
@@ -483,6 +669,10 @@ static void sink_free(struct sink *s)
 		b = n;
 	}
 	free(s->cur);
+	free(s->blk);
+	free(s->zbuf);
+	free(s->prev);
+	ZSTD_freeCCtx(s->zc);
 	vmt_procs_free(&s->procs);
 }
 

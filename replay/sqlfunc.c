@@ -1,13 +1,18 @@
 /*
  * sqlfunc.c - SQL functions over event_regs.entry (SCHEMA.md "events,
  * event_regs"): vmt_reg(entry, 'name') and vmt_field(entry, 'name') decode
- * the raw ring entry with format/'s decoder table.  The name lookup is
- * cached per statement with sqlite3_set_auxdata().
+ * the raw ring entry with format/'s decoder table; vmt_entry(data, i)
+ * takes entry i out of a reg_blocks block.  The name lookup is cached per
+ * statement with sqlite3_set_auxdata(), the last block decompressed per
+ * connection.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "replay_int.h"
+#include "vmt_le.h"
 
 /* Column id of @name for a name table of @n entries, or -1. */
 static int name_id(sqlite3_context *ctx, sqlite3_value *arg,
@@ -81,12 +86,128 @@ static void fn_field(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_int64(ctx, (sqlite3_int64)ev.p[id]);
 }
 
+/*
+ * The last block vmt_entry() opened: a query walks the events of a block
+ * one after the other, so each block is decompressed once.  The block is
+ * known by its compressed bytes, which are kept for the comparison.
+ */
+struct blkcache {
+	uint8_t *z, *raw;
+	size_t zlen, zcap, rawcap;
+	uint32_t n;
+	uint32_t *off;      /* entry i: raw + off[i], off[i+1] - off[i] - 3 bytes */
+	uint32_t offcap;
+};
+
+static void blkcache_free(void *p)
+{
+	struct blkcache *c = p;
+
+	if (!c)
+		return;
+	free(c->z);
+	free(c->raw);
+	free(c->off);
+	free(c);
+}
+
+static int grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	void **p = pp, *n;
+
+	if (need <= *cap)
+		return 0;
+	n = realloc(*p, need * elem);
+	if (!n)
+		return -1;
+	*p = n;
+	*cap = need;
+	return 0;
+}
+
+/*
+ * Indexes the entries and undoes the XOR of each with the entry it names
+ * (one byte: how many entries back; 0 = none), decoded before it.
+ */
+static int blk_index(struct blkcache *c, size_t rawlen)
+{
+	size_t pos = 0, cap = c->offcap;
+
+	c->n = 0;
+	while (pos + 3 <= rawlen) {
+		size_t len = vmt_get16(c->raw + pos), back = c->raw[pos + 2];
+
+		if (pos + 3 + len > rawlen || back > c->n ||
+		    grow(&c->off, &cap, c->n + 2, sizeof(*c->off)))
+			return -1;
+		c->offcap = (uint32_t)cap;
+		if (back) {
+			size_t ref = c->off[c->n - back];
+			size_t rlen = vmt_get16(c->raw + ref);
+
+			for (size_t i = 0; i < len && i < rlen; i++)
+				c->raw[pos + 3 + i] ^= c->raw[ref + 3 + i];
+		}
+		c->off[c->n++] = (uint32_t)pos;
+		pos += 3 + len;
+	}
+	if (pos != rawlen || grow(&c->off, &cap, c->n + 1, sizeof(*c->off)))
+		return -1;
+	c->off[c->n] = (uint32_t)pos;
+	return 0;
+}
+
+static int blk_open(struct blkcache *c, const uint8_t *z, size_t zlen)
+{
+	unsigned long long raw = ZSTD_getFrameContentSize(z, zlen);
+	size_t got;
+
+	if (c->n && zlen == c->zlen && !memcmp(z, c->z, zlen))
+		return 0;
+	c->n = 0;
+	c->zlen = 0;
+	if (raw == ZSTD_CONTENTSIZE_ERROR || raw == ZSTD_CONTENTSIZE_UNKNOWN ||
+	    raw > (1u << 24) || grow(&c->raw, &c->rawcap, raw ? raw : 1, 1) ||
+	    grow(&c->z, &c->zcap, zlen, 1))
+		return -1;
+	got = ZSTD_decompress(c->raw, c->rawcap, z, zlen);
+	if (ZSTD_isError(got) || got != raw || blk_index(c, got))
+		return -1;
+	memcpy(c->z, z, zlen);
+	c->zlen = zlen;
+	return 0;
+}
+
+static void fn_entry(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct blkcache *c = sqlite3_user_data(ctx);
+	const uint8_t *z = sqlite3_value_blob(argv[0]);
+	int zlen = sqlite3_value_bytes(argv[0]);
+	int64_t i = sqlite3_value_int64(argv[1]);
+
+	(void)argc;
+	if (!z || zlen <= 0 || blk_open(c, z, (size_t)zlen) || i < 0 || i >= c->n) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_blob(ctx, c->raw + c->off[i] + 3,
+			    (int)(c->off[i + 1] - c->off[i] - 3), SQLITE_TRANSIENT);
+}
+
 int vmt_sqlfunc_register(sqlite3 *db)
 {
 	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
-	int rc = sqlite3_create_function(db, "vmt_reg", 2, flags, NULL, fn_reg,
-					 NULL, NULL);
+	struct blkcache *c = calloc(1, sizeof(*c));
+	int rc;
 
+	if (!c)
+		return -ENOMEM;
+	/* the cache is the connection's, freed with the function */
+	rc = sqlite3_create_function_v2(db, "vmt_entry", 2, flags, c, fn_entry,
+					NULL, NULL, blkcache_free);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(db, "vmt_reg", 2, flags, NULL, fn_reg,
+					     NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(db, "vmt_field", 2, flags, NULL,
 					     fn_field, NULL, NULL);

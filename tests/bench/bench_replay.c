@@ -6,6 +6,8 @@
  *
  *   bench_replay [-n EVENTS] [-d DIR] [-1 (single thread)] [-r (no regs)]
  *                [-k (keep files)] [-t TRACE (import this trace, no generation)]
+ *                [-l LAG (responses after LAG more requests, as a recorder
+ *                 draining a batch writes them; default 4, the vCPUs)]
  */
 #include <getopt.h>
 #include <sqlite3.h>
@@ -95,7 +97,8 @@ static void cpu_model(char *out, size_t cap)
 
 int main(int argc, char **argv)
 {
-	struct tg_opts o = { .abi = 7, .nevents = 10000000, .vcpus = 4, .seed = 42 };
+	struct tg_opts o = { .abi = 7, .nevents = 10000000, .vcpus = 4, .seed = 42,
+			     .rsp_lag = 4 };
 	VMT_OPTS(vmt_import_opts, io);
 	struct vmt_import_result res;
 	struct tg_counts cnt;
@@ -108,7 +111,7 @@ int main(int argc, char **argv)
 
 	/* as vmtrail-replay does: no global lock on every SQLite malloc */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	while ((opt = getopt(argc, argv, "n:d:1rkt:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:1rkt:l:")) != -1) {
 		if (opt == 'n')
 			o.nevents = strtoull(optarg, NULL, 10);
 		else if (opt == 'd')
@@ -121,6 +124,8 @@ int main(int argc, char **argv)
 			keep = 1;
 		else if (opt == 't')
 			given = optarg;
+		else if (opt == 'l')
+			o.rsp_lag = (uint32_t)strtoul(optarg, NULL, 10);
 		else
 			return 2;
 	}
@@ -176,7 +181,9 @@ int main(int argc, char **argv)
 	printf("load CPU: %.2f s user+sys (%.0f events per CPU-second); load average now %s",
 	       c2 - c1, (double)res.events / (c2 - c1), loadavg());
 	printf("index build: %.2f s\n", t3 - t2);
-	printf("database: %.1f MiB\n", file_mib(db_path));
+	printf("database: %.1f MiB, %.2f x the trace, %.0f bytes per event\n",
+	       file_mib(db_path), file_mib(db_path) / file_mib(trace),
+	       file_mib(db_path) * (1 << 20) / (double)(res.events ? res.events : 1));
 	printf("peak RSS: %.1f MiB after the load (then %s), %.1f MiB after the "
 	       "index build\n", load_rss, split, (double)ru.ru_maxrss / 1024);
 	if (!keep) {

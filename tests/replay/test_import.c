@@ -595,3 +595,74 @@ Test(import, phase_names_rows)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM phase_names WHERE run_id = ?", r2.run_id), 0);
 	sqlite3_close(db);
 }
+
+/*
+ * Schema 2 puts a response in its request's row while that row is still
+ * in the importer's batch, and updates the row once it has gone to SQLite;
+ * registers sit in compressed blocks of 256 events.  Enough events to
+ * cross several batches and blocks, both with and without the pipeline.
+ */
+Test(import, responses_and_registers_across_batches)
+{
+	struct tg_opts o = { .abi = 7, .nevents = 20000, .vcpus = 4, .seed = 12,
+			     .rsp_lag = 8 };
+	VMT_OPTS(vmt_import_opts, one, .single_thread = 1);
+	static const size_t probe[] = { 0, 1, 255, 256, 257, 8191, 8192, 12345, 19999 };
+	struct vmt_import_result res;
+	struct tg_counts c;
+	struct tg_event *t = gen("b.vmt", &o, &c);
+
+	for (int mode = 0; mode < 2; mode++) {
+		sqlite3 *db = mem_db();
+
+		cr_assert_eq(vmt_replay_import(db, path_in("b.vmt"), mode ? &one : NULL,
+					       &res), 0);
+		check_responses(db, res.run_id, t, o.nevents, 7);
+		check_counts(db, res.run_id, &c, 7);
+		cr_expect_eq(q_int(db, "SELECT count(*) FROM responses WHERE event_id IS NULL "
+				   "AND ? > 0", 1), 0);
+		cr_expect_eq(q_int(db, "SELECT count(*) FROM event_regs WHERE ? > 0", 1),
+			     (int64_t)c.events);
+		cr_expect_eq(q_int(db, "SELECT count(*) FROM reg_blocks WHERE ? > 0", 1),
+			     (int64_t)(c.events + 255) / 256);
+		for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+			int64_t id = q_int(db, "SELECT event_id FROM events WHERE seq = ?",
+					   (int64_t)t[probe[i]].seq);
+
+			check_regs(db, id, &t[probe[i]].ev, t[probe[i]].seq);
+		}
+		sqlite3_close(db);
+	}
+	free(t);
+}
+
+/* A window by time can cut a request from its response: the response
+ * stays, with no event_id, no latency and a negative response_id. */
+Test(import, lone_responses)
+{
+	struct tg_opts o = { .abi = 7, .nevents = 400, .vcpus = 2, .seed = 13,
+			     .rsp_lag = 4 };
+	VMT_OPTS(vmt_import_opts, ft, .from_kind = VMT_BOUND_NS, .to_kind = VMT_BOUND_NS);
+	struct vmt_import_result res;
+	struct tg_counts c;
+	struct tg_event *t = gen("w.vmt", &o, &c);
+	sqlite3 *db = mem_db();
+	int64_t lone = 0;
+
+	ft.from = t[100].ts + 1;
+	ft.to = t[300].ts;
+	for (size_t i = 0; i < o.nevents; i++)
+		lone += t[i].has_rsp && t[i].ts < ft.from && t[i].rsp_ts >= ft.from &&
+			t[i].rsp_ts <= ft.to;
+	cr_expect_gt(lone, 0, "the window cuts no request from its response");
+	cr_assert_eq(vmt_replay_import(db, path_in("w.vmt"), &ft, &res), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM responses WHERE run_id = ?", res.run_id),
+		     (int64_t)res.responses);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM responses WHERE event_id IS NULL AND "
+			   "latency_ns IS NULL AND response_id < 0 AND run_id = ?", res.run_id),
+		     lone);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM lone_responses WHERE run_id = ?",
+			   res.run_id), lone);
+	sqlite3_close(db);
+	free(t);
+}

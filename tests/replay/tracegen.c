@@ -23,6 +23,11 @@ struct gen {
 	uint64_t seq, ts;
 	struct vmt_writer *w;
 	struct tg_counts *cnt;
+	/* requests awaiting their response (rsp_lag): a copy, and where the
+	 * caller wants the result (NULL: nowhere) */
+	struct tg_event lag[TG_LAG_MAX + 1];
+	struct tg_event *lag_out[TG_LAG_MAX + 1];
+	uint64_t lag_i[TG_LAG_MAX + 1];
 };
 
 static uint64_t rnd(struct gen *g)
@@ -142,12 +147,45 @@ static int make_response(struct gen *g, uint64_t i, struct tg_event *t)
 		r->flags |= VMT_FLAG_FAST_SINGLESTEP;
 		vmt_event_set_p(r, VMT_P_FAST_SINGLESTEP_P2MIDX, 5);
 	}
-	t->rsp_ts = t->ts + 1000 + (rnd(g) & 0xffff);
+	t->rsp_ts = (g->ts > t->ts ? g->ts : t->ts) + 1000 + (rnd(g) & 0xffff);
 	err = settle(r, raw, &len);
 	if (!err)
 		err = put(g, VMT_REC_RESPONSE, t->seq, t->rsp_ts, raw, (uint32_t)len);
 	t->has_rsp = !err;
 	g->ts = t->rsp_ts;
+	return err;
+}
+
+/* Answers request @i now, or queues it when responses lag. */
+static int answer(struct gen *g, const struct tg_opts *o, uint64_t i,
+		  struct tg_event *t, struct tg_event *out)
+{
+	size_t k = i % (TG_LAG_MAX + 1);
+
+	if (!o->rsp_lag)
+		return make_response(g, i, t);
+	g->lag[k] = *t;
+	g->lag_out[k] = out;
+	g->lag_i[k] = i + 1;    /* 0: nothing queued in this slot */
+	return 0;
+}
+
+/* The response of request @i, if one is queued. */
+static int answer_due(struct gen *g, uint64_t i)
+{
+	size_t k = i % (TG_LAG_MAX + 1);
+	struct tg_event *t = &g->lag[k];
+	int err;
+
+	if (g->lag_i[k] != i + 1)
+		return 0;
+	g->lag_i[k] = 0;
+	err = make_response(g, i, t);
+	if (g->lag_out[k]) {
+		g->lag_out[k]->has_rsp = t->has_rsp;
+		g->lag_out[k]->rsp_ts = t->rsp_ts;
+		g->lag_out[k]->rsp = t->rsp;
+	}
 	return err;
 }
 
@@ -213,6 +251,8 @@ static void trace_info(struct vmt_trace_info *in, const struct tg_opts *o)
 
 static int generate(struct gen *g, const struct tg_opts *o, struct tg_event *out)
 {
+	if (o->rsp_lag > TG_LAG_MAX)
+		return -EINVAL;
 	struct tg_event one;
 	int err = put(g, VMT_REC_NOTE, g->seq, g->ts, "tracegen start", 14);
 
@@ -231,10 +271,15 @@ static int generate(struct gen *g, const struct tg_opts *o, struct tg_event *out
 		g->cnt->events++;
 		g->cnt->per_reason[t->ev.reason & 63]++;
 		if (!err && (t->ev.flags & VMT_FLAG_VCPU_PAUSED)) {
-			err = make_response(g, i, t);
+			err = answer(g, o, i, t, out ? t : NULL);
 			g->cnt->responses++;
 		}
+		if (!err && o->rsp_lag && i >= o->rsp_lag)
+			err = answer_due(g, i - o->rsp_lag);
 	}
+	for (uint64_t i = o->nevents > o->rsp_lag ? o->nevents - o->rsp_lag : 0;
+	     !err && o->rsp_lag && i < o->nevents; i++)
+		err = answer_due(g, i);
 	return err;
 }
 

@@ -20,7 +20,12 @@ struct tg_opts {
 	int loss_at;           /* > 0: a LOSS of 3 requests before this event */
 	uint64_t idle_at;      /* > 0: 5 s of silence before this event */
 	int no_trailer;        /* abandon the writer: no trailer */
+	uint32_t rsp_lag;      /* answer each request after this many more
+				* requests, as a recorder draining a batch
+				* does (at most TG_LAG_MAX; 0: at once) */
 };
+
+#define TG_LAG_MAX 64
 
 /* One generated request as the trace holds it (decode(encode(x))). */
 struct tg_event {
