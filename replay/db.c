@@ -117,7 +117,7 @@ static int version_mismatch(sqlite3 *db, int64_t version)
 VMT_API int vmt_replay_db_init(struct sqlite3 *db)
 {
 	int64_t version, objects;
-	int err = query_int(db, "PRAGMA user_version", &version);
+	int rc, err = query_int(db, "PRAGMA user_version", &version);
 
 	if (!err)
 		err = query_int(db, "SELECT count(*) FROM sqlite_schema", &objects);
@@ -127,7 +127,9 @@ VMT_API int vmt_replay_db_init(struct sqlite3 *db)
 		err = create_schema(db);
 	else if (version != VMT_SCHEMA_VERSION)
 		err = version_mismatch(db, version);
-	return err ? err : vmt_sqlfunc_register(db);
+	if (!err && (rc = vmt_sqlfunc_register(db)) != SQLITE_OK)
+		err = vmt_db_err(db, rc, "registering the SQL functions");
+	return err;
 }
 
 /* A database one was asked to read is never given a schema: an empty file

@@ -193,7 +193,11 @@ int vmt_db_exec(sqlite3 *db, const char *sql);
 /* Runs schema.sql's "CREATE TABLE IF NOT EXISTS @table" statement. */
 int vmt_db_ensure_table(sqlite3 *db, const char *table);
 int vmt_db_err(sqlite3 *db, int rc, const char *what);
+/* vmt_reg(), vmt_field(), vmt_entry() and vmt_events(); an SQLite code.
+ * sqlfunc.c and vtab_events.c are built into the library and, with
+ * VMT_SQLITE_EXT, into the loadable extension (sqlext.c). */
 int vmt_sqlfunc_register(sqlite3 *db);
+int vmt_vtab_register(sqlite3 *db);
 
 /* ---- sinks.c: the registry; sink_*.c: the streams it lists ---- */
 

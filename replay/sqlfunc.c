@@ -6,6 +6,10 @@
  * statement with sqlite3_set_auxdata(), the last block decompressed per
  * connection.
  */
+#ifdef VMT_SQLITE_EXT
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT3
+#endif
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,7 +205,7 @@ int vmt_sqlfunc_register(sqlite3 *db)
 	int rc;
 
 	if (!c)
-		return -ENOMEM;
+		return SQLITE_NOMEM;
 	/* the cache is the connection's, freed with the function */
 	rc = sqlite3_create_function_v2(db, "vmt_entry", 2, flags, c, fn_entry,
 					NULL, NULL, blkcache_free);
@@ -211,5 +215,5 @@ int vmt_sqlfunc_register(sqlite3 *db)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(db, "vmt_field", 2, flags, NULL,
 					     fn_field, NULL, NULL);
-	return rc == SQLITE_OK ? 0 : vmt_db_err(db, rc, "registering vmt_reg");
+	return rc == SQLITE_OK ? vmt_vtab_register(db) : rc;
 }

@@ -68,7 +68,8 @@ summary_sql() {   # $1: "sqlite" or "ch", $2: uuid list (quoted, comma-separated
 		echo "$q;"
 	done
 }
-sqlite_rows() { sqlite3 -separator '	' "$WORK/ref.db" "$(summary_sql sqlite "$1")" | sort; }
+# schema 2 keeps the entries compressed: event_regs needs the extension
+sqlite_rows() { sqlite3 -cmd ".load $VMT_BUILD/lib/vmtrail" -separator '	' "$WORK/ref.db" "$(summary_sql sqlite "$1")" | sort; }
 ch_rows() {   # one request: a busy server answers each slowly
 	local q
 	q=$(summary_sql ch "$1" | sed 's/;$//' | sed '2,$s/^/UNION ALL /')
