@@ -1,8 +1,8 @@
 /*
  * info.c - vmt_replay_info(): a trace's header, summary, chunk index and
  * integrity, as text for people or as one JSON object (SCHEMA.md "--info
- * JSON").  Both come from the same key/value lists, so the two outputs
- * name the same facts the same way (and as the runs columns do).
+ * JSON").  Both print the run facts of runfacts.c, which the runs row
+ * is made of too.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -10,120 +10,55 @@
 
 #include "replay_int.h"
 
-struct kv {
-	const char *key;
-	const char *text;           /* NULL: a number */
-	uint64_t num;
-	int is_signed;
-};
-
-#define KN(k, v) (struct kv){ k, NULL, (uint64_t)(v), 0 }
-#define KS(k, v) (struct kv){ k, NULL, (uint64_t)(int64_t)(v), 1 }
-#define KT(k, v) (struct kv){ k, v, 0, 0 }
-
-struct texts {
-	char uuid[37], start[40], xen[300], fp[17];
-};
-
-static size_t header_kv(const struct vmt_trace_info *in, struct texts *t,
-			struct kv *kv)
+/* One group of the run facts, under their names and --info aliases. */
+static void facts_json(FILE *o, const char *title, const struct vmt_fact *f,
+		       size_t n, int group)
 {
-	size_t n = 0;
+	int first = 1;
 
-	vmt_uuid_format(in->uuid, t->uuid);
-	vmt_iso_time(in->clock_wall_ns, t->start);
-	snprintf(t->xen, sizeof(t->xen), "%u.%u%s", in->xen_major, in->xen_minor,
-		 in->xen_extra);
-	vmt_replay_fingerprint(in->abi_version, in->vcpus, in->monitors,
-			       in->labels, t->fp);
-	kv[n++] = KT("uuid", t->uuid);
-	kv[n++] = KT("start_wall", t->start);
-	kv[n++] = KN("start_wall_ns", in->clock_wall_ns);
-	kv[n++] = KN("clock_mono_ns", in->clock_mono_ns);
-	kv[n++] = KN("abi_version", in->abi_version);
-	kv[n++] = KN("req_size", in->req_size);
-	kv[n++] = KN("rsp_size", in->rsp_size);
-	kv[n++] = KN("page_size", in->page_size);
-	kv[n++] = KT("xen_version", t->xen);
-	kv[n++] = KT("host", in->host);
-	kv[n++] = KN("domid", in->domid);
-	kv[n++] = KT("domain_name", in->domain_name);
-	kv[n++] = KN("vcpus", in->vcpus);
-	kv[n++] = KT("monitors", in->monitors);
-	kv[n++] = KT("labels", in->labels);
-	kv[n++] = KT("phase_names", in->phase_names);
-	kv[n++] = KT("recorder_version", in->recorder_version);
-	kv[n++] = KT("cmdline", in->cmdline);
-	kv[n++] = KN("codec", in->codec);
-	kv[n++] = KS("level", in->level);
-	kv[n++] = KT("fingerprint", t->fp);
-	return n;
-}
+	fprintf(o, ",\"%s\":{", title);
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 2; k++) {
+			const char *name = k ? f[i].info_alias : f[i].name;
 
-static size_t summary_kv(const struct vmt_run_summary *s, struct kv *kv)
-{
-	size_t n = 0;
-
-	kv[n++] = KN("records", s->records);
-	kv[n++] = KN("requests", s->requests);
-	kv[n++] = KN("responses", s->responses);
-	kv[n++] = KN("markers", s->markers);
-	kv[n++] = KN("notes", s->notes);
-	kv[n++] = KN("ring_stats", s->ring_stats);
-	kv[n++] = KN("lost", s->lost);
-	kv[n++] = KN("first_seq", s->first_seq);
-	kv[n++] = KN("last_seq", s->last_seq);
-	kv[n++] = KN("first_ts_ns", s->first_ts);
-	kv[n++] = KN("last_ts_ns", s->last_ts);
-	kv[n++] = KN("duration_ns", s->duration_ns);
-	kv[n++] = KN("backpressure_ns", s->backpressure_ns);
-	kv[n++] = KN("max_occupancy", s->max_occupancy);
-	kv[n++] = KN("batches", s->batches);
-	kv[n++] = KT("end_cause", vmt_summary_end_name(s));
-	kv[n++] = KN("from_trailer", s->from_trailer);
-	return n;
-}
-
-static size_t integrity_kv(const struct vmt_integrity *in, struct kv *kv)
-{
-	size_t n = 0;
-
-	kv[n++] = KN("complete", in->complete);
-	kv[n++] = KN("chunks", in->chunks);
-	kv[n++] = KN("damaged", in->damaged);
-	kv[n++] = KS("first_damaged", in->first_damaged);
-	kv[n++] = KN("cut_offset", in->cut_offset);
-	kv[n++] = KN("unknown_records", in->unknown_records);
-	kv[n++] = KN("file_size", in->file_size);
-	return n;
-}
-
-static void kv_json(FILE *o, const char *name, const struct kv *kv, size_t n)
-{
-	fprintf(o, ",\"%s\":{", name);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(o, "%s\"%s\":", i ? "," : "", kv[i].key);
-		if (kv[i].text)
-			vmt_json_str(o, kv[i].text, strlen(kv[i].text));
-		else if (kv[i].is_signed)
-			fprintf(o, "%" PRId64, (int64_t)kv[i].num);
-		else
-			fprintf(o, "%" PRIu64, kv[i].num);
-	}
+			if (!name || f[i].group != group)
+				continue;
+			fprintf(o, "%s\"%s\":", first ? "" : ",", name);
+			first = 0;
+			if (f[i].text)
+				vmt_json_str(o, f[i].text, strlen(f[i].text));
+			else if (f[i].is_signed)
+				fprintf(o, "%" PRId64, (int64_t)f[i].num);
+			else
+				fprintf(o, "%" PRIu64, f[i].num);
+		}
 	putc('}', o);
 }
 
-static void kv_text(FILE *o, const char *title, const struct kv *kv, size_t n)
+/* For people: the names only (the aliases say the same again). */
+static void facts_text(FILE *o, const char *title, const struct vmt_fact *f,
+		       size_t n, int group)
 {
 	fprintf(o, "%s:\n", title);
 	for (size_t i = 0; i < n; i++) {
-		if (kv[i].text)
-			fprintf(o, "  %-18s %s\n", kv[i].key, kv[i].text);
-		else if (kv[i].is_signed)
-			fprintf(o, "  %-18s %" PRId64 "\n", kv[i].key, (int64_t)kv[i].num);
+		if (f[i].group != group)
+			continue;
+		if (f[i].text)
+			fprintf(o, "  %-20s %s\n", f[i].name, f[i].text);
+		else if (f[i].is_signed)
+			fprintf(o, "  %-20s %" PRId64 "\n", f[i].name, (int64_t)f[i].num);
 		else
-			fprintf(o, "  %-18s %" PRIu64 "\n", kv[i].key, kv[i].num);
+			fprintf(o, "  %-20s %" PRIu64 "\n", f[i].name, f[i].num);
 	}
+}
+
+static void facts(FILE *o, int json, const char *title, const struct vmt_fact *f,
+		  size_t n, int group)
+{
+	if (json)
+		facts_json(o, title, f, n, group);
+	else
+		facts_text(o, title, f, n, group);
 }
 
 static void chunks_json(FILE *o, const struct vmt_reader *r)
@@ -181,25 +116,23 @@ static int verify_chunks(struct vmt_reader *r, struct vmt_tmap *m)
 
 VMT_API int vmt_replay_info(FILE *out, const char *trace, int json)
 {
+	struct vmt_fact f[VMT_FACTS_MAX];
+	struct vmt_fact_texts t;
 	struct vmt_reader *r;
 	struct vmt_tmap map;
-	struct kv kv[32];
-	struct texts t;
 	size_t n;
 	int err = vmt_tmap_open(&map, trace, NULL, &r);
 
 	if (err)
 		return err;
 	err = verify_chunks(r, &map);
+	n = vmt_run_facts(r, &t, f);
 	if (json)
 		fputs("{\"path\":", out), vmt_json_str(out, trace, strlen(trace));
-	n = header_kv(vmt_reader_info(r), &t, kv);
-	json ? kv_json(out, "header", kv, n) : kv_text(out, "header", kv, n);
-	n = summary_kv(vmt_reader_summary(r), kv);
-	json ? kv_json(out, "summary", kv, n) : kv_text(out, "summary", kv, n);
+	facts(out, json, "header", f, n, VMT_FACT_HEADER);
+	facts(out, json, "summary", f, n, VMT_FACT_SUMMARY);
 	json ? chunks_json(out, r) : chunks_text(out, r);
-	n = integrity_kv(vmt_reader_integrity(r), kv);
-	json ? kv_json(out, "integrity", kv, n) : kv_text(out, "integrity", kv, n);
+	facts(out, json, "integrity", f, n, VMT_FACT_INTEGRITY);
 	if (json)
 		fprintf(out, ",\"lost\":%" PRIu64 "}\n", vmt_reader_summary(r)->lost);
 	else

@@ -180,6 +180,29 @@ int vmt_tw_add(struct vmt_tw *t, const struct vmt_cell *row,
 int vmt_tw_flush(struct vmt_tw *t);
 void vmt_tw_free(struct vmt_tw *t);
 
+/* ---- runfacts.c: the run facts of the runs row and of --info ---- */
+
+enum { VMT_FACT_HEADER, VMT_FACT_SUMMARY, VMT_FACT_INTEGRITY };
+#define VMT_FACTS_MAX 64
+
+struct vmt_fact {
+	const char *name;        /* runs column and --info key */
+	const char *runs_alias;  /* also a runs column under this name */
+	const char *info_alias;  /* also an --info key under this name */
+	const char *text;        /* NULL: a number */
+	uint64_t num;
+	uint8_t group, is_signed;
+};
+
+/* Storage for the facts' texts that are made, not read. */
+struct vmt_fact_texts {
+	char uuid[37], start[40], xen[300], fp[17];
+};
+
+/* Fills @out with the facts of @r's trace, in output order; their count. */
+size_t vmt_run_facts(const struct vmt_reader *r, struct vmt_fact_texts *t,
+		     struct vmt_fact out[VMT_FACTS_MAX]);
+
 /* ---- runrow.c ---- */
 
 int vmt_run_insert(sqlite3 *db, int64_t run_id, const struct vmt_walk *w,

@@ -16,7 +16,7 @@
 struct rowb {
 	const char *names[80];
 	struct vmt_cell cells[80];
-	uint8_t bytes[4 * VMT_TEXT_MAX + 16 * VMT_NAME_MAX];
+	uint8_t bytes[6 * VMT_TEXT_MAX + 16 * VMT_NAME_MAX];   /* 4 texts, a path, names */
 	size_t n, len;
 };
 
@@ -56,88 +56,44 @@ static int rb_insert(sqlite3 *db, const char *table, struct rowb *b)
 	return err;
 }
 
-static void rb_header(struct rowb *b, const struct vmt_trace_info *in,
-		      const char *path, const char *uuid)
+/* The run facts (runfacts.c), under their names and runs aliases. */
+static void rb_facts(struct rowb *b, const struct vmt_reader *r,
+		     struct vmt_fact_texts *t)
 {
-	char iso[40], now[40], xen[300], fp[17];
-	struct timespec ts;
+	struct vmt_fact f[VMT_FACTS_MAX];
+	size_t n = vmt_run_facts(r, t, f);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	vmt_iso_time((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, now);
-	vmt_iso_time(in->clock_wall_ns, iso);
-	snprintf(xen, sizeof(xen), "%u.%u%s", in->xen_major, in->xen_minor,
-		 in->xen_extra);
-	vmt_replay_fingerprint(in->abi_version, in->vcpus, in->monitors,
-			       in->labels, fp);
-	rb_str(b, "uuid", uuid);
-	rb_str(b, "trace_path", path);
-	rb_str(b, "imported_at", now);
-	rb_int(b, "start_wall_ns", (int64_t)in->clock_wall_ns);
-	rb_str(b, "start_wall", iso);
-	rb_int(b, "clock_mono_ns", (int64_t)in->clock_mono_ns);
-	rb_int(b, "abi_version", in->abi_version);
-	rb_int(b, "req_size", in->req_size);
-	rb_int(b, "rsp_size", in->rsp_size);
-	rb_int(b, "page_size", in->page_size);
-	rb_int(b, "xen_major", in->xen_major);
-	rb_int(b, "xen_minor", in->xen_minor);
-	rb_str(b, "xen_extra", in->xen_extra);
-	rb_str(b, "xen_version", xen);
-	rb_str(b, "host", in->host);
-	rb_int(b, "domid", in->domid);
-	rb_str(b, "domain_name", in->domain_name);
-	rb_int(b, "vcpus", in->vcpus);
-	rb_str(b, "monitors", in->monitors);
-	rb_str(b, "labels", in->labels);
-	rb_str(b, "recorder_version", in->recorder_version);
-	rb_str(b, "cmdline", in->cmdline);
-	rb_int(b, "codec", in->codec);
-	rb_int(b, "level", in->level);
-	rb_str(b, "fingerprint", fp);
-}
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 2; k++) {
+			const char *name = k ? f[i].runs_alias : f[i].name;
 
-static void rb_summary(struct rowb *b, const struct vmt_run_summary *s)
-{
-	uint64_t span = s->last_ts >= s->first_ts ? s->last_ts - s->first_ts : 0;
-
-	rb_int(b, "duration_ns", (int64_t)(s->duration_ns ? s->duration_ns : span));
-	rb_int(b, "records", (int64_t)s->records);
-	rb_int(b, "requests", (int64_t)s->requests);
-	rb_int(b, "responses", (int64_t)s->responses);
-	rb_int(b, "markers", (int64_t)s->markers);
-	rb_int(b, "notes", (int64_t)s->notes);
-	rb_int(b, "ring_stats", (int64_t)s->ring_stats);
-	rb_int(b, "lost", (int64_t)s->lost);
-	rb_int(b, "first_seq", (int64_t)s->first_seq);
-	rb_int(b, "last_seq", (int64_t)s->last_seq);
-	rb_int(b, "first_ts_ns", (int64_t)s->first_ts);
-	rb_int(b, "last_ts_ns", (int64_t)s->last_ts);
-	rb_int(b, "backpressure_ns", (int64_t)s->backpressure_ns);
-	rb_int(b, "max_occupancy", (int64_t)s->max_occupancy);
-	rb_int(b, "batches", (int64_t)s->batches);
-	rb_int(b, "end_cause", vmt_summary_end_cause(s));
-	rb_str(b, "end_cause_name", vmt_summary_end_name(s));
-	rb_int(b, "summary_from_trailer", s->from_trailer);
+			if (!name)
+				continue;
+			if (f[i].text)
+				rb_str(b, name, f[i].text);
+			else
+				rb_int(b, name, (int64_t)f[i].num);
+		}
 }
 
 int vmt_run_insert(sqlite3 *db, int64_t run_id, const struct vmt_walk *w,
 		      const char *path, const char *uuid)
 {
-	const struct vmt_integrity *in = vmt_reader_integrity(w->r);
 	struct rowb *b = calloc(1, sizeof(*b));
+	struct vmt_fact_texts t;
+	struct timespec ts;
+	char now[40];
 	int err;
 
+	(void)uuid;      /* a run fact too */
 	if (!b)
 		return -ENOMEM;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	vmt_iso_time((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, now);
 	rb_int(b, "run_id", run_id);
-	rb_header(b, vmt_reader_info(w->r), path, uuid);
-	rb_summary(b, vmt_reader_summary(w->r));
-	rb_int(b, "complete", in->complete);
-	rb_int(b, "chunks", in->chunks);
-	rb_int(b, "damaged_chunks", in->damaged);
-	rb_int(b, "cut_offset", (int64_t)in->cut_offset);
-	rb_int(b, "unknown_records", (int64_t)in->unknown_records);
-	rb_int(b, "file_size", (int64_t)in->file_size);
+	rb_str(b, "trace_path", path);
+	rb_str(b, "imported_at", now);
+	rb_facts(b, w->r, &t);
 	rb_int(b, "filtered", w->filtered);
 	rb_int(b, "imported_events", (int64_t)w->events);
 	rb_int(b, "imported_responses", (int64_t)w->responses);

@@ -32,6 +32,7 @@ CREATE TABLE runs (
 	vcpus INTEGER NOT NULL,
 	monitors TEXT NOT NULL,
 	labels TEXT NOT NULL,
+	phase_names TEXT NOT NULL,           -- "CODE=NAME;...", also table phase_names
 	recorder_version TEXT NOT NULL,
 	cmdline TEXT NOT NULL,
 	codec INTEGER NOT NULL,
@@ -52,13 +53,15 @@ CREATE TABLE runs (
 	backpressure_ns INTEGER NOT NULL,
 	max_occupancy INTEGER NOT NULL,
 	batches INTEGER NOT NULL,
-	end_cause INTEGER NOT NULL,
+	end_cause INTEGER NOT NULL,          -- = end_cause_code (schema 1 name)
+	end_cause_code INTEGER NOT NULL,
 	end_cause_name TEXT NOT NULL,
 	summary_from_trailer INTEGER NOT NULL,
 	-- integrity as the reader found it
 	complete INTEGER NOT NULL,
 	chunks INTEGER NOT NULL,
 	damaged_chunks INTEGER NOT NULL,
+	first_damaged INTEGER NOT NULL,      -- chunk index, -1 if none
 	cut_offset INTEGER NOT NULL,
 	unknown_records INTEGER NOT NULL,
 	file_size INTEGER NOT NULL,
