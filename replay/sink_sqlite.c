@@ -115,7 +115,10 @@ struct batch {
  * last entry came out 8 % larger on the benchmark's trace than with the
  * entry just before, so the encoder names that one.
  */
-#define BLOCK_EVENTS 256
+/* 128: blocks of about 12 KiB fill SQLite's 64 KiB pages (5 to a page);
+ * blocks of 256 left 40 % of their pages empty (2 to a page), and blocks
+ * of 64 or 32 compress worse than the pages they save (BENCHMARKS.md). */
+#define BLOCK_EVENTS 128
 #define BLOCK_BYTES (BLOCK_EVENTS * (3 + VMT_ENTRY_MAX))
 #define ENTRY_MAX VMT_RING_PAGE    /* an entry beyond a page is refused */
 #define ZLEVEL 1

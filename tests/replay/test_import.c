@@ -599,7 +599,7 @@ Test(import, phase_names_rows)
 /*
  * Schema 2 puts a response in its request's row while that row is still
  * in the importer's batch, and updates the row once it has gone to SQLite;
- * registers sit in compressed blocks of 256 events.  Enough events to
+ * registers sit in compressed blocks of 128 events.  Enough events to
  * cross several batches and blocks, both with and without the pipeline.
  */
 Test(import, responses_and_registers_across_batches)
@@ -607,7 +607,7 @@ Test(import, responses_and_registers_across_batches)
 	struct tg_opts o = { .abi = 7, .nevents = 20000, .vcpus = 4, .seed = 12,
 			     .rsp_lag = 8 };
 	VMT_OPTS(vmt_import_opts, one, .single_thread = 1);
-	static const size_t probe[] = { 0, 1, 255, 256, 257, 8191, 8192, 12345, 19999 };
+	static const size_t probe[] = { 0, 1, 127, 128, 129, 255, 256, 8191, 8192, 12345, 19999 };
 	struct vmt_import_result res;
 	struct tg_counts c;
 	struct tg_event *t = gen("b.vmt", &o, &c);
@@ -624,7 +624,7 @@ Test(import, responses_and_registers_across_batches)
 		cr_expect_eq(q_int(db, "SELECT count(*) FROM event_regs WHERE ? > 0", 1),
 			     (int64_t)c.events);
 		cr_expect_eq(q_int(db, "SELECT count(*) FROM reg_blocks WHERE ? > 0", 1),
-			     (int64_t)(c.events + 255) / 256);
+			     (int64_t)(c.events + 127) / 128);
 		for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
 			int64_t id = q_int(db, "SELECT event_id FROM events WHERE seq = ?",
 					   (int64_t)t[probe[i]].seq);
