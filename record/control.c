@@ -24,6 +24,11 @@
 #include "vmt_files.h"
 
 #define IO_TIMEOUT_MS 5000
+/* A marker the drain has not taken by then is withdrawn and refused; the
+ * client waits longer for the answer, so it is never told "failed" about
+ * a marker that is then recorded. */
+#define MARKER_WAIT_MS 4000
+#define CLIENT_WAIT_MS 30000
 #define LINE_MAX_LEN (VMT_TEXT_MAX + 16)
 
 static int make_addr(struct sockaddr_un *a, const char *path)
@@ -76,13 +81,21 @@ static void do_marker(struct vmt_control *c, const char *text, char *reply,
 	uint64_t one = 1;
 	if (write(c->rec->wake_fd, &one, sizeof(one)) < 0)
 		vmt_log(VMT_LOG_DEBUG, "wake: %s", strerror(errno));
-	while (!m->answered && !m->closed)
-		pthread_cond_wait(&m->done, &m->lock);
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += MARKER_WAIT_MS / 1000;
+	int late = 0;
+	while (!m->answered && !m->closed && !late)
+		late = pthread_cond_timedwait(&m->done, &m->lock, &until) ==
+		       ETIMEDOUT;
 	if (m->answered == 1)
 		snprintf(reply, cap, "ok %llu", (unsigned long long)m->seq);
+	else if (!m->answered && !m->closed)
+		snprintf(reply, cap, "error marker not recorded: the recorder "
+			 "did not take it within %d s", MARKER_WAIT_MS / 1000);
 	else
 		snprintf(reply, cap, "error marker not recorded");
-	m->pending = 0;
+	m->pending = 0;   /* withdrawn: the drain checks again under the lock */
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -116,50 +129,155 @@ static void dispatch(struct vmt_control *c, const char *line, char *reply,
 			 "\"marker TEXT\" or \"stats\")");
 }
 
-/* Wait for @fd or the stop event; 1 = readable, 0 = stop/timeout. */
-static int wait_fd(struct vmt_control *c, int fd, int timeout)
+/*
+ * The thread serves every connection at once (poll), so a client that
+ * sends slowly or never finishes its line delays nobody: each line must
+ * be complete within IO_TIMEOUT_MS of the previous reply (or of connect),
+ * else the connection is closed.
+ */
+#define MAX_CLIENTS 16
+
+struct client {
+	int fd;
+	size_t len;
+	uint64_t deadline_ns;
+	char buf[LINE_MAX_LEN];
+};
+
+/* Only the recorder's own user and root may talk to it. */
+static int peer_allowed(int fd)
 {
-	struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
-			       { .fd = c->stop_fd, .events = POLLIN } };
-	int n = poll(p, 2, timeout);
-	return n > 0 && !(p[1].revents & POLLIN) && (p[0].revents & POLLIN);
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	return !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) &&
+	       (uc.uid == geteuid() || uc.uid == 0);
 }
 
-static void serve(struct vmt_control *c, int fd)
+static int reply_line(int fd, const char *reply)
 {
-	char buf[LINE_MAX_LEN], reply[512];
-	size_t len = 0;
-	while (wait_fd(c, fd, IO_TIMEOUT_MS)) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			return;
-		len += (size_t)n;
-		buf[len] = '\0';
-		char *nl;
-		while ((nl = strchr(buf, '\n'))) {
-			*nl = '\0';
-			dispatch(c, buf, reply, sizeof(reply) - 1);
-			strcat(reply, "\n");
-			if (write(fd, reply, strlen(reply)) < 0)
-				return;
-			len -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, len + 1);
-		}
-		if (len == sizeof(buf) - 1)
-			return;  /* a line longer than any request */
+	size_t n = strlen(reply);
+	return send(fd, reply, n, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)n &&
+	       send(fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 ? 0 : -1;
+}
+
+/* Answers every complete line in @k's buffer.  Return: -1 to hang up. */
+static int answer_lines(struct vmt_control *c, struct client *k)
+{
+	char reply[512];
+	char *nl;
+	while ((nl = memchr(k->buf, '\n', k->len))) {
+		size_t n = (size_t)(nl - k->buf);
+		*nl = '\0';
+		if (memchr(k->buf, '\0', n))
+			snprintf(reply, sizeof(reply), "error NUL byte in request");
+		else
+			dispatch(c, k->buf, reply, sizeof(reply));
+		if (reply_line(k->fd, reply))
+			return -1;
+		k->len -= n + 1;
+		memmove(k->buf, nl + 1, k->len);
+		k->deadline_ns = vmt_now_ns() + IO_TIMEOUT_MS * 1000000ull;
 	}
+	if (k->len == sizeof(k->buf)) {
+		reply_line(k->fd, "error request line too long");
+		return -1;
+	}
+	return 0;
+}
+
+static int client_input(struct vmt_control *c, struct client *k)
+{
+	ssize_t n = read(k->fd, k->buf + k->len, sizeof(k->buf) - k->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	k->len += (size_t)n;
+	return answer_lines(c, k);
+}
+
+static void hang_up(struct client *k)
+{
+	close(k->fd);
+	k->fd = -1;
+}
+
+static void accept_client(struct vmt_control *c, struct client *cl)
+{
+	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (!peer_allowed(fd)) {
+		reply_line(fd, "error not allowed: another user");
+		close(fd);
+		return;
+	}
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (cl[i].fd < 0) {
+			cl[i].fd = fd;
+			cl[i].len = 0;
+			cl[i].deadline_ns = vmt_now_ns() +
+					    IO_TIMEOUT_MS * 1000000ull;
+			return;
+		}
+	reply_line(fd, "error too many clients");
+	close(fd);
+}
+
+/* Poll timeout: until the earliest client deadline. */
+static int next_timeout(const struct client *cl, uint64_t now)
+{
+	uint64_t first = UINT64_MAX;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (cl[i].fd >= 0 && cl[i].deadline_ns < first)
+			first = cl[i].deadline_ns;
+	if (first == UINT64_MAX)
+		return -1;
+	return first <= now ? 0 : (int)((first - now) / 1000000u + 1);
+}
+
+static int serve_round(struct vmt_control *c, struct client *cl)
+{
+	struct pollfd p[2 + MAX_CLIENTS];
+	int idx[MAX_CLIENTS], np = 2;
+	p[0] = (struct pollfd){ .fd = c->stop_fd, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (cl[i].fd >= 0) {
+			idx[np - 2] = i;
+			p[np++] = (struct pollfd){ .fd = cl[i].fd, .events = POLLIN };
+		}
+	if (poll(p, (nfds_t)np, next_timeout(cl, vmt_now_ns())) < 0 &&
+	    errno != EINTR)
+		return -1;
+	if (p[0].revents)
+		return -1;
+	for (int j = 2; j < np; j++)
+		if (p[j].revents && client_input(c, &cl[idx[j - 2]]))
+			hang_up(&cl[idx[j - 2]]);
+	uint64_t now = vmt_now_ns();
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (cl[i].fd >= 0 && cl[i].deadline_ns <= now)
+			hang_up(&cl[i]);
+	if (p[1].revents & POLLIN)
+		accept_client(c, cl);
+	return 0;
 }
 
 static void *control_main(void *arg)
 {
 	struct vmt_control *c = arg;
-	while (wait_fd(c, c->listen_fd, -1)) {
-		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		serve(c, fd);
-		close(fd);
-	}
+	struct client *cl = calloc(MAX_CLIENTS, sizeof(*cl));
+	if (!cl)
+		return NULL;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		cl[i].fd = -1;
+	while (!serve_round(c, cl))
+		;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (cl[i].fd >= 0)
+			close(cl[i].fd);
+	free(cl);
 	return NULL;
 }
 
@@ -206,7 +324,7 @@ int vmt_control_request(const char *socket_path, const char *line,
 	rc = -ETIMEDOUT;
 	while (len + 1 < cap) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, IO_TIMEOUT_MS) <= 0)
+		if (poll(&p, 1, CLIENT_WAIT_MS) <= 0)
 			break;
 		ssize_t n = read(fd, reply + len, cap - 1 - len);
 		if (n <= 0) {

@@ -309,6 +309,10 @@ static void take_marker(struct vmt_recorder *r)
 	if (!atomic_load_explicit(&m->pending, memory_order_acquire))
 		return;
 	pthread_mutex_lock(&m->lock);
+	if (!m->pending) {   /* withdrawn meanwhile: the client was refused */
+		pthread_mutex_unlock(&m->lock);
+		return;
+	}
 	m->seq = r->seq;
 	int rc = vmt_drain_note(r, VMT_REC_MARKER, m->text,
 				(uint32_t)strlen(m->text));

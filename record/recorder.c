@@ -139,7 +139,11 @@ static struct vmt_recorder *alloc_recorder(const struct vmt_recorder_opts *o)
 	r->unpause = VMT_OPTS_FIELD(o, unpause);
 	snprintf(r->path, sizeof(r->path), "%s", o->path);
 	pthread_mutex_init(&r->mbox.lock, NULL);
-	pthread_cond_init(&r->mbox.done, NULL);
+	pthread_condattr_t ca;   /* marker deadlines on the monotonic clock */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->mbox.done, &ca);
+	pthread_condattr_destroy(&ca);
 	return r;
 }
 

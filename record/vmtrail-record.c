@@ -3,6 +3,7 @@
  * signals, the status line, messages and exit codes (0 ok, 1 runtime
  * failure, 2 usage).  The only file of record/ that prints or exits.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -182,7 +183,8 @@ static uint64_t parse_size(const char *s)
 {
 	char *end;
 	errno = 0;
-	if (*s == '-')
+	/* strtoull would skip blanks and negate "-1" (or " -1") to 2^64-1 */
+	if (!isdigit((unsigned char)*s))
 		return 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	int shift = 0;
@@ -301,7 +303,11 @@ static int parse_one(struct cli *c, int opt, const char *name)
 	case OPT_RELEASE: c->release = 1; return 0;
 	case OPT_UNPAUSE: c->o.unpause = 1; return 0;
 	case OPT_PHASE_NAMES: return add_phase_names(c, optarg);
-	case OPT_CONTROL: c->o.control = optarg; return 0;
+	case OPT_CONTROL:
+		if (!*optarg)   /* an unset variable: never an abstract socket */
+			return usage_error("--control: empty socket path");
+		c->o.control = optarg;
+		return 0;
 	case 'l': {
 		char *end;
 		long v = strtol(optarg, &end, 10);
@@ -404,6 +410,8 @@ static int control_client(int argc, char **argv)
 	}
 	if (!sock)
 		return usage_error("%s: --control SOCKET is required", argv[1]);
+	if (!*sock)   /* an unset variable: never an abstract socket */
+		return usage_error("%s: --control: empty socket path", argv[1]);
 	if (is_mark ? i + 1 != argc : i != argc)
 		return usage_error(is_mark ? "mark takes exactly one TEXT" :
 					     "stats takes no argument");

@@ -4,6 +4,7 @@
  * only file of replay/ that prints or chooses an exit code
  * (0 ok, 1 runtime failure, 2 usage error).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <sqlite3.h>
@@ -154,7 +155,8 @@ static int parse_pos(const char *s, uint32_t *kind, uint64_t *v)
 	char *end;
 	double d;
 
-	if (!*s || *s == '-')
+	/* strtoull/strtod skip blanks and take signs: " -1" is no position */
+	if (!isdigit((unsigned char)*s) && *s != '.')
 		return -1;
 	errno = 0;
 	*v = strtoull(s, &end, 10);

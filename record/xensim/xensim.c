@@ -4,6 +4,7 @@
  * or, with --query, asks a running daemon.  The only file of xensim that
  * prints or chooses an exit code.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -110,7 +111,8 @@ static bool parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
 	char *end;
 
-	if (!*s || *s == '-')
+	/* strtoull would skip blanks and negate " -1" to 2^64-1 */
+	if (!isdigit((unsigned char)*s))
 		return false;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 0);
