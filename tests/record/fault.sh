@@ -45,7 +45,7 @@ row_signal() {
 		fail "SIG$sig: trace: $(cat "$TCOUT")"
 	[ "$(val requests)" -ge 2000 ] || fail "SIG$sig: only $(val requests) requests"
 	check_recorded "$j" 1
-	info "$T/s.vmt"; info_is end_cause signal; info_is complete 1
+	info "$T/s.vmt"; info_is end_cause_name signal; info_is complete 1
 }
 
 # SIGKILL: nothing runs, so the domain is left as Xen leaves it: ring
@@ -81,7 +81,7 @@ row_sigkill() {
 	[ "$req" -gt 0 ] && [ $((made - req)) -le $((rate / 10 + 600)) ] ||
 		fail "killed: $req requests in the file, $made produced"
 	[ "$(val bad_pairs)" = 0 ] || fail "killed: $(cat "$TCOUT")"
-	info "$T/k.vmt"; info_is complete 0; info_is from_trailer 0; info_is end_cause none
+	info "$T/k.vmt"; info_is complete 0; info_is summary_from_trailer 0; info_is end_cause_name none
 	# A new recorder is refused, says why and names --release.
 	rec -d 1 -o "$T/k2.vmt" --cr cr3 --max-events 100 2>"$T/err"
 	expect_rc $? 1 "recorder on a stale ring"
@@ -129,7 +129,7 @@ row_write_error() {
 	# A request whose response fell into the lost chunk is the only gap.
 	[ "$(val bad_pairs)" = 0 ] && [ $(( kept - $(val responses) )) -le 1 ] ||
 		fail "$err: $(cat "$TCOUT")"
-	info "$T/w.vmt"; info_is complete 0; info_is from_trailer 0; info_is end_cause none
+	info "$T/w.vmt"; info_is complete 0; info_is summary_from_trailer 0; info_is end_cause_name none
 	grep -Eq "^ +cut_offset +[1-9]" "$T/info.txt" || fail "$err: no cut: $(cat "$T/info.txt")"
 	"$REPLAY" -q "$T/w.vmt" --format jsonl >"$T/w.jsonl" 2>"$T/replay.err" ||
 		fail "$err: replay of the cut file: $(cat "$T/replay.err")"
@@ -150,7 +150,7 @@ row_domain_dying() {
 	[ "$(val complete)/$(val end_cause)/$(val requests)" = 1/3/2000 ] ||
 		fail "trace: $(cat "$TCOUT")"
 	check_recorded "$j" 1
-	info "$T/d.vmt"; info_is end_cause domain_gone
+	info "$T/d.vmt"; info_is end_cause_name domain_gone
 }
 
 # req_prod leaps 1000 past the ring after request 500: exit 1, "ring fault";
@@ -169,7 +169,7 @@ row_ring_jump() {
 	[ "$(val complete)/$(val end_cause)/$(val requests)/$(val lost)" = 1/4/500/0 ] ||
 		fail "trace: $(cat "$TCOUT")"
 	check_recorded "$j" 1
-	info "$T/j.vmt"; info_is end_cause ring_fault; info_is lost 0
+	info "$T/j.vmt"; info_is end_cause_name ring_fault; info_is lost 0
 	"$REPLAY" -q "$T/j.vmt" --format jsonl >"$T/j.jsonl" || fail "replay failed"
 	grep -q '"text":"ring fault: producer index' "$T/j.jsonl" &&
 		grep -q '"text":"ring fault: [0-8] request(s) found in the slots after the jump' "$T/j.jsonl" ||
@@ -191,7 +191,7 @@ row_unknown_reason() {
 	[ "$(val complete)/$(val unknown_reasons)/$(val unknown_reason)" = 1/1/63 ] ||
 		fail "trace: $(cat "$TCOUT")"
 	check_recorded "$j" 1
-	info "$T/u.vmt"; info_is end_cause limit
+	info "$T/u.vmt"; info_is end_cause_name limit
 	"$REPLAY" -q "$T/u.vmt" --format jsonl >"$T/u.jsonl" || fail "replay failed"
 	grep -q '"record":"event","seq":300,.*"reason":63,"reason_name":"reason_63","flags":1,' "$T/u.jsonl" ||
 		fail "replay does not show request 300 as reason_63: $(grep '"seq":300,' "$T/u.jsonl" | cut -c1-200)"
@@ -215,7 +215,7 @@ row_foreign_abi() {
 	count "$T/v.vmt"
 	[ "$(val complete)/$(val end_cause)/$(val lost)" = 1/4/1 ] || fail "trace: $(cat "$TCOUT")"
 	check_recorded "$j" 1
-	info "$T/v.vmt"; info_is end_cause ring_fault; info_is lost 1
+	info "$T/v.vmt"; info_is end_cause_name ring_fault; info_is lost 1
 	"$REPLAY" -q "$T/v.vmt" --format jsonl >"$T/v.jsonl" || fail "replay failed"
 	grep -q '"record":"gap","kind":"loss","first_seq":300,"last_seq":300,.*"count":1,"cause":"bad_entry"' "$T/v.jsonl" ||
 		fail "no loss record: $(grep '"gap"' "$T/v.jsonl")"
@@ -254,7 +254,7 @@ row_slow_disk() {
 	[ "$(val complete)/$(val lost)" = 1/0 ] && [ "$(val backpressure_ns)" -gt 0 ] ||
 		fail "trace: $(cat "$TCOUT")"
 	check_recorded "$j" 1
-	info "$T/slow.vmt"; info_is end_cause signal
+	info "$T/slow.vmt"; info_is end_cause_name signal
 	grep -Eq "^ +backpressure_ns +[1-9]" "$T/info.txt" || fail "--info: $(cat "$T/info.txt")"
 	grep -Eq "^ +max_occupancy +8$" "$T/info.txt" || fail "the ring never filled: $(cat "$T/info.txt")"
 }
