@@ -119,7 +119,8 @@ static int parse_url(struct vmt_ch *c, const char *url)
 	err = q ? split_params(c, q + 1, keep) : 0;
 	if (!err)
 		sprintf(c->url, "%.*s%s%s%s", (int)base, url,
-			memchr(url + 8, '/', base - 8) ? "" : "/", *keep ? "?" : "", keep);
+			base > 8 && memchr(url + 8, '/', base - 8) ? "" : "/",
+			*keep ? "?" : "", keep);
 	free(keep);
 	return err;
 }

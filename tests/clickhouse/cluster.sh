@@ -69,6 +69,13 @@ rc=$?
 [ $rc = $rc_sq ] || fail "label diff exit $rc"
 [ "$(jq '.rows | map(.verdict) | sort' "$WORK/lab.json")" = "$(jq '.rows | map(.verdict) | sort' "$WORK/sq.json")" ] ||
 	fail "label diff verdicts differ"
+# run ids, as runs.run_id gives them
+IDS=$(chq 0 "SELECT arrayStringConcat(groupArray(toString(run_id)), ',') FROM (SELECT run_id FROM runs WHERE labels = 'commit=bbb')" fleet)
+"$ANALYZE" diff --clickhouse "$(ch_url 0 fleet)" --baseline label:commit=aaa --candidate "$IDS" \
+	"${OPTS[@]}" >"$WORK/ids.json"
+[ $? = $rc_sq ] || fail "diff by run ids: exit status"
+[ "$(jq '.rows | map(.verdict) | sort' "$WORK/ids.json")" = "$(jq '.rows | map(.verdict) | sort' "$WORK/sq.json")" ] ||
+	fail "diff by run ids: verdicts differ"
 "$ANALYZE" diff --clickhouse "$(ch_url 0 fleet)" --baseline label:commit=nope --candidate label:commit=bbb \
 	2>"$WORK/e1" >/dev/null
 [ $? = 2 ] && grep -q "no run 'label:commit=nope'" "$WORK/e1" || fail "unknown label: $(cat "$WORK/e1")"

@@ -21,7 +21,7 @@ FAILED=0
 fail() { echo "FAIL: $*"; FAILED=1; }
 # ASan builds are slower: smaller traces, the same checks
 EV=${VMT_CH_EVENTS:-20000}
-BIG=${VMT_CH_BIG:-200000}
+BIG=${VMT_CH_BIG:-100000}
 
 "$GEN" "$WORK/a.vmt" --seed 1 --events "$EV" --label branch=main || exit 1
 "$GEN" "$WORK/b.vmt" --seed 2 --events "$EV" --variant syscall-2x --label branch=dev || exit 1
