@@ -61,6 +61,9 @@ struct chload {
 	int64_t *lstar;         /* per vCPU, from that entry */
 	uint8_t *known;
 	char *ph_expr, *entry_expr;
+	char **names;           /* phase_names of the run: [i] for codes[i] */
+	int64_t *codes;
+	size_t nnames;
 };
 
 static int grow(void **p, size_t n, size_t sz)
@@ -152,14 +155,33 @@ static int marker_row(void *ctx, char **col, size_t n)
 	return n < 2 ? -EIO : add_move(l, NO_POS, 1, 0, col[1], (uint64_t)num(col[0]));
 }
 
+static int name_row(void *ctx, char **col, size_t n)
+{
+	struct chload *l = ctx;
+
+	if (n < 2)
+		return -EIO;
+	if (grow((void **)&l->names, l->nnames, sizeof(*l->names)) ||
+	    grow((void **)&l->codes, l->nnames, sizeof(*l->codes)) ||
+	    !(l->names[l->nnames] = strdup(col[1])))
+		return -ENOMEM;
+	l->codes[l->nnames++] = num(col[0]);
+	return 0;
+}
+
+/* A guest marker's phase: the name the recording gave its code
+ * (phase_names), else "request CODE", as load.c names it. */
 static int guest_row(void *ctx, char **col, size_t n)
 {
 	struct chload *l = ctx;
-	char name[40];
+	char name[600];
 
 	if (n < 4)
 		return -EIO;
 	snprintf(name, sizeof(name), "request %" PRIu64, (uint64_t)num(col[3]));
+	for (size_t i = 0; i < l->nnames; i++)
+		if (l->codes[i] == num(col[3]))
+			snprintf(name, sizeof(name), "%s", l->names[i]);
 	return add_move(l, num(col[0]), 0, (uint32_t)num(col[2]) % l->nv, name,
 			(uint64_t)num(col[1]));
 }
@@ -245,6 +267,10 @@ static int load_moves(struct chload *l)
 	l->ng = l->nm;
 	if (!err)
 		err = place_globals(l);
+	snprintf(sql, sizeof(sql), "SELECT code, name FROM phase_names WHERE run_id = %"
+		 PRId64, l->id);
+	if (!err)
+		err = vmt_ch_select(l->c, sql, name_row, l);
 	snprintf(sql, sizeof(sql), "SELECT seq, ts_ns, vcpu, ifNull(rax, 0) FROM events"
 		 " WHERE run_id = %" PRId64 " AND reason = %d AND rbx = %d ORDER BY event_id",
 		 l->id, VMT_REASON_GUEST_REQUEST, GR_MARKER_MAGIC);
@@ -624,6 +650,10 @@ static int count_spaces(struct chload *l)
 
 static void chload_free(struct chload *l)
 {
+	for (size_t i = 0; i < l->nnames; i++)
+		free(l->names[i]);
+	free(l->names);
+	free(l->codes);
 	free(l->m);
 	free(l->w);
 	free(l->first_id);

@@ -37,6 +37,11 @@ CREATE TABLE IF NOT EXISTS run_monitors (run_id Int64, position Int64,
 	monitor String, params String)
 	ENGINE = MergeTree PARTITION BY run_id ORDER BY (run_id, position);
 
+-- phase names "CODE=NAME" of the header, one row per name: what the
+-- guest's phase markers (guest requests carrying CODE) mean.
+CREATE TABLE IF NOT EXISTS phase_names (run_id Int64, code Int64, name String)
+	ENGINE = MergeTree PARTITION BY run_id ORDER BY (run_id, code);
+
 -- VM_EVENT_REASON_* codes and the detail table of each: a view over
 -- constants, so that loaders starting at once never insert it twice.
 CREATE VIEW IF NOT EXISTS reasons AS SELECT toInt64(number) AS reason,

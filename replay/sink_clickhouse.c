@@ -11,7 +11,7 @@
  * run's "complete" mark.  A load finding no such row for its UUID first
  * drops the run's partition in every table (what a killed or failed load
  * left) and starts over, so a re-run ends with every row exactly once.
- * The runs, run_labels and run_monitors rows come from the SQLite code
+ * The runs, run_labels, run_monitors and phase_names rows come from the SQLite code
  * that writes them for database imports (runrow.c), through an in-memory
  * database: one definition of the run facts.
  */
@@ -52,7 +52,7 @@ static const char *const fixed_cols[C_DETAIL][2] = {
 };
 
 /* Tables partitioned by run_id besides the row tables above. */
-static const char *const pair_tables[] = { "run_labels", "run_monitors" };
+static const char *const pair_tables[] = { "run_labels", "run_monitors", "phase_names" };
 
 struct buf {
 	uint8_t *p;
@@ -522,6 +522,8 @@ static int put_run(struct chsink *s, const struct vmt_walk *w, const char *trace
 		err = copy_rows(s->c, db, "run_labels");
 	if (!err)
 		err = copy_rows(s->c, db, "run_monitors");
+	if (!err)
+		err = copy_rows(s->c, db, "phase_names");
 	if (!err)   /* last: the run's complete mark */
 		err = copy_rows(s->c, db, "runs");
 	sqlite3_close(db);

@@ -8,6 +8,7 @@
  *                 [--variant base|new-msr|syscall-2x|new-page] [--no-responses]
  *                 [--label K=V] [--monitors TEXT]
  *                 [--steps N] [--speed F] [--phase-speed B,L,W]
+ *                 [--phase-names CODE=NAME;...]  (header phase names)
  *
  * Events are spaced 1/rate apart with exponential jitter, so counts per
  * behaviour are Poisson-like for a fixed duration.  Each vCPU walks the
@@ -261,13 +262,15 @@ int main(int argc, char **argv)
 		{"seed", 1, NULL, 's'}, {"events", 1, NULL, 'n'}, {"vcpus", 1, NULL, 'c'},
 		{"rate", 1, NULL, 'r'}, {"variant", 1, NULL, 'v'}, {"label", 1, NULL, 'l'},
 		{"monitors", 1, NULL, 'm'}, {"no-responses", 0, NULL, 'R'}, {"steps", 1, NULL, 'S'},
-		{"speed", 1, NULL, 'F'}, {"phase-speed", 1, NULL, 'P'}, {NULL, 0, NULL, 0},
+		{"speed", 1, NULL, 'F'}, {"phase-speed", 1, NULL, 'P'},
+		{"phase-names", 1, NULL, 'N'}, {NULL, 0, NULL, 0},
 	};
 	struct gen g = {.variant = "base", .vcpus = 2, .events = 20000, .rate = 10000, .responses = 1,
 			.speed = 1, .phase_speed = {1, 1, 1}};
 	const char *labels = "test=analyze", *monitors =
 		"breakpoint;cpuid;cr0;cr4;guest-request:async;mem-access:0x1e00-0x1e00:rw,0x21000-0x210ff:n;"
 		"msr:0x6e0,0xc0000080,0xc0000081";
+	const char *phase_names = "";
 	uint64_t seed = 1, end_ns = 0;
 	struct vmt_trace_info info;
 	struct vmt_run_summary sum;
@@ -283,6 +286,7 @@ int main(int argc, char **argv)
 		case 'v': g.variant = optarg; break;
 		case 'l': labels = optarg; break;
 		case 'm': monitors = optarg; break;
+		case 'N': phase_names = optarg; break;
 		case 'R': g.responses = 0; break;
 		case 'S': g.steps = strtoull(optarg, NULL, 0); break;
 		case 'F': g.speed = strtod(optarg, NULL); break;
@@ -298,11 +302,12 @@ int main(int argc, char **argv)
 	    !(g.phase_speed[0] > 0 && g.phase_speed[1] > 0 && g.phase_speed[2] > 0)) {
 		fprintf(stderr, "usage: gen_runs OUT.vmt [--seed N] [--events N] [--vcpus N] "
 			"[--rate EV/S] [--variant V] [--label K=V] [--monitors M] [--no-responses]"
-			" [--steps N] [--speed F] [--phase-speed B,L,W]\n");
+			" [--steps N] [--speed F] [--phase-speed B,L,W] [--phase-names CODE=NAME;...]\n");
 		return 2;
 	}
 	g.rng = seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull;
 	info_init(&info, &g, labels, monitors);
+	snprintf(info.phase_names, sizeof(info.phase_names), "%s", phase_names);
 	err = vmt_writer_open(&w, argv[optind], &info,
 			      &(struct vmt_writer_opts){.sz = sizeof(struct vmt_writer_opts),
 							.level = 1, .overwrite = 1});

@@ -19,9 +19,11 @@ EV=${VMT_CH_EVENTS:-8000}
 
 BASE=() CAND=()
 for s in 1 2 3; do
-	"$GEN" "$WORK/base-$s.vmt" --seed "$s" --events "$EV" --rate 4000 --label commit=aaa || exit 1
+	# named phases (phase_names) must name the same phases on both paths
+	"$GEN" "$WORK/base-$s.vmt" --seed "$s" --events "$EV" --rate 4000 --label commit=aaa \
+		--phase-names "1=login;2=work" || exit 1
 	"$GEN" "$WORK/cand-$s.vmt" --seed "1$s" --events "$EV" --rate 4000 --variant syscall-2x \
-		--label commit=bbb || exit 1
+		--label commit=bbb --phase-names "1=login;2=work" || exit 1
 	BASE+=("$WORK/base-$s.vmt") CAND+=("$WORK/cand-$s.vmt")
 done
 uuids() { local t l=; for t in "$@"; do l=${l:+$l,}$("$REPLAY" --info --json "$t" | jq -r .header.uuid); done; echo "$l"; }
@@ -61,6 +63,7 @@ strip() { jq -S 'del(.baseline, .candidate)' "$1"; }
 [ "$(strip "$WORK/sq.json")" = "$(strip "$WORK/ch.json")" ] ||
 	{ fail "the ClickHouse diff differs from SQLite's"; diff <(strip "$WORK/sq.json") <(strip "$WORK/ch.json") | head -20; }
 [ "$(jq '.rows | length' "$WORK/ch.json")" -gt 10 ] || fail "too few rows compared"
+jq -e '.phases | index("work")' "$WORK/ch.json" >/dev/null || fail "the named phase 'work' is missing: $(jq -c .phases "$WORK/ch.json")"
 
 # label selection across shards
 "$ANALYZE" diff --clickhouse "$(ch_url 0 fleet)" --baseline label:commit=aaa \
