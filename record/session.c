@@ -560,6 +560,21 @@ void vmt_session_close(struct vmt_recorder *r)
 	vmt_xen_unload(&r->xen);
 }
 
+/*
+ * A recorder killed between its teardown's pause and unpause leaves the
+ * whole domain paused.  Xen keeps a pause count, not who paused: undoing
+ * a pause an administrator took would be worse, so --release says how.
+ */
+static void warn_paused(struct vmt_recorder *r)
+{
+	xc_dominfo_t di;
+	if (domain_info(r, &di) || !di.paused)
+		return;
+	vmt_log(VMT_LOG_WARN, "domain %u is still paused: a recorder killed "
+		"during its teardown leaves it so; if nobody else paused it, "
+		"run 'xl unpause %u'", r->domid, r->domid);
+}
+
 int vmt_recorder_release(const char *xen_libdir, const char *domain,
 			 uint32_t *domid, struct vmt_rec_error *err)
 {
@@ -573,6 +588,8 @@ int vmt_recorder_release(const char *xen_libdir, const char *domain,
 		rc = VMT_ERR(err, -errno, VMT_STAGE_XEN,
 			     "cannot disable the monitor ring of domain %u: %s",
 			     r->domid, strerror(errno));
+	if (!rc)
+		warn_paused(r);
 	if (domid)
 		*domid = r->domid;
 	vmt_session_close(r);

@@ -259,11 +259,31 @@ row_slow_disk() {
 	grep -Eq "^ +max_occupancy +8$" "$T/info.txt" || fail "the ring never filled: $(cat "$T/info.txt")"
 }
 
+# SIGKILL inside teardown, after it paused the domain and before it
+# unpaused it (gdb stops the recorder at xc_monitor_disable and kills
+# it): the domain stays paused; --release disables the ring and says how
+# to undo the pause (Xen counts pauses, it does not say whose they are).
+row_sigkill_teardown() {
+	command -v gdb >/dev/null || { echo "gdb missing"; exit 77; }
+	xs_start t -a 7 -c 2 -w mixed --rate 20000
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	gdb -q -batch -ex "set breakpoint pending on" -ex "break xc_monitor_disable" \
+		-ex run -ex kill --args "$REC" --sim="$XS_SOCK" -q -d 1 \
+		-o "$T/t.vmt" --cr cr3 --max-events 300 >"$T/gdb.log" 2>&1
+	grep -q "Breakpoint 1, .*xc_monitor_disable" "$T/gdb.log" ||
+		fail "never stopped in teardown: $(cat "$T/gdb.log")"
+	rec -d 1 --release 2>"$T/err"; expect_rc $? 0 "--release"
+	expect_err "domain 1 is still paused"
+	expect_err "xl unpause 1"
+	# (row sigkill: a --release on a running domain says one line only)
+}
+
 case "$ROW" in
 sigint) row_signal INT ;;
 sigterm) row_signal TERM ;;
 sighup) row_signal HUP ;;
 sigkill) row_sigkill ;;
+sigkill_teardown) row_sigkill_teardown ;;
 enospc) row_write_error ENOSPC "No space left on device" ;;
 eio) row_write_error EIO "Input/output error" ;;
 domain_dying) row_domain_dying ;;
