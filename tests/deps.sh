@@ -31,10 +31,15 @@ vmt_deps_install() {
 }
 
 # groff-base: tests/man checks the manual pages with groff; minimal Debian
-# images have no man-db to pull it in.  nodejs, npm: the timeline test loads
-# the Chrome timeline into Chrome's trace engine (an npm package);
-# protobuf-compiler: protoc decodes the Perfetto timeline in its test.
-VMT_DEPS=(build-essential cmake pkg-config libxen-dev libzstd-dev libsqlite3-dev libcriterion-dev sqlite3 jq python3 groff-base nodejs npm protobuf-compiler)
+# images have no man-db to pull it in.  protobuf-compiler: protoc decodes
+# the Perfetto timeline in its test.
+VMT_DEPS=(build-essential cmake pkg-config libxen-dev libzstd-dev libsqlite3-dev libcriterion-dev sqlite3 jq python3 groff-base protobuf-compiler)
+# nodejs, npm: the timeline test loads the Chrome timeline into Chrome's
+# trace engine (an npm package).  Asked for only when the commands are
+# missing: a Node.js installed from outside Debian ships its own npm, and
+# Debian's npm package then conflicts with it and fails the whole install.
+command -v node >/dev/null 2>&1 || VMT_DEPS+=(nodejs)
+command -v npm >/dev/null 2>&1 || VMT_DEPS+=(npm)
 # clickhouse-server/-client: tests/clickhouse start private servers;
 # libcurl4-openssl-dev: replay/'s ClickHouse HTTP client.
 VMT_DEPS+=(libcurl4-openssl-dev curl clickhouse-server clickhouse-client)
