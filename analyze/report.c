@@ -12,6 +12,7 @@
 
 #include "analyze_int.h"
 #include "report.h"
+#include "vmt_out.h"
 
 #define TOP_KEYS 10
 
@@ -24,18 +25,7 @@ const char *vmt_an_verdict_name(enum vmt_an_verdict v)
 
 void vmt_an_json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	vmt_json_str(f, s, strlen(s));
 }
 
 /* A JSON number, or null for inf/NaN (JSON has neither). */
@@ -182,8 +172,10 @@ static void text_phases(FILE *f, const struct vmt_an_run *r)
 	for (uint32_t p = 0; p < r->nphases; p++) {
 		const struct vmt_an_phase *ph = &r->phases[p];
 		double len = (double)ph->exposure_ns / 1e9;
+		char esc[256];
 
-		fprintf(f, "  %-28s %10.3f %12.3f %12" PRIu64 " %12.2f\n", ph->name,
+		fprintf(f, "  %-28s %10.3f %12.3f %12" PRIu64 " %12.2f\n",
+			vmt_text_esc(esc, sizeof(esc), ph->name),
 			(double)ph->start_ns / 1e9, len, ph->events,
 			len > 0 ? (double)ph->events / len : 0);
 	}
@@ -191,9 +183,14 @@ static void text_phases(FILE *f, const struct vmt_an_run *r)
 
 int vmt_an_summary_text(FILE *f, const struct vmt_an_run *r)
 {
-	fprintf(f, "run         %s (run %" PRId64 ", uuid %s)\n", r->name, r->run_id, r->uuid);
-	fprintf(f, "domain      %s, %u vCPUs, vm_event ABI %u\n", r->domain, r->vcpus, r->abi_version);
-	fprintf(f, "monitors    %s\nlabels      %s\n", r->monitors, *r->labels ? r->labels : "(none)");
+	char t[3][4096];
+
+	fprintf(f, "run         %s (run %" PRId64 ", uuid %s)\n",
+		vmt_text_esc(t[0], sizeof(t[0]), r->name), r->run_id, r->uuid);
+	fprintf(f, "domain      %s, %u vCPUs, vm_event ABI %u\n",
+		vmt_text_esc(t[0], sizeof(t[0]), r->domain), r->vcpus, r->abi_version);
+	fprintf(f, "monitors    %s\nlabels      %s\n", vmt_text_esc(t[1], sizeof(t[1]), r->monitors),
+		*r->labels ? vmt_text_esc(t[2], sizeof(t[2]), r->labels) : "(none)");
 	fprintf(f, "duration    %.3f s, %" PRIu64 " events, %.2f events/s, %" PRIu64 " lost\n",
 		r->duration_s, r->events, (double)r->events / r->duration_s, r->lost);
 	fprintf(f, "observer    vCPU time paused for the recorder %.3f%%; coverage %.2f%% of the run without gaps\n",
@@ -221,9 +218,11 @@ static void json_entries(FILE *f, const struct vmt_an_run *r, uint32_t kind,
 		vmt_an_key_format(&v[i]->key, name, sizeof(name));
 		fprintf(f, "%s{\"key\":", i ? "," : "");
 		vmt_an_json_str(f, name);
-		fprintf(f, ",\"reason\":%u,\"a\":%" PRIu64 ",\"b\":%" PRIu64
-			",\"events\":%" PRIu64 ",\"rate\":", v[i]->key.reason,
-			v[i]->key.a, v[i]->key.b, v[i]->count);
+		fprintf(f, ",\"reason\":%u", v[i]->key.reason);
+		vmt_json_u64(f, 1, "a", v[i]->key.a);
+		vmt_json_u64(f, 1, "b", v[i]->key.b);
+		vmt_json_u64(f, 1, "events", v[i]->count);
+		fputs(",\"rate\":", f);
 		json_num(f, (double)v[i]->count / r->duration_s);
 		fputc('}', f);
 	}
@@ -235,7 +234,8 @@ static void json_run_facts(FILE *f, const struct vmt_an_run *r)
 {
 	fputs("{\"name\":", f);
 	vmt_an_json_str(f, r->name);
-	fprintf(f, ",\"run_id\":%" PRId64 ",\"uuid\":", r->run_id);
+	vmt_json_i64(f, 1, "run_id", r->run_id);
+	fputs(",\"uuid\":", f);
 	vmt_an_json_str(f, r->uuid);
 	fputs(",\"domain\":", f);
 	vmt_an_json_str(f, r->domain);
@@ -244,7 +244,8 @@ static void json_run_facts(FILE *f, const struct vmt_an_run *r)
 	fputs(",\"labels\":", f);
 	vmt_an_json_str(f, r->labels);
 	json_field(f, "duration_s", r->duration_s);
-	fprintf(f, ",\"events\":%" PRIu64 "}", r->events);
+	vmt_json_u64(f, 1, "events", r->events);
+	fputc('}', f);
 }
 
 int vmt_an_summary_json(FILE *f, const struct vmt_an_run *r)
@@ -256,8 +257,10 @@ int vmt_an_summary_json(FILE *f, const struct vmt_an_run *r)
 	fputs("{\"run\":", f);
 	json_run_facts(f, r);
 	json_field(f, "rate", (double)r->events / r->duration_s);
-	fprintf(f, ",\"lost\":%" PRIu64 ",\"paused_ns\":%" PRIu64 ",\"gap_ns\":%" PRIu64
-		",\"perturbation\":", r->lost, r->paused_ns, r->gap_ns);
+	vmt_json_u64(f, 1, "lost", r->lost);
+	vmt_json_u64(f, 1, "paused_ns", r->paused_ns);
+	vmt_json_u64(f, 1, "gap_ns", r->gap_ns);
+	fputs(",\"perturbation\":", f);
 	json_num(f, vmt_an_perturbation(r));
 	json_field(f, "coverage", vmt_an_coverage(r));
 	fputs(",\"reasons\":", f);
@@ -289,7 +292,8 @@ int vmt_an_summary_json(FILE *f, const struct vmt_an_run *r)
 		vmt_an_json_str(f, r->phases[p].name);
 		json_field(f, "start_s", (double)r->phases[p].start_ns / 1e9);
 		json_field(f, "length_s", (double)r->phases[p].exposure_ns / 1e9);
-		fprintf(f, ",\"events\":%" PRIu64 "}", r->phases[p].events);
+		vmt_json_u64(f, 1, "events", r->phases[p].events);
+		fputc('}', f);
 	}
 	fputs("]}\n", f);
 	return ferror(f) ? -EIO : 0;
@@ -377,18 +381,21 @@ static void text_side(FILE *f, const char *label, struct vmt_an_run *const *v, s
 	for (size_t i = 0; i < n; i++)
 		t += v[i]->duration_s;
 	fprintf(f, "%-10s %zu run%s, %.3f s:", label, n, n == 1 ? "" : "s", t);
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, " %s", v[i]->name);
+	for (size_t i = 0; i < n; i++) {
+		fputc(' ', f);
+		vmt_text_str(f, v[i]->name, strlen(v[i]->name));
+	}
 	fputc('\n', f);
 }
 
 static void text_scope(FILE *f, const struct vmt_an_diff *d, int scope, int all)
 {
-	char title[300];
+	char title[300], esc[256];
 	int shown = 0;
 
 	snprintf(title, sizeof(title), "%s%s%s", scope < 0 ? "" : "phase \"",
-		 vmt_an_scope_name(d, scope), scope < 0 ? ": totals and changes" : "\"");
+		 vmt_text_esc(esc, sizeof(esc), vmt_an_scope_name(d, scope)),
+		 scope < 0 ? ": totals and changes" : "\"");
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct vmt_an_row *row = &d->rows[i];
 		int totals = scope < 0 && row->key.kind != VMT_AN_KEY;
@@ -550,8 +557,10 @@ static void json_row(FILE *f, const struct vmt_an_diff *d, size_t ri)
 	vmt_an_json_str(f, vmt_an_reason_label(row->key.reason, rb, sizeof(rb)));
 	fputs(",\"behaviour\":", f);
 	vmt_an_json_str(f, name);
-	fprintf(f, ",\"a\":%" PRIu64 ",\"b\":%" PRIu64 ",\"baseline_events\":%" PRIu64
-		",\"candidate_events\":%" PRIu64, row->key.a, row->key.b, row->kb, row->kc);
+	vmt_json_u64(f, 1, "a", row->key.a);
+	vmt_json_u64(f, 1, "b", row->key.b);
+	vmt_json_u64(f, 1, "baseline_events", row->kb);
+	vmt_json_u64(f, 1, "candidate_events", row->kc);
 	json_field(f, "baseline_rate", row->rate_b);
 	json_field(f, "candidate_rate", row->rate_c);
 	json_field(f, "change_pct", row->change);

@@ -23,14 +23,15 @@ static void facts_json(FILE *o, const char *title, const struct vmt_fact *f,
 
 			if (!name || f[i].group != group)
 				continue;
-			fprintf(o, "%s\"%s\":", first ? "" : ",", name);
-			first = 0;
-			if (f[i].text)
+			if (f[i].text) {
+				fprintf(o, "%s\"%s\":", first ? "" : ",", name);
 				vmt_json_str(o, f[i].text, strlen(f[i].text));
-			else if (f[i].is_signed)
-				fprintf(o, "%" PRId64, (int64_t)f[i].num);
-			else
-				fprintf(o, "%" PRIu64, f[i].num);
+			} else if (f[i].is_signed) {
+				vmt_json_i64(o, !first, name, (int64_t)f[i].num);
+			} else {
+				vmt_json_u64(o, !first, name, f[i].num);
+			}
+			first = 0;
 		}
 	putc('}', o);
 }
@@ -43,9 +44,11 @@ static void facts_text(FILE *o, const char *title, const struct vmt_fact *f,
 	for (size_t i = 0; i < n; i++) {
 		if (f[i].group != group)
 			continue;
-		if (f[i].text)
-			fprintf(o, "  %-20s %s\n", f[i].name, f[i].text);
-		else if (f[i].is_signed)
+		if (f[i].text) {
+			fprintf(o, "  %-20s ", f[i].name);
+			vmt_text_str(o, f[i].text, strlen(f[i].text));
+			putc('\n', o);
+		} else if (f[i].is_signed)
 			fprintf(o, "  %-20s %" PRId64 "\n", f[i].name, (int64_t)f[i].num);
 		else
 			fprintf(o, "  %-20s %" PRIu64 "\n", f[i].name, f[i].num);
@@ -68,10 +71,12 @@ static void chunks_json(FILE *o, const struct vmt_reader *r)
 		const struct vmt_chunk_info *c = vmt_reader_chunk(r, i);
 
 		fprintf(o, "%s{\"offset\":%" PRIu64 ",\"nrec\":%u,\"csize\":%u,"
-			"\"usize\":%u,\"first_seq\":%" PRIu64 ",\"last_seq\":%" PRIu64
-			",\"first_ts\":%" PRIu64 ",\"last_ts\":%" PRIu64 ",\"status\":",
-			i ? "," : "", c->offset, c->nrec, c->csize, c->usize,
-			c->first_seq, c->last_seq, c->first_ts, c->last_ts);
+			"\"usize\":%u", i ? "," : "", c->offset, c->nrec, c->csize, c->usize);
+		vmt_json_u64(o, 1, "first_seq", c->first_seq);
+		vmt_json_u64(o, 1, "last_seq", c->last_seq);
+		vmt_json_u64(o, 1, "first_ts", c->first_ts);
+		vmt_json_u64(o, 1, "last_ts", c->last_ts);
+		fputs(",\"status\":", o);
 		if (c->status)
 			vmt_json_str(o, vmt_strerror(c->status), strlen(vmt_strerror(c->status)));
 		else
@@ -134,7 +139,7 @@ VMT_API int vmt_replay_info(FILE *out, const char *trace, int json)
 	json ? chunks_json(out, r) : chunks_text(out, r);
 	facts(out, json, "integrity", f, n, VMT_FACT_INTEGRITY);
 	if (json)
-		fprintf(out, ",\"lost\":%" PRIu64 "}\n", vmt_reader_summary(r)->lost);
+		vmt_json_u64(out, 1, "lost", vmt_reader_summary(r)->lost), fputs("}\n", out);
 	else
 		fprintf(out, "lost: %" PRIu64 "\n", vmt_reader_summary(r)->lost);
 	vmt_reader_close(r);

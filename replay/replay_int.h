@@ -14,6 +14,7 @@
 #include "vmt/format.h"
 #include "vmt/replay.h"
 #include "format_log.h"
+#include "vmt_out.h"
 
 #define VMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -40,8 +41,6 @@ const char *vmt_summary_end_name(const struct vmt_run_summary *s);
 const char *vmt_loss_cause_name(uint32_t cause);
 /* UTC "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" of Unix ns @ns into @out[40]. */
 void vmt_iso_time(uint64_t ns, char out[40]);
-/* Writes @s as a JSON string (quotes included). */
-void vmt_json_str(FILE *out, const char *s, size_t n);
 
 /* ---- detail tables: one per reason with payload fields ---- */
 

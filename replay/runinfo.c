@@ -169,22 +169,6 @@ void vmt_iso_time(uint64_t ns, char out[40])
 	snprintf(out, 40, "%s.%09uZ", day, (unsigned)(ns % 1000000000u));
 }
 
-void vmt_json_str(FILE *out, const char *s, size_t n)
-{
-	putc('"', out);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			putc(c, out);
-	}
-	putc('"', out);
-}
-
 /* debug_exception shares software_breakpoint's payload struct in Xen. */
 static uint32_t payload_owner(uint32_t reason)
 {

@@ -110,8 +110,9 @@ static int x_event(void *ctx, const struct vmt_record *rec,
 	fprintf(o, ",\"s\":\"t\",\"cat\":\"vm_event\",\"name\":\"%s\"",
 		name ? name : "unknown");
 	us(o, "ts", rec->ts_ns);
-	fprintf(o, ",\"args\":{\"seq\":%" PRIu64 ",\"reason\":%u,\"flags\":%u",
-		rec->seq, ev->reason, ev->flags);
+	fputs(",\"args\":{", o);
+	vmt_json_u64(o, 0, "seq", rec->seq);
+	fprintf(o, ",\"reason\":%u,\"flags\":%u", ev->reason, ev->flags);
 	for (size_t i = 0; i < VMT_ARRAY_SIZE(vmt_key_regs); i++)
 		if (ev->reg_present >> vmt_key_regs[i] & 1)
 			fprintf(o, ",\"%s\":\"0x%" PRIx64 "\"",

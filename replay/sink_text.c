@@ -33,13 +33,14 @@ static void hex(FILE *o, const uint8_t *p, size_t n)
 
 static void jkey(FILE *o, const char *k, uint64_t v)
 {
-	fprintf(o, ",\"%s\":%" PRIu64, k, v);
+	vmt_json_u64(o, 1, k, v);
 }
 
 static void jhead(FILE *o, const char *record, const struct vmt_record *rec)
 {
-	fprintf(o, "{\"record\":\"%s\",\"seq\":%" PRIu64 ",\"ts_ns\":%" PRIu64,
-		record, rec->seq, rec->ts_ns);
+	fprintf(o, "{\"record\":\"%s\"", record);
+	jkey(o, "seq", rec->seq);
+	jkey(o, "ts_ns", rec->ts_ns);
 }
 
 static int jend(FILE *o)
@@ -61,8 +62,7 @@ static void jdetail(FILE *o, const struct vmt_event *ev)
 
 		if (!(ev->p_present >> f & 1))
 			continue;
-		fprintf(o, "%s\"%s\":%" PRIu64, first ? "" : ",",
-			vmt_pfield_name(f), ev->p[f]);
+		vmt_json_u64(o, !first, vmt_pfield_name(f), ev->p[f]);
 		first = 0;
 	}
 	putc('}', o);

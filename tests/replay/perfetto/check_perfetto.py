@@ -94,7 +94,8 @@ def main():
             if k in ev:
                 assert args[k] == int(ev[k]), (k, args[k], ev[k])
                 checked += 1
-        detail = ev.get(ev['reason_name'], {})
+        detail = {k: v for k, v in ev.get(ev['reason_name'], {}).items()
+                  if not k.endswith('_str')}
         for k, v in detail.items():
             key = f"{ev['reason_name']}_{k}" if k in CLASH else k
             assert args[key] == int(v), (key, args.get(key), v)
