@@ -57,6 +57,7 @@ static void op_dominfo(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
 	rp->r.v[2] = best->pause_count > 0;
 	rp->r.v[3] = best->state == VMT_DOM_DYING;
 	rp->r.v[4] = best->state == VMT_DOM_DYING;
+	rp->r.v[5] = s->h->sc.memory | best->max_pages << 32;
 }
 
 static void op_pause(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
@@ -294,6 +295,98 @@ static void op_debug_control(struct vmt_sim_server *s,
 		d->vcpu[q->a[1]].singlestep = q->a[0] == 1;
 }
 
+_Static_assert(VMT_REG_COUNT <= VMT_XSIM_REG_XCR0,
+	       "the register block fits the wire's register array");
+
+/* XEN_DOMCTL_getvcpucontext / gethvmcontext: the vCPU's register state,
+ * the one its requests carry. */
+static void op_vcpu_get(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+			struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+
+	if (!d)
+		return;
+	if (q->a[0] >= d->nvcpus) {
+		rp->r.err = ENOENT;
+		return;
+	}
+	uint64_t out[VMT_XSIM_REGS] = { 0 };
+	_Static_assert(sizeof(rp->small) >= sizeof(out),
+		       "reply buffer holds a register block");
+	memcpy(out, d->vcpu[q->a[0]].reg, sizeof(d->vcpu[0].reg));
+	out[VMT_XSIM_REG_XCR0] = d->vcpu[q->a[0]].xcr0;
+	memcpy(rp->small, out, sizeof(out));
+	rp->data = rp->small;
+	rp->r.len = VMT_XSIM_REGS * sizeof(uint64_t);
+	rp->r.ret = d->nvcpus;
+}
+
+/* XEN_DOMCTL_setvcpucontext (arch_set_info_guest: an HVM vCPU takes the
+ * GPRs, rip, rflags and debug registers) and sethvmcontext (all). */
+static void op_vcpu_set(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+			struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+
+	if (!d)
+		return;
+	if (q->a[0] >= d->nvcpus) {
+		rp->r.err = ENOENT;
+		return;
+	}
+	struct vmt_sim_vcpu *v = &d->vcpu[q->a[0]];
+	if (q->a[1] == VMT_XSIM_SET_ALL) {
+		memcpy(v->reg, q->regs, sizeof(v->reg));
+		v->xcr0 = q->regs[VMT_XSIM_REG_XCR0];
+		return;
+	}
+	for (unsigned r = VMT_REG_RAX; r <= VMT_REG_RFLAGS; r++)
+		v->reg[r] = q->regs[r];
+	v->reg[VMT_REG_RIP] = q->regs[VMT_REG_RIP];
+	v->reg[VMT_REG_DR6] = q->regs[VMT_REG_DR6];
+	v->reg[VMT_REG_DR7] = q->regs[VMT_REG_DR7];
+}
+
+/* XEN_DOMCTL_max_mem: any value (Xen 4.17 dropped the tot_pages check). */
+static void op_set_maxmem(struct vmt_sim_server *s,
+			  const struct vmt_xsim_req *q, struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+
+	if (d)
+		d->max_pages = q->a[0] > UINT32_MAX ? UINT32_MAX : q->a[0];
+}
+
+/* HVMOP_get_param / set_param: an index past HVM_NR_PARAMS is -EINVAL;
+ * HVM_PARAM_ALTP2M takes disabled..limited (hvm_allow_set_param). */
+static void op_hvm_param(struct vmt_sim_server *s,
+			 const struct vmt_xsim_req *q, struct reply *rp)
+{
+	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+	uint64_t idx = q->a[0], val = q->a[2];
+
+	if (!d)
+		return;
+	if (idx >= VMT_XSIM_HVM_PARAMS) {
+		rp->r.err = EINVAL;
+		return;
+	}
+	if (!q->a[1]) {
+		rp->r.ret = (int64_t)(idx == VMT_XSIM_HVM_PARAM_ALTP2M ?
+				      d->altp2m.mode : d->hvm_param[idx]);
+		return;
+	}
+	if (idx == VMT_XSIM_HVM_PARAM_ALTP2M) {
+		if (val > VMT_ALTP2M_LIMITED)
+			rp->r.err = EINVAL;
+		else
+			d->altp2m.mode = (uint8_t)val;
+		return;
+	}
+	d->hvm_param[idx] = val;
+}
+
 static void op_altp2m(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
 		      struct reply *rp)
 {
@@ -497,6 +590,10 @@ void vmt_sim_dispatch(struct vmt_sim_server *s, struct vmt_sim_conn *c,
 	case VMT_XSIM_OP_ACCESS_REQUIRED: op_access_required(s, q, rp); break;
 	case VMT_XSIM_OP_DEBUG_CONTROL: op_debug_control(s, q, rp); break;
 	case VMT_XSIM_OP_ALTP2M: op_altp2m(s, q, rp); break;
+	case VMT_XSIM_OP_VCPU_GET: op_vcpu_get(s, q, rp); break;
+	case VMT_XSIM_OP_VCPU_SET: op_vcpu_set(s, q, rp); break;
+	case VMT_XSIM_OP_SET_MAXMEM: op_set_maxmem(s, q, rp); break;
+	case VMT_XSIM_OP_HVM_PARAM: op_hvm_param(s, q, rp); break;
 	default: rp->r.err = ENOSYS; break;
 	}
 }

@@ -16,7 +16,7 @@
 #define VMT_XENSIM_SOCKET_ENV "VMT_XENSIM_SOCKET"
 #define VMT_XENSIM_SOCKET_DEFAULT "/tmp/vmtrail-xensim.sock"
 /* Bumped whenever a message layout or an op's meaning changes. */
-#define VMT_XSIM_PROTO_VERSION 2u
+#define VMT_XSIM_PROTO_VERSION 3u
 
 /* Monitor sources, numbered like XEN_DOMCTL_MONITOR_EVENT_* (abi.md 6.7);
  * VMT_XSIM_MON_EACH_REP is the emulate-each-rep switch, not an event. */
@@ -62,7 +62,22 @@ enum vmt_xsim_op {
 	VMT_XSIM_OP_ACCESS_REQUIRED,   /* a[0] = required */
 	VMT_XSIM_OP_DEBUG_CONTROL,     /* a: sop, vcpu */
 	VMT_XSIM_OP_ALTP2M,            /* a[0] = VMT_ALTP2M_*, a[1..] args */
+	VMT_XSIM_OP_VCPU_GET,          /* a[0] vcpu; data = VMT_XSIM_REGS u64 */
+	VMT_XSIM_OP_VCPU_SET,          /* a: vcpu, VMT_XSIM_SET_*; regs */
+	VMT_XSIM_OP_SET_MAXMEM,        /* a[0] = max pages */
+	VMT_XSIM_OP_HVM_PARAM,         /* a: index, set?, value */
 };
+
+/* HVM_NR_PARAMS of Xen 4.17 (public/hvm/params.h); HVM_PARAM_ALTP2M. */
+#define VMT_XSIM_HVM_PARAMS 39
+#define VMT_XSIM_HVM_PARAM_ALTP2M 35
+
+/* A vCPU's registers on the wire: enum vmt_reg order, then XCR0. */
+#define VMT_XSIM_REGS 64
+#define VMT_XSIM_REG_XCR0 63
+/* What a VCPU_SET loads: setvcpucontext of an HVM vCPU takes the GPRs,
+ * rip, rflags and debug registers; sethvmcontext takes everything. */
+enum { VMT_XSIM_SET_GPRS = 1, VMT_XSIM_SET_ALL = 2 };
 
 /* altp2m commands, numbered like Xen's HVMOP_altp2m_* (public/hvm/hvm_op.h). */
 enum vmt_altp2m_cmd {
@@ -86,6 +101,7 @@ struct vmt_xsim_req {
 	uint32_t dom;
 	uint64_t a[6];
 	char path[VMT_XSIM_PATH_MAX];
+	uint64_t regs[VMT_XSIM_REGS];  /* VCPU_SET only */
 };
 
 /* Followed by @len bytes of data in the same message. */
@@ -97,7 +113,8 @@ struct vmt_xsim_rsp {
 };
 
 /* dominfo reply: v[0] domid, v[1] vcpus, v[2] toolstack-paused,
- * v[3] dying, v[4] shutdown; ret 1 (found) or 0. */
+ * v[3] dying, v[4] shutdown, v[5] tot_pages | max_pages << 32;
+ * ret 1 (found) or 0. */
 
 /* Largest reply the daemon sends (stats JSON of many domains/vCPUs). */
 #define VMT_XSIM_MSG_MAX (1u << 20)

@@ -42,7 +42,7 @@ struct reply {
 	struct vmt_xsim_rsp r;
 	const void *data;
 	char *heap;                    /* data to free after sending */
-	char small[256];
+	char small[512];              /* also a register block (VCPU_GET) */
 	int fds[2];
 	int nfds;
 	bool close_fds;                /* close fds[1] (the client's end) once sent */

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "proto.h"
 #include "vmt/event.h"
 
 /* ---- scenario ---------------------------------------------------------- */
@@ -272,6 +273,8 @@ struct vmt_sim_dom {
 	struct vmt_sim_altp2m altp2m;
 	bool access_required;      /* XEN_DOMCTL_set_access_required */
 	bool crashed;              /* domain_crash(): a violation nobody heard */
+	uint64_t max_pages;        /* XEN_DOMCTL_max_mem */
+	uint64_t hvm_param[VMT_XSIM_HVM_PARAMS];
 	struct vmt_sim_ring ring;
 	uint32_t rr;               /* round-robin start for fairness */
 	struct vmt_sim_counts c;

@@ -351,6 +351,7 @@ static int build_host(struct vmt_sim_host *h, const struct opts *o)
 		/* Domains are built with altp2m="external", as a monitored
 		 * guest is configured (HVM_PARAM_ALTP2M). */
 		d->altp2m.mode = VMT_ALTP2M_EXTERNAL;
+		d->max_pages = h->sc.memory;
 		if (vmt_sim_p2m_init(&d->p2m, h->sc.memory, VMT_ACC_RWX))
 			return -ENOMEM;
 		d->ring.up_fd = d->ring.notify_fd = d->ring.memfd = -1;

@@ -31,7 +31,10 @@ need libxenctrl.so.4.17 xc_interface_open xc_interface_close xc_domain_getinfo \
 	xc_altp2m_destroy_view xc_altp2m_switch_to_view xc_altp2m_set_mem_access \
 	xc_altp2m_set_mem_access_multi xc_altp2m_get_mem_access xc_altp2m_change_gfn \
 	xc_altp2m_get_vcpu_p2m_idx xc_altp2m_set_vcpu_enable_notify \
-	xc_altp2m_set_vcpu_disable_notify
+	xc_altp2m_set_vcpu_disable_notify xc_vcpu_getcontext xc_vcpu_setcontext \
+	xc_domain_hvm_getcontext xc_domain_hvm_getcontext_partial \
+	xc_domain_hvm_setcontext xc_domain_getinfolist xc_domain_setmaxmem \
+	xc_domain_cacheflush xc_hvm_param_get xc_hvm_param_set
 need libxenevtchn.so.1 xenevtchn_open xenevtchn_close xenevtchn_fd \
 	xenevtchn_bind_interdomain xenevtchn_unbind xenevtchn_pending \
 	xenevtchn_unmask xenevtchn_notify

@@ -18,6 +18,7 @@
 
 #define XC_WANT_COMPAT_DEVICEMODEL_API 1
 #include <xenctrl.h>
+#include <xen/hvm/params.h>
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
 #include <xenstore.h>
@@ -324,5 +325,59 @@ Test(clientlib, corrupt_rsp_prod_is_clamped, .fini = stop)
 	cr_expect_not_null(strstr(buf, "\"bad_rsp_prod\": 1"), "%s", buf);
 	cr_expect_not_null(strstr(buf, "\"responses_consumed\": 1,"), "%s", buf);
 	xenevtchn_close(e);
+	xc_interface_close(x);
+}
+
+/* What LibVMI's Xen driver asks at start-up, and HVM_PARAM_ALTP2M gating
+ * the altp2m calls as in do_altp2m_op. */
+Test(clientlib, libvmi_startup_calls, .fini = stop)
+{
+	xc_domaininfo_t di[4];
+	uint64_t v = 0;
+	bool on = true;
+
+	START("--domain", "3:alpha", "--domain", "7:beta", "--vcpus", "2");
+	xc_interface *x = xc();
+	cr_assert_eq(xc_domain_getinfolist(x, 0, 4, di), 2);
+	cr_expect_eq(di[0].domain, 3);
+	cr_expect_eq(di[1].domain, 7);
+	cr_expect_eq(di[1].max_vcpu_id, 1);
+	cr_expect(di[0].flags & XEN_DOMINF_hvm_guest);
+	cr_expect(di[0].flags & XEN_DOMINF_running);
+	cr_expect_eq(di[0].tot_pages, 262144);
+	cr_assert_eq(xc_domain_setmaxmem(x, 3, 2 * 1024 * 1024), 0);
+	cr_assert_eq(xc_domain_getinfolist(x, 3, 1, di), 1);
+	cr_expect_eq(di[0].max_pages, 512 * 1024);
+	cr_expect_eq(xc_domain_cacheflush(x, 3, 0, 16), 0);
+	cr_assert_eq(xc_hvm_param_get(x, 3, HVM_PARAM_ALTP2M, &v), 0);
+	cr_expect_eq(v, XEN_ALTP2M_external);
+	cr_expect_eq(xc_hvm_param_get(x, 3, HVM_NR_PARAMS, &v), -1);
+	cr_expect_eq(errno, EINVAL);
+	cr_expect_eq(xc_hvm_param_set(x, 3, HVM_PARAM_ALTP2M, 9), -1);
+	cr_expect_eq(errno, EINVAL);
+	/* altp2m off by the domain's parameter: EINVAL as in do_altp2m_op;
+	 * with altp2m inactive the view calls are EOPNOTSUPP first. */
+	cr_assert_eq(xc_hvm_param_set(x, 3, HVM_PARAM_ALTP2M, XEN_ALTP2M_disabled), 0);
+	cr_expect_eq(xc_altp2m_set_domain_state(x, 3, true), -1);
+	cr_expect_eq(errno, EINVAL);
+	cr_expect_eq(xc_altp2m_get_domain_state(x, 3, &on), -1);
+	cr_expect_eq(xc_altp2m_switch_to_view(x, 3, 0), -1);
+	cr_expect_eq(errno, EOPNOTSUPP);
+	cr_assert_eq(xc_altp2m_set_domain_state(x, 7, true), 0);
+	uint16_t view = 0;
+	for (int i = 1; i < 10; i++)
+		cr_assert_eq(xc_altp2m_create_view(x, 7, XENMEM_access_rwx, &view), 0);
+	cr_expect_eq(view, 9, "Xen's 10 views, 0 being the host's");
+	cr_expect_eq(xc_altp2m_create_view(x, 7, XENMEM_access_rwx, &view), -1);
+	cr_expect_eq(errno, EINVAL);
+	cr_expect_eq(xc_altp2m_set_mem_access(x, 7, 12, 0x10, XENMEM_access_r), -1);
+	cr_expect_eq(errno, EINVAL);
+	cr_expect_eq(xc_altp2m_set_vcpu_enable_notify(x, 7, 0, 0x10), -1);
+	cr_expect_eq(errno, EOPNOTSUPP);
+	/* Monitored MSRs: Xen's three windows, no count limit. */
+	for (uint32_t m = 0; m < 40; m++)
+		cr_assert_eq(xc_monitor_mov_to_msr(x, 7, 0xc0000080 + m, true, false), 0);
+	cr_expect_eq(xc_monitor_mov_to_msr(x, 7, 0x80000000, true, false), -1);
+	cr_expect_eq(errno, EINVAL);
 	xc_interface_close(x);
 }

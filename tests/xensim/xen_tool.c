@@ -12,7 +12,9 @@
  *                access_required set, restrictions left behind by a
  *                disabled monitor: exits with the ring gone
  *   altp2m N     xen-access's altp2m write flow for N mem_access events
- *   cpuid N      CPUID answered with SET_REGISTERS and rip advanced
+ *   cpuid N      CPUID answered with SET_REGISTERS and rip advanced; the
+ *                registers the last answer set, read back through
+ *                getcontext and the HVM save records, then written
  *   async N      guest requests, asynchronous (vCPUs block for ring space)
  *   signal       breakpoints until SIGTERM, then the teardown
  * Exit status: 0 done, 1 a call failed or a check did not hold.
@@ -27,6 +29,7 @@
 
 #include <xenctrl.h>
 #include <xenevtchn.h>
+#include <xen/hvm/save.h>
 #include <xen/vm_event.h>
 
 static xc_interface *xch;
@@ -351,7 +354,8 @@ static void mode_altp2m(unsigned long n)
 
 /* ---- cpuid with SET_REGISTERS ----------------------------------------- */
 
-static unsigned long vendor_seen;
+static unsigned long vendor_seen, cpuid_want;
+static vm_event_response_t last_rsp;   /* the final answer, for the checks */
 
 static void cpuid_step(const vm_event_request_t *q, vm_event_response_t *r)
 {
@@ -369,6 +373,74 @@ static void cpuid_step(const vm_event_request_t *q, vm_event_response_t *r)
 	r->data = q->data;
 	r->data.regs.x86.rip += q->u.cpuid.insn_length;
 	r->flags |= VM_EVENT_FLAG_SET_REGISTERS;
+	if (handled + 1 == cpuid_want) {
+		/* The last answer: hold the guest so its registers stay
+		 * what the answer set, and mark one the guest never writes. */
+		if (xc_domain_pause(xch, dom))
+			die("xc_domain_pause");
+		r->data.regs.x86.r8 = 0x5e75e7;
+		last_rsp = *r;
+	}
+}
+
+/* The registers the last answer set, through every read call; then
+ * setcontext and hvm_setcontext write what reads see. */
+static void check_registers(void)
+{
+	const struct vm_event_regs_x86 *w = &last_rsp.data.regs.x86;
+	uint32_t v = last_rsp.vcpu_id;
+	vcpu_guest_context_any_t c;
+	struct hvm_hw_cpu cpu;
+
+	if (xc_vcpu_getcontext(xch, dom, v, &c))
+		die("xc_vcpu_getcontext");
+	CHECK(c.x64.user_regs.rip == w->rip && c.x64.user_regs.rax == w->rax &&
+	      c.x64.user_regs.rdx == w->rdx && c.x64.user_regs.r8 == w->r8 &&
+	      c.x64.ctrlreg[3] == w->cr3,
+	      "getcontext: rip %llx rax %llx r8 %llx, the answer set rip %llx rax %llx",
+	      (unsigned long long)c.x64.user_regs.rip,
+	      (unsigned long long)c.x64.user_regs.rax,
+	      (unsigned long long)c.x64.user_regs.r8,
+	      (unsigned long long)w->rip, (unsigned long long)w->rax);
+	if (xc_domain_hvm_getcontext_partial(xch, dom, HVM_SAVE_CODE(CPU), v,
+					     &cpu, sizeof(cpu)))
+		die("xc_domain_hvm_getcontext_partial");
+	CHECK(cpu.rip == w->rip && cpu.rbx == w->rbx && cpu.r8 == w->r8 &&
+	      cpu.cr3 == w->cr3 && cpu.msr_lstar == w->msr_lstar,
+	      "hvm CPU record differs from the answer's registers");
+	CHECK(xc_domain_hvm_getcontext_partial(xch, dom, HVM_SAVE_CODE(CPU), 99,
+					       &cpu, sizeof(cpu)) == -1 &&
+	      errno == ENOENT, "CPU record of a missing vCPU");
+	c.x64.user_regs.r9 = 0x919191;
+	if (xc_vcpu_setcontext(xch, dom, v, &c))
+		die("xc_vcpu_setcontext");
+	int n = xc_domain_hvm_getcontext(xch, dom, NULL, 0);
+	if (n <= 0)
+		die("xc_domain_hvm_getcontext (size)");
+	uint8_t *buf = malloc((size_t)n);
+	if (!buf || xc_domain_hvm_getcontext(xch, dom, buf, (uint32_t)n) != n)
+		die("xc_domain_hvm_getcontext");
+	/* Walk to vCPU v's CPU record, change r10, load it all back. */
+	struct hvm_save_descriptor d;
+	struct hvm_hw_cpu *rec = NULL;
+	for (uint32_t off = 0; off + sizeof(d) <= (uint32_t)n; off += d.length) {
+		memcpy(&d, buf + off, sizeof(d));
+		off += sizeof(d);
+		if (d.typecode == HVM_SAVE_CODE(CPU) && d.instance == v)
+			rec = (struct hvm_hw_cpu *)(void *)(buf + off);
+	}
+	CHECK(rec && rec->r9 == 0x919191, "setcontext's r9 not in the save");
+	if (rec) {
+		rec->r10 = 0x101010;
+		if (xc_domain_hvm_setcontext(xch, dom, buf, (uint32_t)n))
+			die("xc_domain_hvm_setcontext");
+		if (xc_domain_hvm_getcontext_partial(xch, dom, HVM_SAVE_CODE(CPU),
+						     v, &cpu, sizeof(cpu)))
+			die("xc_domain_hvm_getcontext_partial");
+		CHECK(cpu.r10 == 0x101010 && cpu.r9 == 0x919191,
+		      "hvm_setcontext's r10 not read back");
+	}
+	free(buf);
 }
 
 static void mode_cpuid(unsigned long n)
@@ -377,7 +449,11 @@ static void mode_cpuid(unsigned long n)
 		die("xc_monitor_cpuid");
 	if (xc_domain_unpause(xch, dom))
 		die("xc_domain_unpause");
+	cpuid_want = n;
 	loop(cpuid_step, n, NULL);
+	check_registers();
+	if (xc_domain_unpause(xch, dom))
+		die("xc_domain_unpause");
 	if (xc_monitor_cpuid(xch, dom, false))
 		die("xc_monitor_cpuid off");
 	CHECK(vendor_seen > 0, "no CPUID leaf 0 in %lu requests", handled);

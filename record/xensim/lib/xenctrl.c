@@ -337,3 +337,70 @@ XSIM_EXPORT int xc_domain_debug_control(xc_interface *xch, uint32_t domid,
 	return call(xch, VMT_XSIM_OP_DEBUG_CONTROL, domid, a, 2, NULL) < 0 ?
 	       -1 : 0;
 }
+
+/* ---- what LibVMI's start-up asks ------------------------------------------ */
+
+XSIM_EXPORT int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain,
+				      unsigned int max_domains,
+				      xc_domaininfo_t *info)
+{
+	uint32_t next = first_domain;
+	unsigned n = 0;
+
+	while (n < max_domains) {
+		struct vmt_xsim_rsp r;
+		if (call(xch, VMT_XSIM_OP_DOMINFO, next, NULL, 0, &r) < 0)
+			return n ? (int)n : -1;
+		if (r.ret != 1)
+			break;
+		xc_domaininfo_t *d = &info[n++];
+		memset(d, 0, sizeof(*d));
+		d->domain = (domid_t)r.v[0];
+		d->flags = XEN_DOMINF_hvm_guest | XEN_DOMINF_hap |
+			   (r.v[2] ? XEN_DOMINF_paused : 0) |
+			   (r.v[3] ? XEN_DOMINF_dying : 0) |
+			   (r.v[4] ? XEN_DOMINF_shutdown : 0) |
+			   (!r.v[2] && !r.v[3] ? XEN_DOMINF_running : 0);
+		d->tot_pages = r.v[5] & 0xffffffff;
+		d->max_pages = r.v[5] >> 32;
+		d->nr_online_vcpus = (uint32_t)r.v[1];
+		d->max_vcpu_id = (uint32_t)r.v[1] - 1;
+		next = d->domain + 1u;
+	}
+	return (int)n;
+}
+
+XSIM_EXPORT int xc_domain_setmaxmem(xc_interface *xch, uint32_t domid,
+				    uint64_t max_memkb)
+{
+	const uint64_t a[1] = { max_memkb >> 2 };   /* KiB -> 4 KiB pages */
+
+	return call(xch, VMT_XSIM_OP_SET_MAXMEM, domid, a, 1, NULL) < 0 ? -1 : 0;
+}
+
+/* x86 keeps caches coherent: libxc answers 0 without a hypercall. */
+XSIM_EXPORT int xc_domain_cacheflush(xc_interface *xch, uint32_t domid,
+				     xen_pfn_t start_pfn, xen_pfn_t nr_pfns)
+{
+	return 0;
+}
+
+XSIM_EXPORT int xc_hvm_param_get(xc_interface *handle, uint32_t dom,
+				 uint32_t param, uint64_t *value)
+{
+	const uint64_t a[3] = { param, 0, 0 };
+	int64_t r = call(handle, VMT_XSIM_OP_HVM_PARAM, dom, a, 3, NULL);
+
+	if (r < 0)
+		return -1;
+	*value = (uint64_t)r;
+	return 0;
+}
+
+XSIM_EXPORT int xc_hvm_param_set(xc_interface *handle, uint32_t dom,
+				 uint32_t param, uint64_t value)
+{
+	const uint64_t a[3] = { param, 1, value };
+
+	return call(handle, VMT_XSIM_OP_HVM_PARAM, dom, a, 3, NULL) < 0 ? -1 : 0;
+}
