@@ -300,26 +300,37 @@ _Static_assert(VMT_REG_COUNT <= VMT_XSIM_REG_XCR0,
 
 /* XEN_DOMCTL_getvcpucontext / gethvmcontext: the vCPU's register state,
  * the one its requests carry. */
-static void op_vcpu_get(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
-			struct reply *rp)
+/* vCPU a[0] of a live domain; Return: it, or NULL with the error set
+ * (ENOENT: no such vCPU, as hvm_save_one). */
+static struct vmt_sim_vcpu *live_vcpu(struct vmt_sim_server *s,
+				      const struct vmt_xsim_req *q,
+				      struct reply *rp)
 {
 	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
 
-	if (!d)
-		return;
-	if (q->a[0] >= d->nvcpus) {
+	if (d && q->a[0] >= d->nvcpus)
 		rp->r.err = ENOENT;
-		return;
-	}
+	if (!d || rp->r.err)
+		return NULL;
+	rp->r.ret = d->nvcpus;
+	return &d->vcpu[q->a[0]];
+}
+
+static void op_vcpu_get(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+			struct reply *rp)
+{
+	struct vmt_sim_vcpu *v = live_vcpu(s, q, rp);
 	uint64_t out[VMT_XSIM_REGS] = { 0 };
+
+	if (!v)
+		return;
 	_Static_assert(sizeof(rp->small) >= sizeof(out),
 		       "reply buffer holds a register block");
-	memcpy(out, d->vcpu[q->a[0]].reg, sizeof(d->vcpu[0].reg));
-	out[VMT_XSIM_REG_XCR0] = d->vcpu[q->a[0]].xcr0;
+	memcpy(out, v->reg, sizeof(v->reg));
+	out[VMT_XSIM_REG_XCR0] = v->xcr0;
 	memcpy(rp->small, out, sizeof(out));
 	rp->data = rp->small;
 	rp->r.len = VMT_XSIM_REGS * sizeof(uint64_t);
-	rp->r.ret = d->nvcpus;
 }
 
 /* XEN_DOMCTL_setvcpucontext (arch_set_info_guest: an HVM vCPU takes the
@@ -327,15 +338,10 @@ static void op_vcpu_get(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
 static void op_vcpu_set(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
 			struct reply *rp)
 {
-	struct vmt_sim_dom *d = alive_dom(s->h, q->dom, rp);
+	struct vmt_sim_vcpu *v = live_vcpu(s, q, rp);
 
-	if (!d)
+	if (!v)
 		return;
-	if (q->a[0] >= d->nvcpus) {
-		rp->r.err = ENOENT;
-		return;
-	}
-	struct vmt_sim_vcpu *v = &d->vcpu[q->a[0]];
 	if (q->a[1] == VMT_XSIM_SET_ALL) {
 		memcpy(v->reg, q->regs, sizeof(v->reg));
 		v->xcr0 = q->regs[VMT_XSIM_REG_XCR0];

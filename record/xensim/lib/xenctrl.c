@@ -40,18 +40,28 @@ static int simple(xc_interface *xch, uint32_t op, uint32_t dom)
 	return call(xch, op, dom, NULL, 0, NULL) < 0 ? -1 : 0;
 }
 
+/* The first domain >= *next (Xen's getdomaininfo); advances *next.
+ * Return: 1 found, 0 none left, -1 with errno. */
+static int next_domain(xc_interface *xch, uint32_t *next,
+		       struct vmt_xsim_rsp *r)
+{
+	if (call(xch, VMT_XSIM_OP_DOMINFO, *next, NULL, 0, r) < 0)
+		return -1;
+	if (r->ret != 1)
+		return 0;
+	*next = (uint32_t)r->v[0] + 1;
+	return 1;
+}
+
 XSIM_EXPORT int xc_domain_getinfo(xc_interface *xch, uint32_t first_domid,
 				  unsigned int max_doms, xc_dominfo_t *info)
 {
 	uint32_t next = first_domid;
+	struct vmt_xsim_rsp r;
 	unsigned n = 0;
+	int rc = 0;
 
-	while (n < max_doms) {
-		struct vmt_xsim_rsp r;
-		if (call(xch, VMT_XSIM_OP_DOMINFO, next, NULL, 0, &r) < 0)
-			return n ? (int)n : -1;
-		if (r.ret != 1)
-			break;
+	while (n < max_doms && (rc = next_domain(xch, &next, &r)) == 1) {
 		xc_dominfo_t *d = &info[n++];
 		memset(d, 0, sizeof(*d));
 		d->domid = (uint32_t)r.v[0];
@@ -63,9 +73,10 @@ XSIM_EXPORT int xc_domain_getinfo(xc_interface *xch, uint32_t first_domid,
 		d->running = !d->paused && !d->dying;
 		d->hvm = 1;
 		d->hap = 1;
-		next = d->domid + 1;
+		d->nr_pages = r.v[5] & 0xffffffff;
+		d->max_memkb = (r.v[5] >> 32) * 4;
 	}
-	return (int)n;
+	return rc < 0 && !n ? -1 : (int)n;
 }
 
 XSIM_EXPORT int xc_domain_pause(xc_interface *xch, uint32_t domid)
@@ -345,14 +356,11 @@ XSIM_EXPORT int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain,
 				      xc_domaininfo_t *info)
 {
 	uint32_t next = first_domain;
+	struct vmt_xsim_rsp r;
 	unsigned n = 0;
+	int rc = 0;
 
-	while (n < max_domains) {
-		struct vmt_xsim_rsp r;
-		if (call(xch, VMT_XSIM_OP_DOMINFO, next, NULL, 0, &r) < 0)
-			return n ? (int)n : -1;
-		if (r.ret != 1)
-			break;
+	while (n < max_domains && (rc = next_domain(xch, &next, &r)) == 1) {
 		xc_domaininfo_t *d = &info[n++];
 		memset(d, 0, sizeof(*d));
 		d->domain = (domid_t)r.v[0];
@@ -365,9 +373,8 @@ XSIM_EXPORT int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain,
 		d->max_pages = r.v[5] >> 32;
 		d->nr_online_vcpus = (uint32_t)r.v[1];
 		d->max_vcpu_id = (uint32_t)r.v[1] - 1;
-		next = d->domain + 1u;
 	}
-	return (int)n;
+	return rc < 0 && !n ? -1 : (int)n;
 }
 
 XSIM_EXPORT int xc_domain_setmaxmem(xc_interface *xch, uint32_t domid,
