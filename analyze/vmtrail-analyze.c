@@ -27,7 +27,7 @@ enum { EXIT_SAME = 0, EXIT_CHANGED = 1, EXIT_TROUBLE = 2 };
 static const char usage_text[] =
 "Usage: vmtrail-analyze summary [--run ID] [--json] RUN\n"
 "       vmtrail-analyze diff --baseline RUNS --candidate RUNS [options]\n"
-"       vmtrail-analyze --help | --version\n"
+"       vmtrail-analyze -h, --help | -V, --version\n"
 "\n"
 "Summarize a recorded vm_event run, or compare baseline runs with candidate\n"
 "runs and decide, with statistics, whether the guest's behaviour changed.\n"
@@ -467,7 +467,7 @@ static int run_command(int argc, char **argv)
 		usage(stdout);
 		return EXIT_SAME;
 	}
-	if (!strcmp(argv[1], "--version")) {
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("vmtrail-analyze %s\n", VMT_VERSION_STRING);
 		return EXIT_SAME;
 	}

@@ -23,6 +23,7 @@ expect() {
 expect 0 'Usage: vmtrail-analyze summary' "$A" --help
 expect 0 'Exit status:' "$A" diff --help
 expect 0 '^vmtrail-analyze [0-9]' "$A" --version
+expect 0 '^vmtrail-analyze [0-9]' "$A" -V
 expect 2 'missing command' "$A"
 expect 2 "unknown command 'frobnicate'" "$A" frobnicate
 expect 2 'diff needs --baseline' "$A" diff --candidate x
