@@ -93,9 +93,32 @@ static void pb_bytes(struct pb *p, unsigned field, const void *s, size_t n)
 	p->n += n;
 }
 
+/* Text from the trace as a protobuf string, which must be UTF-8: each byte
+ * outside well-formed UTF-8 becomes U+FFFD, as in every JSON output. */
+static void pb_text(struct pb *p, unsigned field, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t out = 0, len;
+
+	for (size_t i = 0; i < n; i += len ? len : 1)
+		out += (len = vmt_utf8_seq(u + i, n - i)) ? len : 3;
+	pb_varint(p, (uint64_t)field << 3 | WT_LEN);
+	pb_varint(p, out);
+	for (size_t i = 0; i < n; i += len ? len : 1) {
+		len = vmt_utf8_seq(u + i, n - i);
+		for (size_t k = 0; k < len; k++)
+			pb_byte(p, u[i + k]);
+		if (!len) {
+			pb_byte(p, 0xef);
+			pb_byte(p, 0xbf);
+			pb_byte(p, 0xbd);
+		}
+	}
+}
+
 static void pb_str(struct pb *p, unsigned field, const char *s)
 {
-	pb_bytes(p, field, s, strlen(s));
+	pb_text(p, field, s, strlen(s));
 }
 
 static void pb_msg(struct pb *p, unsigned field, const struct pb *m)
@@ -365,7 +388,7 @@ static int p_marker(void *ctx, const struct vmt_record *rec)
 		n--;
 	begin(c, rec->ts_ns, 1);
 	te_head(c, INSTANT, TRACK_DOMAIN, CAT_MARKER);
-	pb_bytes(&c->te, TE_NAME, rec->data, n);
+	pb_text(&c->te, TE_NAME, (const char *)rec->data, n);
 	annotate(c, ANN_SEQ, DA_UINT, rec->seq);
 	return finish(c);
 }

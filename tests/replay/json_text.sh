@@ -35,6 +35,19 @@ run text info.txt "$R" --info "$T/h.vmt"
 run text summary.txt "$A" summary "$T/h.vmt"
 run text diff.txt "$A" diff --baseline "$T/h.vmt" --candidate "$T/h2.vmt" --all
 
+# The Perfetto trace's strings (domain, markers) are UTF-8 as well.
+if command -v protoc >/dev/null; then
+	"$R" "$T/h.vmt" --format perfetto -o "$T/h.pftrace" &&
+		protoc --decode_raw <"$T/h.pftrace" >"$T/raw.txt" ||
+		{ echo "FAIL: perfetto"; fail=1; }
+	python3 - "$T/h.pftrace" <<'PY' || { echo "FAIL: perfetto strings"; fail=1; }
+import sys
+b = open(sys.argv[1], 'rb').read()
+assert 'dom\ufffd\x1b[2J\x07'.encode() in b and b'dom\xff' not in b
+assert 'bad \ufffd\ufffd ctl'.encode() in b and b'bad \xff' not in b
+print('perfetto: ok')
+PY
+fi
 # jq 1.6 (and JavaScript) round 2^64-1 to 2^64: the companion is exact.
 want=18446744073709551615
 got=$(jq -r 'select(.record == "event") | .mem_access.gla_str' "$T/h.jsonl" | head -1)
