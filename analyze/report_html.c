@@ -12,12 +12,17 @@
 #include "analyze_int.h"
 #include "report.h"
 
-#define C_BASE "#3b6ea5"
-#define C_CAND "#e07b28"
-#define C_BAD "#c0392b"
-#define C_GOOD "#2e8b57"
+/* Okabe-Ito colours, told apart without red-green vision; every direction
+ * also carries a sign (up, down) and the sides a shape (circle, diamond) */
+#define C_BASE "#0072b2"
+#define C_CAND "#e69f00"
+#define C_UP "#d55e00"
+#define C_DOWN "#0072b2"
+#define C_OK "#009e73"
 #define C_NOISE "#a0a0a0"
 #define MAX_BARS 20
+#define UP_SIGN "\u25b2"
+#define DOWN_SIGN "\u25bc"
 
 static void html_str(FILE *f, const char *s)
 {
@@ -36,7 +41,8 @@ static const char css[] =
 	"body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}"
 	"h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}"
 	".verdict{padding:10px 14px;border-radius:6px;font-weight:600;color:#fff}"
-	".bad{background:" C_BAD "}.ok{background:" C_GOOD "}.warn{background:#b8860b}"
+	".bad{background:" C_UP "}.ok{background:" C_OK "}.warn{background:#b8860b}"
+	".change{margin:6px 0 14px}.change b{font-size:15px}.up{color:" C_UP "}.down{color:" C_DOWN "}"
 	"table{border-collapse:collapse;margin:8px 0}td,th{padding:3px 8px;text-align:right;"
 	"border-bottom:1px solid #eee;font-variant-numeric:tabular-nums}"
 	"td:first-child,th:first-child{text-align:left}tr.flag td{background:#fdecea}"
@@ -57,13 +63,43 @@ static double side_bucket(struct vmt_an_run *const *v, size_t n, uint32_t reason
 }
 
 static void polyline(FILE *f, const double *y, double ymax, const char *color,
-		     int w, int h, int pad)
+		     const char *dash, int w, int h, int pad)
 {
-	fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" points=\"", color);
+	fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\"%s points=\"", color, dash);
 	for (int b = 0; b < VMT_AN_BUCKETS; b++)
 		fprintf(f, "%.1f,%.1f ", pad + (w - 2.0 * pad) * (b + 0.5) / VMT_AN_BUCKETS,
 			h - pad - (h - 2.0 * pad) * (ymax > 0 ? y[b] / ymax : 0));
 	fputs("\"/>\n", f);
+}
+
+/* Where a common phase starts, as a share of the run: the mean over every
+ * run of both sides (the charts' x axis is the share of each run). */
+static double phase_start(const struct vmt_an_diff *d, uint32_t p)
+{
+	size_t n = d->nb + d->nc;
+	double sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct vmt_an_run *r = i < d->nb ? d->base[i] : d->cand[i - d->nb];
+		uint32_t local = d->local[i * d->stride + p];
+		double len = r->duration_s * 1e9;
+
+		sum += len > 0 ? (double)r->phases[local].start_ns / len : 0;
+	}
+	return sum / (double)n;
+}
+
+static void phase_marks(FILE *f, const struct vmt_an_diff *d, int w, int h, int pad)
+{
+	for (uint32_t p = 0; p < d->nphases; p++) {
+		double x = pad + (w - 2.0 * pad) * fmin(fmax(phase_start(d, p), 0), 1);
+
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#555\""
+			" stroke-dasharray=\"2,2\"/><text x=\"%.1f\" y=\"%d\" font-size=\"9\">",
+			x, pad, x, h - pad, x + 2, pad + 10 + 10 * (int)(p % 3));
+		html_str(f, d->phase_names[p]);
+		fputs("</text>\n", f);
+	}
 }
 
 static void rate_chart(FILE *f, const struct vmt_an_diff *d, uint32_t reason)
@@ -89,12 +125,23 @@ static void rate_chart(FILE *f, const struct vmt_an_diff *d, uint32_t reason)
 		pad, h - 8, w - pad, h - 8);
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ddd\"/>\n",
 		pad, pad, w - 2 * pad, h - 2 * pad);
-	polyline(f, yb, ymax, C_BASE, w, h, pad);
-	polyline(f, yc, ymax, C_CAND, w, h, pad);
+	phase_marks(f, d, w, h, pad);
+	polyline(f, yb, ymax, C_BASE, "", w, h, pad);
+	polyline(f, yc, ymax, C_CAND, " stroke-dasharray=\"5,3\"", w, h, pad);
 	fputs("</svg></div>\n", f);
 }
 
 /* ---- bars ------------------------------------------------------------------ */
+
+static int cmp_p(const void *pa, const void *pb)
+{
+	const struct vmt_an_row *a = *(const struct vmt_an_row *const *)pa;
+	const struct vmt_an_row *b = *(const struct vmt_an_row *const *)pb;
+
+	if ((a->verdict != VMT_AN_SAME) != (b->verdict != VMT_AN_SAME))
+		return a->verdict != VMT_AN_SAME ? -1 : 1;
+	return (a->p > b->p) - (a->p < b->p);
+}
 
 static int cmp_abs_log2(const void *pa, const void *pb)
 {
@@ -102,11 +149,6 @@ static int cmp_abs_log2(const void *pa, const void *pb)
 	const struct vmt_an_row *b = *(const struct vmt_an_row *const *)pb;
 	double x = fabs(a->log2_ratio), y = fabs(b->log2_ratio);
 
-	if ((a->verdict != VMT_AN_SAME) != (b->verdict != VMT_AN_SAME))
-		return a->verdict != VMT_AN_SAME ? -1 : 1;
-	/* among rows within noise, the best-supported changes first */
-	if (a->verdict == VMT_AN_SAME && a->p != b->p)
-		return a->p < b->p ? -1 : 1;
 	return (x < y) - (x > y);
 }
 
@@ -114,7 +156,19 @@ static const char *row_color(const struct vmt_an_row *r)
 {
 	if (r->verdict == VMT_AN_SAME)
 		return C_NOISE;
-	return r->verdict == VMT_AN_DOWN || r->verdict == VMT_AN_GONE ? C_GOOD : C_BAD;
+	return r->verdict == VMT_AN_DOWN || r->verdict == VMT_AN_GONE ? C_DOWN : C_UP;
+}
+
+static const char *row_sign(const struct vmt_an_row *r)
+{
+	return r->change > 0 ? UP_SIGN : DOWN_SIGN;
+}
+
+static void bar_label(FILE *f, int y, const char *label)
+{
+	fprintf(f, "<text x=\"4\" y=\"%d\">", y);
+	html_str(f, label);
+	fputs("</text>", f);
 }
 
 static void bar_row(FILE *f, const struct vmt_an_row *r, int i, double x0,
@@ -123,48 +177,145 @@ static void bar_row(FILE *f, const struct vmt_an_row *r, int i, double x0,
 	const int rowh = 20, top = 10;
 	double lo = fmin(x0, x1), w = fabs(x1 - x0);
 
-	fprintf(f, "<text x=\"4\" y=\"%d\">", top + i * rowh + 14);
-	html_str(f, label);
-	fprintf(f, "</text><rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"14\" fill=\"%s\">"
+	bar_label(f, top + i * rowh + 14, label);
+	fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"14\" fill=\"%s\">"
 		"<title>", lo, top + i * rowh + 3, w < 1 ? 1 : w, row_color(r));
 	html_str(f, label);
 	fprintf(f, ": %s</title></rect><text x=\"%.1f\" y=\"%d\">%s</text>\n", value,
 		fmax(x0, x1) + 4, top + i * rowh + 14, value);
 }
 
-/* Whole-run rows with a finite change: flagged ones by |log2|, then the
- * rest by p (a large swing on a handful of events says little). */
+/* log2 of a change in percent, clamped to the chart's half width */
+static double log2_of(double pct, double max)
+{
+	double v = pct <= -100 ? -INFINITY : log2(1 + pct / 100);
+
+	return fmax(-max, fmin(max, v));
+}
+
+/*
+ * The largest changes: the flagged rows and the best-supported others (a
+ * large swing on a handful of events says little), then drawn by size,
+ * each bar with its interval as a whisker.
+ */
 static void change_bars(FILE *f, const struct vmt_an_diff *d)
 {
 	const struct vmt_an_row **v = malloc((d->nrows + 1) * sizeof(*v));
 	size_t n = 0;
 	double max = 0;
-	const int w = 900, label = 380, mid = label + (w - label) / 2;
+	const int w = 900, label = 380, mid = label + (w - label - 120) / 2;
+	const double half = (w - label - 120) / 2.0;
 
 	if (!v)
 		return;
 	for (size_t i = 0; i < d->nrows; i++)
-		if (d->rows[i].scope < 0 && !d->rows[i].set && isfinite(d->rows[i].log2_ratio))
+		if (d->rows[i].key.kind == VMT_AN_KEY && !d->rows[i].set &&
+		    isfinite(d->rows[i].log2_ratio))
 			v[n++] = &d->rows[i];
-	qsort(v, n, sizeof(*v), cmp_abs_log2);
+	qsort(v, n, sizeof(*v), cmp_p);
 	n = n < MAX_BARS ? n : MAX_BARS;
+	qsort(v, n, sizeof(*v), cmp_abs_log2);
 	for (size_t i = 0; i < n; i++)
 		max = fmax(max, fabs(v[i]->log2_ratio));
-	max = max > 0 ? max : 1;
+	max = max > 0 ? 1.5 * max : 1;
 	fprintf(f, "<svg width=\"%d\" height=\"%zu\" role=\"img\"><title>largest changes</title>\n"
 		"<line x1=\"%d\" y1=\"4\" x2=\"%d\" y2=\"%zu\" stroke=\"#888\"/>\n",
 		w, 20 + n * 20, mid, mid, 14 + n * 20);
 	for (size_t i = 0; i < n; i++) {
-		char name[128], val[48];
+		const struct vmt_an_row *r = v[i];
+		char name[160], val[64];
+		int y = 10 + (int)i * 20 + 10;
 
-		vmt_an_key_format(&v[i]->key, name, sizeof(name));
-		snprintf(val, sizeof(val), "%+.1f%% (%s)", v[i]->change,
-			 vmt_an_verdict_name(v[i]->verdict));
-		bar_row(f, v[i], (int)i, mid,
-			mid + (w - label - 120) / 2.0 * v[i]->log2_ratio / max, name, val);
+		vmt_an_key_format(&r->key, name, sizeof(name));
+		if (r->scope >= 0)
+			snprintf(name + strlen(name), sizeof(name) - strlen(name), " [%s]",
+				 vmt_an_scope_name(d, r->scope));
+		snprintf(val, sizeof(val), "%s %+.1f%% (%s)", row_sign(r), r->change,
+			 vmt_an_verdict_name(r->verdict));
+		bar_row(f, r, (int)i, mid, mid + half * r->log2_ratio / max, name, val);
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#222\">"
+			"<title>interval %+.1f%% .. %+.1f%%</title></line>\n",
+			mid + half * log2_of(r->ci_lo, max) / max, y,
+			mid + half * (isfinite(r->ci_hi) ? log2_of(r->ci_hi, max) : max) / max, y,
+			r->ci_lo, r->ci_hi);
 	}
 	fputs("</svg>\n", f);
 	free(v);
+}
+
+/* ---- what changed: one block per flagged row, per-run values as dots -- */
+
+static void dots(FILE *f, const struct vmt_an_diff *d, size_t ri)
+{
+	const double *v = &d->vals[ri * (d->nb + d->nc)];
+	const int w = 520, h = 46, pad = 70;
+	double hi = 0;
+
+	for (size_t i = 0; i < d->nb + d->nc; i++)
+		hi = fmax(hi, v[i]);
+	hi = hi > 0 ? hi * 1.1 : 1;
+	fprintf(f, "<svg width=\"%d\" height=\"%d\" role=\"img\"><title>per-run values</title>"
+		"<text x=\"0\" y=\"14\">baseline</text><text x=\"0\" y=\"36\">candidate</text>"
+		"<line x1=\"%d\" y1=\"42\" x2=\"%d\" y2=\"42\" stroke=\"#ccc\"/>"
+		"<text x=\"%d\" y=\"46\" font-size=\"9\">0</text>"
+		"<text x=\"%d\" y=\"46\" font-size=\"9\" text-anchor=\"end\">%.4g</text>\n",
+		w, h, pad, w - 10, pad - 8, w - 10, hi);
+	for (size_t i = 0; i < d->nb + d->nc; i++) {
+		double x = pad + (w - 10 - pad) * v[i] / hi;
+
+		if (i < d->nb)
+			fprintf(f, "<circle cx=\"%.1f\" cy=\"10\" r=\"5\" fill=\"" C_BASE
+				"\"><title>%.4g</title></circle>", x, v[i]);
+		else
+			fprintf(f, "<path d=\"M%.1f 26 l6 6 l-6 6 l-6 -6 z\" fill=\"" C_CAND
+				"\"><title>%.4g</title></path>", x, v[i]);
+	}
+	fputs("</svg>\n", f);
+}
+
+static int headline_rank(const struct vmt_an_row *r)
+{
+	return r->key.kind != VMT_AN_KEY ? 2 : r->scope < 0 ? 1 : 0;
+}
+
+static void what_changed(FILE *f, const struct vmt_an_diff *d)
+{
+	size_t shown = 0;
+
+	if (!d->regressions)
+		return;
+	fputs("<h2>What changed</h2>\n", f);
+	for (int rank = 0; rank < 3; rank++) {
+		for (size_t i = 0; i < d->nrows; i++) {
+			const struct vmt_an_row *r = &d->rows[i];
+			char name[128], ci[96];
+
+			if (!r->verdict || headline_rank(r) != rank || shown++ >= MAX_BARS)
+				continue;
+			vmt_an_key_format(&r->key, name, sizeof(name));
+			vmt_an_fmt_ci(r, ci, sizeof(ci));
+			fprintf(f, "<div class=\"change\"><b class=\"%s\">%s %s</b> <b>",
+				r->change > 0 ? "up" : "down", row_sign(r),
+				r->change > 0 ? "up" : "down");
+			html_str(f, name);
+			fputs("</b> ", f);
+			if (r->scope >= 0) {
+				fputs("in phase <b>", f);
+				html_str(f, vmt_an_scope_name(d, r->scope));
+				fputs("</b>", f);
+			} else {
+				fputs("over the whole run", f);
+			}
+			fputs(": ", f);
+			html_str(f, ci);
+			fprintf(f, " (%.3g%% interval), q %.2g, %s<br>\n", 100 * (1 - d->opts.alpha),
+				r->q, vmt_an_unit(d));
+			dots(f, d, i);
+			fputs("</div>\n", f);
+		}
+	}
+	if (shown > MAX_BARS)
+		fprintf(f, "<p>%zu more in the tables below.</p>\n", shown - MAX_BARS);
 }
 
 static int set_shown(const struct vmt_an_row *r)
@@ -218,7 +369,7 @@ static void table(FILE *f, const struct vmt_an_diff *d, int scope)
 
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct vmt_an_row *r = &d->rows[i];
-		char name[128];
+		char name[128], l2[16];
 
 		if (r->scope != scope || !(r->verdict || (scope < 0 && r->key.kind != VMT_AN_KEY)))
 			continue;
@@ -233,9 +384,9 @@ static void table(FILE *f, const struct vmt_an_diff *d, int scope)
 			fputs(r->set > 0 ? "new" : "-100%", f);
 		else
 			fprintf(f, "%+.1f%%", r->change);
-		fprintf(f, "</td><td>%.2f</td><td>%.2g</td><td>%.2g</td><td>%s</td></tr>\n",
-			isfinite(r->log2_ratio) ? r->log2_ratio : copysign(99, r->log2_ratio),
-			r->p, r->q, vmt_an_verdict_name(r->verdict));
+		vmt_an_fmt_log2(r, l2, sizeof(l2));
+		fprintf(f, "</td><td>%s</td><td>%.2g</td><td>%.2g</td><td>%s%s</td></tr>\n",
+			l2, r->p, r->q, r->verdict ? row_sign(r) : "", vmt_an_verdict_name(r->verdict));
 	}
 	if (shown)
 		fputs("</table>\n", f);
@@ -279,24 +430,29 @@ int vmt_an_diff_html(FILE *f, const struct vmt_an_diff *d)
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		"<title>vmtrail comparison</title><style>%s</style></head><body>\n"
 		"<h1>vmtrail comparison</h1>\n", css);
+	banner(f, d);
+	if (!d->incomparable[0] || d->forced)
+		what_changed(f, d);
 	side_list(f, "Baseline", d->base, d->nb);
 	side_list(f, "Candidate", d->cand, d->nc);
-	banner(f, d);
 	if (d->incomparable[0] && !d->forced)
 		goto end;
 	vmt_an_method(d, method, sizeof(method));
 	fputs("<p>Method: ", f);
 	html_str(f, method);
 	fprintf(f, "; Benjamini-Hochberg over the %zu of %zu rows with enough events; alpha %.3g;"
-		" min change %.3g%%.</p>\n", d->tested, d->nrows, d->opts.alpha, d->opts.min_change);
-	fputs("<h2>Rate over time per reason</h2><p class=\"legend\"><span style=\"background:"
-	      C_BASE "\"></span>baseline (mean of runs)<span style=\"background:" C_CAND
-	      "\"></span>candidate</p><div class=\"charts\">\n", f);
+		" min change %.3g%%. Rates are %s (--per %s).</p>\n", d->tested, d->nrows,
+		d->opts.alpha, d->opts.min_change, vmt_an_unit(d),
+		d->opts.per == VMT_AN_PER_WORK ? "work" : "second");
+	fputs("<h2>Rate over time per reason (events per second)</h2><p class=\"legend\">"
+	      "<span style=\"background:" C_BASE "\"></span>baseline (mean of runs, solid)"
+	      "<span style=\"background:" C_CAND "\"></span>candidate (dashed); dotted lines:"
+	      " phase starts (mean over runs)</p><div class=\"charts\">\n", f);
 	for (uint32_t r = 0; r < VMT_AN_REASONS; r++)
 		rate_chart(f, d, r);
-	fputs("</div>\n<h2>Largest changes (log2 rate ratio)</h2><p class=\"legend\">"
-	      "<span style=\"background:" C_BAD "\"></span>significant increase"
-	      "<span style=\"background:" C_GOOD "\"></span>significant decrease"
+	fputs("</div>\n<h2>Largest changes (log2 rate ratio, with intervals)</h2><p class=\"legend\">"
+	      "<span style=\"background:" C_UP "\"></span>" UP_SIGN " significant increase"
+	      "<span style=\"background:" C_DOWN "\"></span>" DOWN_SIGN " significant decrease"
 	      "<span style=\"background:" C_NOISE "\"></span>within noise (~)</p>\n", f);
 	change_bars(f, d);
 	fputs("<h2>Behaviours seen on one side only</h2>\n", f);

@@ -411,6 +411,16 @@ Test(compare, renderers_name_the_change)
 	json = render(vmt_an_diff_json, &d);
 	html = render(vmt_an_diff_html, &d);
 	cr_expect(strstr(text, "mov_to_msr msr 0xc0000082 (LSTAR)"), "%s", text);
+	cr_expect(!strncmp(text, "changed    mov_to_msr msr 0xc0000082", 36),
+		  "the text opens with what changed: %s", text);
+	cr_expect(strstr(text, "rates      per 1000 events of work (--per work"), "%s", text);
+	cr_expect(strstr(text, "+\u221e"), "log2 of a new behaviour is infinite: %s", text);
+	cr_expect(!strstr(text, "99.00"), "%s", text);
+	cr_expect(strstr(json, "\"per\":\"work\""));
+	cr_expect(strstr(json, "\"baseline_values\":[") && strstr(json, "\"ci_low_pct\":"));
+	cr_expect(strstr(html, "<h2>What changed</h2>"));
+	cr_expect(strstr(html, "What changed") < strstr(html, "<b>Baseline</b>"),
+		  "the page opens with what changed");
 	cr_expect(strstr(text, "1 significant change (regression)"), "%s", text);
 	cr_expect(!strstr(text, "msr 0x6e0"), "unchanged rows stay out of the text: %s", text);
 	cr_expect(strstr(json, "\"verdict\":\"new\""));

@@ -86,6 +86,9 @@ run bench_analyze bash "$HERE/bench_analyze.sh"
 section "ClickHouse against SQLite: load events/s, 50 v 50 diff, client memory"
 run bench_clickhouse bash "$HERE/bench_clickhouse.sh"
 
+section "analyze: power of diff in the demo's conditions (3 v 3 runs, CPU hogs)"
+run bench_power bash "$HERE/bench_power.sh"
+
 echo
 echo "load average at end: $(cat /proc/loadavg)"
 exit $failed
