@@ -59,9 +59,12 @@ def main():
         notes = {}
         for d in dirs:
             path = os.path.join(d, name + ".json")
-            if not os.path.exists(path):
+            try:
+                report = json.load(open(path))
+            except (OSError, ValueError):
+                print("(no report: %s)" % path)
                 continue
-            e, a, others = judge(json.load(open(path)), behaviour, phases)
+            e, a, others = judge(report, behaviour, phases)
             n += 1
             exact += e
             anyf += a
