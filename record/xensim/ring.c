@@ -30,6 +30,24 @@
 
 #define RING_JUMP 1000u   /* ring-jump fault: how far req_prod leaps */
 
+#define FNV_BASIS 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+uint64_t vmt_sim_digest(uint64_t state, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t x = state ^ FNV_BASIS;
+
+	for (size_t i = 0; i < n; i++)
+		x = (x ^ b[i]) * FNV_PRIME;
+	return x ^ FNV_BASIS;
+}
+
+uint64_t vmt_sim_digest_value(uint64_t state)
+{
+	return state ^ FNV_BASIS;
+}
+
 uint64_t vmt_sim_now_ns(void)
 {
 	struct timespec ts;
@@ -310,6 +328,8 @@ void vmt_sim_ring_consume(struct vmt_sim_host *h, struct vmt_sim_dom *d)
 		/* Copy first: the consumer may still be scribbling. */
 		memcpy(raw, slot(h, r, i), esz);
 		d->c.responses_consumed++;
+		d->rsp_digest = vmt_sim_digest(d->rsp_digest, raw, esz);
+		h->rsp_digest = vmt_sim_digest(h->rsp_digest, raw, esz);
 		handle_response(h, d, raw, &r->meta[i & (VMT_RING_SLOTS - 1)], now);
 	}
 	__atomic_store_n(idx_ptr(r, OFF_RSP_EVENT), r->rsp_cons + 1,

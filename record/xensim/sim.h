@@ -278,6 +278,7 @@ struct vmt_sim_dom {
 	struct vmt_sim_ring ring;
 	uint32_t rr;               /* round-robin start for fairness */
 	struct vmt_sim_counts c;
+	uint64_t rsp_digest;       /* FNV-1a 64 over consumed response bytes */
 };
 
 struct vmt_sim_host {
@@ -290,6 +291,7 @@ struct vmt_sim_host {
 	struct vmt_sim_dom *dom;
 	uint32_t n_dom;
 	uint64_t produced_total;
+	uint64_t rsp_digest;       /* the same over every domain, in order */
 	uint64_t start_ns;
 	uint32_t next_port;
 	void (*on_notify_fd)(struct vmt_sim_host *h, struct vmt_sim_dom *d,
@@ -298,6 +300,14 @@ struct vmt_sim_host {
 };
 
 uint64_t vmt_sim_now_ns(void);
+
+/*
+ * vmt_sim_digest() - fold @n bytes into a running FNV-1a 64 digest whose
+ * zero state is FNV's offset basis (so zeroed counters start it right);
+ * vmt_sim_digest_value() gives the FNV-1a value a reader recomputes.
+ */
+uint64_t vmt_sim_digest(uint64_t state, const void *p, size_t n);
+uint64_t vmt_sim_digest_value(uint64_t state);
 
 /* guest.c */
 void vmt_sim_vcpu_init(struct vmt_sim_host *h, struct vmt_sim_dom *d,

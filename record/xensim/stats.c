@@ -160,6 +160,8 @@ static void put_domain(FILE *f, const struct vmt_sim_host *h,
 		d->altp2m.active ? "true" : "false", views,
 		(unsigned long long)vmt_sim_p2m_bytes(d));
 	put_counts(f, &d->c, "      ");
+	fprintf(f, "      \"responses_digest\": \"%016llx\",\n",
+		(unsigned long long)vmt_sim_digest_value(d->rsp_digest));
 	fputs("      \"altp2m_view_by_vcpu\": [", f);
 	for (uint32_t k = 0; k < d->nvcpus; k++)
 		fprintf(f, "%s%u", k ? ", " : "", d->vcpu[k].p2midx);
@@ -195,6 +197,8 @@ int vmt_sim_stats_write(const struct vmt_sim_host *h, FILE *f)
 		(unsigned long long)h->seed,
 		(unsigned long long)(now - h->start_ns));
 	put_counts(f, &t, "  ");
+	fprintf(f, "  \"responses_digest\": \"%016llx\",\n",
+		(unsigned long long)vmt_sim_digest_value(h->rsp_digest));
 	fputs("  \"produced_by_vcpu\": {", f);
 	const char *sep = "";
 	for (uint32_t i = 0; i < h->n_dom; i++)
