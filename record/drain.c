@@ -303,7 +303,7 @@ int vmt_drain_ring(struct vmt_recorder *r)
 }
 
 /* A marker from the control thread: recorded where the drain is now. */
-static void take_marker(struct vmt_recorder *r)
+void vmt_drain_take_marker(struct vmt_recorder *r)
 {
 	struct vmt_mailbox *m = &r->mbox;
 	if (!atomic_load_explicit(&m->pending, memory_order_acquire))
@@ -414,12 +414,12 @@ void *vmt_drain_main(void *arg)
 	while (r->stop_cause == VMT_RUNNING) {
 		wait_events(r);
 		vmt_drain_ring(r);
-		take_marker(r);
+		vmt_drain_take_marker(r);
 		housekeeping(r);
 	}
 	r->end_cause = r->stop_cause;
 	vmt_session_teardown(r);
-	take_marker(r);
+	vmt_drain_take_marker(r);
 	pthread_mutex_lock(&r->mbox.lock);
 	r->mbox.closed = 1;
 	pthread_cond_broadcast(&r->mbox.done);

@@ -193,6 +193,7 @@ struct vmt_recorder {
 	uint64_t foreign_entries;  /* entries of another ABI version */
 	int teardown_error;
 	char fault[256];           /* what a ring fault was */
+	struct vmt_tap *tap;       /* a tapped recording (record/tap/) */
 };
 
 #define VMT_RUNNING UINT32_MAX
@@ -209,10 +210,33 @@ int vmt_drain_note(struct vmt_recorder *r, uint16_t type, const void *data,
 		   uint32_t size);
 /* Answer everything on the ring once, recording it (drain thread). */
 int vmt_drain_ring(struct vmt_recorder *r);
+/* A marker waiting in the mailbox goes into the trace now. */
+void vmt_drain_take_marker(struct vmt_recorder *r);
 /* After a producer-index jump: answer what the slots show (teardown). */
 void vmt_drain_salvage(struct vmt_recorder *r);
 /* Remember the slots as set up, before any request can arrive. */
 void vmt_drain_shadow_init(struct vmt_recorder *r);
+
+/* recorder.c, shared with the tap */
+int vmt_record_fill_info(struct vmt_recorder *r, int level,
+			 const char *cmdline, const char *labels,
+			 const char *phase_names, struct vmt_rec_error *err);
+/* Create the trace file (O_EXCL; with @force a stand-in renamed over
+ * PATH at the end); *fd gets it. */
+int vmt_record_create_file(struct vmt_recorder *r, const char *path,
+			   int force, int *fd, struct vmt_rec_error *err);
+/* The file being written: PATH, or its --force stand-in. */
+const char *vmt_record_trace_file(const struct vmt_recorder *r);
+void vmt_recorder_free(struct vmt_recorder *r);
+
+/* tap/: the collector thread of a tapped recording */
+struct vmt_tap;
+void *vmt_tap_collect_main(void *arg);
+void vmt_tap_free(struct vmt_tap *t);
+/* COMMAND's wait status, -1 if not tapped or not reaped */
+int vmt_tap_status(const struct vmt_recorder *r);
+/* No header was written: remove the file; Return the error to report. */
+int vmt_tap_discard(struct vmt_recorder *r, struct vmt_rec_error *err);
 
 /* session.c: Xen setup and teardown */
 int vmt_session_open(struct vmt_recorder *r,

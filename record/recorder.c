@@ -20,8 +20,9 @@
 
 #define RECORDER_VERSION "vmtrail-record " VMT_RECORD_VERSION
 
-static int fill_info(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
-		     struct vmt_rec_error *err)
+int vmt_record_fill_info(struct vmt_recorder *r, int level,
+			 const char *cmdline, const char *labels,
+			 const char *phase_names, struct vmt_rec_error *err)
 {
 	struct vmt_trace_info *i = &r->info;
 	struct timespec wall;
@@ -33,17 +34,17 @@ static int fill_info(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 			       "the monitor list is too long for the header");
 	snprintf(i->recorder_version, sizeof(i->recorder_version), "%s",
 		 RECORDER_VERSION);
-	snprintf(i->cmdline, sizeof(i->cmdline), "%s", o->cmdline ? o->cmdline : "");
-	snprintf(i->labels, sizeof(i->labels), "%s", o->labels ? o->labels : "");
-	const char *names = VMT_OPTS_FIELD(o, phase_names);
-	snprintf(i->phase_names, sizeof(i->phase_names), "%s", names ? names : "");
+	snprintf(i->cmdline, sizeof(i->cmdline), "%s", cmdline ? cmdline : "");
+	snprintf(i->labels, sizeof(i->labels), "%s", labels ? labels : "");
+	snprintf(i->phase_names, sizeof(i->phase_names), "%s",
+		 phase_names ? phase_names : "");
 	if (getrandom(i->uuid, sizeof(i->uuid), 0) != sizeof(i->uuid))
 		return VMT_ERR(err, -errno, VMT_STAGE_RUN,
 			       "cannot draw a run UUID: %s", strerror(errno));
 	i->uuid[6] = (uint8_t)((i->uuid[6] & 0x0f) | 0x40);  /* version 4 */
 	i->uuid[8] = (uint8_t)((i->uuid[8] & 0x3f) | 0x80);  /* variant 1 */
 	i->codec = VMT_CODEC_ZSTD;
-	i->level = o->level ? o->level : VMT_RECORD_LEVEL;
+	i->level = level ? level : VMT_RECORD_LEVEL;
 	r->t0 = vmt_now_ns();
 	clock_gettime(CLOCK_REALTIME, &wall);
 	i->clock_mono_ns = r->t0;
@@ -82,9 +83,24 @@ static int create_trace(struct vmt_recorder *r, const char *path, int force)
 }
 
 /* The file being written: PATH, or its --force stand-in. */
-static const char *trace_file(const struct vmt_recorder *r)
+const char *vmt_record_trace_file(const struct vmt_recorder *r)
 {
 	return r->tmp_path[0] ? r->tmp_path : r->path;
+}
+
+int vmt_record_create_file(struct vmt_recorder *r, const char *path,
+			   int force, int *fd, struct vmt_rec_error *err)
+{
+	/* Opened here, not by the writer, so that a file this call created
+	 * can be removed again when its header cannot be written. */
+	*fd = create_trace(r, path, force);
+	if (*fd < 0 && errno == EEXIST)
+		return VMT_ERR(err, -EEXIST, VMT_STAGE_FILE, "%s: file exists "
+			       "(use --force to replace it)", path);
+	if (*fd < 0)
+		return VMT_ERR(err, -errno, VMT_STAGE_FILE, "%s: %s", path,
+			       strerror(errno));
+	return 0;
 }
 
 static int open_file(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
@@ -92,18 +108,12 @@ static int open_file(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 {
 	VMT_OPTS(vmt_writer_opts, wo, .level = r->info.level,
 		 .codec = VMT_CODEC_ZSTD);
-	/* Opened here, not by the writer, so that a file this call created
-	 * can be removed again when its header cannot be written. */
-	int fd = create_trace(r, o->path, o->force);
-	if (fd < 0 && errno == EEXIST)
-		return VMT_ERR(err, -EEXIST, VMT_STAGE_FILE, "%s: file exists "
-			       "(use --force to replace it)", o->path);
-	if (fd < 0)
-		return VMT_ERR(err, -errno, VMT_STAGE_FILE, "%s: %s", o->path,
-			       strerror(errno));
-	int rc = vmt_writer_open_fd(w, fd, &r->info, &wo);
+	int fd, rc = vmt_record_create_file(r, o->path, o->force, &fd, err);
+	if (rc)
+		return rc;
+	rc = vmt_writer_open_fd(w, fd, &r->info, &wo);
 	if (rc) {
-		unlink(trace_file(r));
+		unlink(vmt_record_trace_file(r));
 		return VMT_ERR(err, rc, VMT_STAGE_FILE, "%s: %s", o->path,
 			       vmt_strerror(rc));
 	}
@@ -147,7 +157,7 @@ static struct vmt_recorder *alloc_recorder(const struct vmt_recorder_opts *o)
 	return r;
 }
 
-static void free_recorder(struct vmt_recorder *r)
+void vmt_recorder_free(struct vmt_recorder *r)
 {
 	if (r->have_ctl)
 		vmt_control_close(&r->ctl);
@@ -157,6 +167,7 @@ static void free_recorder(struct vmt_recorder *r)
 	close(r->done_fd);
 	pthread_mutex_destroy(&r->mbox.lock);
 	pthread_cond_destroy(&r->mbox.done);
+	vmt_tap_free(r->tap);
 	free(r);
 }
 
@@ -176,7 +187,9 @@ static int setup(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 	r->pol.xen = &r->xen;
 	r->pol.xch = r->xch;
 	r->pol.domid = r->domid;
-	if ((rc = fill_info(r, o, err)) || (rc = open_file(r, o, w, err)))
+	if ((rc = vmt_record_fill_info(r, o->level, o->cmdline, o->labels,
+					VMT_OPTS_FIELD(o, phase_names), err)) ||
+	    (rc = open_file(r, o, w, err)))
 		return rc;
 	rc = vmt_pipeline_init(&r->pipe, o->chunks ? o->chunks : 8,
 			       o->chunk_size ? o->chunk_size : VMT_CHUNK_DEFAULT,
@@ -224,9 +237,9 @@ int vmt_recorder_open(struct vmt_recorder **out,
 		teardown_unstarted(r);
 		if (w) {
 			vmt_writer_abandon(w);
-			unlink(trace_file(r));  /* nothing was recorded */
+			unlink(vmt_record_trace_file(r));  /* nothing was recorded */
 		}
-		free_recorder(r);
+		vmt_recorder_free(r);
 		return rc;
 	}
 	*out = r;
@@ -244,7 +257,8 @@ int vmt_recorder_start(struct vmt_recorder *r, struct vmt_rec_error *err)
 	if (!rc && r->have_ctl)
 		rc = vmt_control_start(&r->ctl);
 	if (!rc)
-		rc = -pthread_create(&r->drain_thread, NULL, vmt_drain_main, r);
+		rc = -pthread_create(&r->drain_thread, NULL, r->tap ?
+				     vmt_tap_collect_main : vmt_drain_main, r);
 	r->drain_started = rc == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
@@ -298,7 +312,7 @@ static int close_writer(struct vmt_recorder *r,
 		/* Leave it without trailer: readers recover every chunk. */
 		vmt_writer_abandon(w);
 		return VMT_ERR(err, werr, VMT_STAGE_FILE, "%.600s: %s",
-			       trace_file(r), vmt_strerror(werr));
+			       vmt_record_trace_file(r), vmt_strerror(werr));
 	}
 	struct vmt_run_summary sum = {
 		.duration_ns = res->stats.elapsed_ns,
@@ -310,7 +324,7 @@ static int close_writer(struct vmt_recorder *r,
 	int rc = vmt_writer_close(w, &sum);
 	if (rc)
 		return VMT_ERR(err, rc, VMT_STAGE_FILE, "%.600s: %s",
-			       trace_file(r), vmt_strerror(rc));
+			       vmt_record_trace_file(r), vmt_strerror(rc));
 	return 0;
 }
 
@@ -358,7 +372,10 @@ int vmt_recorder_close(struct vmt_recorder *r, struct vmt_recorder_result *res,
 	res->abi_version = r->info.abi_version;
 	res->vcpus = r->info.vcpus;
 	res->domid = r->domid;
-	int rc = finish_file(r, res, err);
+	res->command_status = vmt_tap_status(r);
+	/* A tapped COMMAND that never enabled a ring left no header. */
+	int rc = r->tap && !r->pipe.writer && !r->pipe.write_error ?
+			 vmt_tap_discard(r, err) : finish_file(r, res, err);
 	if (!rc && r->end_cause == VMT_END_RING_FAULT)
 		rc = VMT_ERR(err, -VMT_E_RING, VMT_STAGE_RUN, "domain %u: %s",
 			     r->domid, r->fault);
@@ -366,6 +383,6 @@ int vmt_recorder_close(struct vmt_recorder *r, struct vmt_recorder_result *res,
 		rc = VMT_ERR(err, r->teardown_error, VMT_STAGE_XEN,
 			     "domain %u: monitor teardown failed: %s", r->domid,
 			     strerror(-r->teardown_error));
-	free_recorder(r);
+	vmt_recorder_free(r);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vmt/record.h"
@@ -23,6 +24,8 @@ static const char usage_text[] =
 "Usage: " PROG " [--sim[=SOCKET] | --xen-libdir DIR] -d DOMAIN -o FILE\n"
 "                      [MONITORS] [LIMITS] [OPTIONS]\n"
 "       " PROG " [--sim[=SOCKET] | --xen-libdir DIR] -d DOMAIN --release\n"
+"       " PROG " --tap [--sim[=SOCKET] | --xen-libdir DIR] -o FILE [LIMITS]\n"
+"                      [OPTIONS] -- COMMAND [ARGS...]\n"
 "       " PROG " mark --control SOCKET TEXT\n"
 "       " PROG " stats --control SOCKET\n"
 "\n"
@@ -31,11 +34,18 @@ static const char usage_text[] =
 "and every request and response is stored with a sequence number and a\n"
 "nanosecond timestamp (zstd-compressed chunks, see vmtrail-replay).\n"
 "\n"
+"With --tap, the ring belongs to COMMAND, another monitor (LibVMI, DRAKVUF,\n"
+"xen-access...): it runs with vmtrail's interposing libxenctrl and\n"
+"libxenevtchn first on its library path, which forward every call and\n"
+"record the requests it receives and the responses it sends.\n"
+"\n"
 "Where the events come from:\n"
 "  --sim[=SOCKET]       use xensim, the simulated Xen host, instead of Xen\n"
 "                       (SOCKET defaults to $VMT_XENSIM_SOCKET, then\n"
 "                       /tmp/vmtrail-xensim.sock)\n"
 "  --xen-libdir DIR     load libxenctrl/libxenevtchn/libxenstore from DIR\n"
+"  --tap                record the ring of COMMAND (after --) instead of\n"
+"                       taking one; the domain and monitors are COMMAND's\n"
 "  -d, --domain DOMAIN  domain id or name\n"
 "  -o, --output FILE    trace file to create (mode 0600)\n"
 "  -f, --force          replace FILE if it exists\n"
@@ -94,13 +104,18 @@ static const char usage_text[] =
 "recorder killed with SIGKILL loses at most that interval plus the chunks\n"
 "still queued for compression; the rest of the file stays readable.\n"
 "\n"
+"With --tap, SIGINT, SIGTERM and SIGHUP are forwarded to COMMAND; the\n"
+"recording ends when COMMAND has ended, and limits end only the recording.\n"
+"\n"
 "Exit status: 0 success (also after a signal), 1 runtime failure (the\n"
-"message names the file or the Xen call), 2 usage error.\n";
+"message names the file or the Xen call), 2 usage error.  With --tap:\n"
+"COMMAND's exit status (128+N if signal N killed it), or 1 if COMMAND\n"
+"succeeded but the recording failed.\n";
 
 enum {
 	OPT_SIM = 256, OPT_LIBDIR, OPT_DURATION, OPT_MAX_EVENTS, OPT_MAX_SIZE,
 	OPT_LABEL, OPT_CONTROL, OPT_RELEASE, OPT_MONITOR, OPT_UNPAUSE,
-	OPT_PHASE_NAMES
+	OPT_PHASE_NAMES, OPT_TAP
 };
 
 static const struct option long_opts[] = {
@@ -118,6 +133,7 @@ static const struct option long_opts[] = {
 	{ "release", no_argument, NULL, OPT_RELEASE },
 	{ "unpause", no_argument, NULL, OPT_UNPAUSE },
 	{ "phase-names", required_argument, NULL, OPT_PHASE_NAMES },
+	{ "tap", no_argument, NULL, OPT_TAP },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -143,7 +159,9 @@ struct cli {
 	char phase_names[VMT_TEXT_MAX];
 	char cmdline[VMT_TEXT_MAX];
 	char libdir[PATH_MAX];
-	int sim, release, quiet, best_effort;
+	char taplib[PATH_MAX];
+	char **command;            /* --tap: COMMAND and its arguments */
+	int sim, release, quiet, best_effort, tap, monitors_given;
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -205,9 +223,10 @@ static uint64_t parse_size(const char *s)
  * where an installed tree keeps them relative to the program (so a moved
  * install still works), then the configured install path.
  */
-static void sim_libdir(char *out, size_t cap)
+static void find_libdir(char *out, size_t cap, const char *build_rel,
+			const char *install_rel, const char *install_abs)
 {
-	static const char *const rel[] = { "lib/xensim", VMT_XENSIM_LIBDIR_REL };
+	const char *const rel[] = { build_rel, install_rel };
 	char exe[PATH_MAX - 64];  /* room for the suffix in @out */
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash = NULL;
@@ -222,7 +241,31 @@ static void sim_libdir(char *out, size_t cap)
 		if (access(out, R_OK | X_OK) == 0)
 			return;
 	}
-	snprintf(out, cap, "%s", VMT_XENSIM_LIBDIR);
+	snprintf(out, cap, "%s", install_abs);
+}
+
+static void sim_libdir(char *out, size_t cap)
+{
+	find_libdir(out, cap, "lib/xensim", VMT_XENSIM_LIBDIR_REL,
+		    VMT_XENSIM_LIBDIR);
+}
+
+/* --tap: what is left after "--" is COMMAND; the rest is COMMAND's. */
+static int tap_args(struct cli *c, int argc, char **argv)
+{
+	if (optind >= argc)
+		return usage_error("--tap needs a COMMAND after --");
+	if (c->release || c->o.domain || c->monitors_given)
+		return usage_error("--tap records COMMAND's own ring: -d, "
+				   "--release and monitor options do not apply");
+	if (!c->o.path)
+		return usage_error("no output file given (-o FILE)");
+	c->command = argv + optind;
+	if (c->sim)
+		sim_libdir(c->libdir, sizeof(c->libdir));
+	find_libdir(c->taplib, sizeof(c->taplib), "lib/tap",
+		    VMT_TAP_LIBDIR_REL, VMT_TAP_LIBDIR);
+	return 0;
 }
 
 static void join_cmdline(char *out, size_t cap, int argc, char **argv)
@@ -303,6 +346,7 @@ static int parse_one(struct cli *c, int opt, const char *name)
 	case OPT_RELEASE: c->release = 1; return 0;
 	case OPT_UNPAUSE: c->o.unpause = 1; return 0;
 	case OPT_PHASE_NAMES: return add_phase_names(c, optarg);
+	case OPT_TAP: c->tap = 1; return 0;
 	case OPT_CONTROL:
 		if (!*optarg)   /* an unset variable: never an abstract socket */
 			return usage_error("--control: empty socket path");
@@ -337,6 +381,7 @@ static int parse_one(struct cli *c, int opt, const char *name)
 					   "each key once)", optarg);
 		return 0;
 	case OPT_MONITOR:
+		c->monitors_given = 1;
 		rc = vmt_monitors_parse(&c->mon, name, optarg, why, sizeof(why));
 		if (rc == -E2BIG)
 			return usage_error("too many --%s values", name);
@@ -369,10 +414,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		if ((rc = parse_one(c, opt, name)))
 			return rc;
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (c->sim && c->libdir[0])
 		return usage_error("--sim and --xen-libdir exclude each other");
+	if (c->tap)
+		return tap_args(c, argc, argv);
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!c->o.domain)
 		return usage_error("no domain given (-d DOMAIN)");
 	if (!c->release && !c->o.path)
@@ -437,11 +484,13 @@ static int control_client(int argc, char **argv)
 
 static struct vmt_recorder *volatile g_rec;
 static volatile sig_atomic_t g_signalled;  /* before g_rec existed */
+static volatile pid_t g_tap_pid;           /* --tap: COMMAND */
 
 static void on_signal(int sig)
 {
-	(void)sig;
 	g_signalled = 1;
+	if (g_tap_pid > 0)
+		kill(g_tap_pid, sig);
 	if (g_rec)
 		vmt_recorder_stop(g_rec, VMT_END_SIGNAL);
 }
@@ -565,6 +614,71 @@ static int record(struct cli *c)
 	return 0;
 }
 
+static void tap_summary(const char *path, const struct vmt_recorder_result *res)
+{
+	const struct vmt_recorder_stats *s = &res->stats;
+	int st = res->command_status;
+	double secs = (double)s->elapsed_ns / 1e9;
+	char w[32], how[64];
+
+	human_bytes(w, sizeof(w), (double)s->bytes_written);
+	if (WIFSIGNALED(st))
+		snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(st));
+	else
+		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(st));
+	fprintf(stderr, PROG ": %s: %llu requests in %.2f s (%.0f ev/s), %s; "
+		"domain %u, ABI %u, %u vCPUs; tapped COMMAND %s; recording "
+		"ended: %s\n", path, (unsigned long long)s->requests, secs,
+		secs > 0 ? (double)s->requests / secs : 0, w, res->domid,
+		res->abi_version, res->vcpus, how, end_name(res->end_cause));
+}
+
+/* COMMAND's status as a shell reports it. */
+static int command_exit(int st)
+{
+	if (st < 0)
+		return 1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+}
+
+static int record_tap(struct cli *c)
+{
+	struct vmt_rec_error err = { 0 };
+	struct vmt_recorder_result res;
+	struct vmt_recorder *r = NULL;
+	VMT_OPTS(vmt_tap_opts, o, .xen_libdir = c->libdir[0] ? c->libdir : NULL,
+		 .tap_libdir = c->taplib, .argv = c->command, .path = c->o.path,
+		 .force = c->o.force, .level = c->o.level,
+		 .max_events = c->o.max_events, .max_bytes = c->o.max_bytes,
+		 .duration_ns = c->o.duration_ns, .control = c->o.control,
+		 .labels = c->labels, .cmdline = c->cmdline);
+
+	install_signals();
+	if (vmt_tap_open(&r, &o, &err)) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		return 1;
+	}
+	g_tap_pid = vmt_tap_pid(r);
+	g_rec = r;
+	if (g_signalled)  /* before COMMAND could be told */
+		kill(g_tap_pid, SIGTERM);
+	int rc = vmt_recorder_start(r, &err);
+	if (!rc)
+		run_loop(r, !c->quiet && isatty(STDERR_FILENO));
+	int crc = vmt_recorder_close(r, &res, rc ? NULL : &err);
+	g_rec = NULL;
+	g_tap_pid = 0;
+	int status = command_exit(res.command_status);
+	if (rc || crc) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		return status ? status : 1;
+	}
+	tap_summary(c->o.path, &res);
+	return status;
+}
+
 static int release(struct cli *c)
 {
 	struct vmt_rec_error err = { 0 };
@@ -588,5 +702,7 @@ int main(int argc, char **argv)
 	int rc = parse_args(&c, argc, argv);
 	if (rc)
 		return rc;
+	if (c.tap)
+		return record_tap(&c);
 	return c.release ? release(&c) : record(&c);
 }

@@ -152,6 +152,7 @@ const char *vmt_loss_cause_name(uint32_t cause)
 		[VMT_LOSS_RING_FAULT] = "ring_fault",
 		[VMT_LOSS_WRITE_ERROR] = "write_error",
 		[VMT_LOSS_BAD_ENTRY] = "bad_entry",
+		[VMT_LOSS_BACKLOG] = "backlog",
 	};
 
 	return cause < VMT_ARRAY_SIZE(names) && names[cause] ? names[cause]

@@ -130,6 +130,7 @@ enum vmt_loss_cause {
 	VMT_LOSS_RING_FAULT = 1,   /* producer index jumped past the ring */
 	VMT_LOSS_WRITE_ERROR = 2,  /* chunk could not be written */
 	VMT_LOSS_BAD_ENTRY = 3,    /* entry with a foreign ABI version */
+	VMT_LOSS_BACKLOG = 4,      /* tap: the writer fell behind (disk) */
 };
 
 /* Why a recording ended (summary.end_cause). */

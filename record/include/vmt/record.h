@@ -205,6 +205,7 @@ struct vmt_recorder_result {
 	uint32_t domid;
 	struct vmt_recorder_stats stats;
 	uint64_t requests_written; /* requests in chunks that reached the file */
+	int command_status;        /* tap: COMMAND's wait status, else -1 */
 };
 
 struct vmt_recorder;
@@ -257,6 +258,56 @@ VMT_API int vmt_recorder_close(struct vmt_recorder *r,
  */
 VMT_API int vmt_recorder_release(const char *xen_libdir, const char *domain,
 				 uint32_t *domid, struct vmt_rec_error *err);
+
+/**
+ * struct vmt_tap_opts - a tapped recording (sized options): run COMMAND
+ * with the tap's interposing libraries and record the ring traffic of the
+ * monitor ring it enables (record/README.md "Tap")
+ * @xen_libdir:   folder of the Xen libraries COMMAND's calls go to
+ *                (xensim's), or NULL for the system's
+ * @tap_libdir:   folder of the interposing libraries
+ * @argv:         COMMAND and its arguments, NULL-terminated
+ * @stream_bytes: memory shared with COMMAND for captured records (default
+ *                4 MiB); when it is full, requests are recorded as a LOSS
+ * The other fields as in struct vmt_recorder_opts; limits end the
+ * recording, not COMMAND.
+ */
+struct vmt_tap_opts {
+	size_t sz;
+	const char *xen_libdir;
+	const char *tap_libdir;
+	char *const *argv;
+	const char *path;
+	int force;
+	int level;
+	uint64_t max_events;
+	uint64_t max_bytes;
+	uint64_t duration_ns;
+	const char *control;
+	const char *labels;
+	const char *cmdline;
+	unsigned flush_ms;
+	unsigned chunks;
+	uint32_t chunk_size;
+	uint64_t stream_bytes;
+	const char *phase_names;
+};
+
+/**
+ * vmt_tap_open() - create the trace and start COMMAND under the tap
+ *
+ * The header is written when COMMAND enables a monitor ring.  Then
+ * vmt_recorder_start() / _wait() / _close() as for any recording: the
+ * recording ends when COMMAND has ended and everything it handed over is
+ * in the file; _close() reports COMMAND's wait status.  vmt_recorder_stop()
+ * stops recording, not COMMAND.
+ */
+VMT_API int vmt_tap_open(struct vmt_recorder **out,
+			 const struct vmt_tap_opts *opts,
+			 struct vmt_rec_error *err);
+
+/** vmt_tap_pid() - COMMAND's process id (to forward signals), or -1 */
+VMT_API int vmt_tap_pid(const struct vmt_recorder *r);
 
 /**
  * vmt_control_request() - one request/reply exchange on a control socket

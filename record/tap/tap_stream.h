@@ -1,0 +1,63 @@
+/*
+ * tap_stream.h - the shared-memory stream between the tap's interposing
+ * libraries (inside the consumer, the producer) and vmtrail-record (the
+ * parent, the only consumer and the owner of the trace file).
+ *
+ * Why shared memory: a capture is two memcpy and one release store, no
+ * system call, so the consumer's ring loop is not slowed; and everything
+ * published is already outside the consumer, so SIGKILL of the consumer
+ * loses nothing handed over.  Why bounded: when the parent cannot keep up
+ * (a stalled disk) the producer drops and counts instead of waiting.
+ *
+ * Layout: struct vmt_tap_shm, then @cap bytes of records, each
+ * struct vmt_tap_rec + payload padded to 8 bytes.  A record never wraps:
+ * the producer pads the end of the area with a VMT_TAP_PAD record.
+ * Positions are byte counts that only grow; offset = position % cap.
+ * Host byte order: both ends run on the same machine.
+ */
+#ifndef VMT_TAP_STREAM_H
+#define VMT_TAP_STREAM_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define VMT_TAP_MAGIC 0x31504154544d56ull  /* "VMTTAP1" */
+#define VMT_TAP_PAD 0                       /* record type: skip to the end */
+#define VMT_TAP_ENV_FD "VMT_TAP_FD"         /* "SHMFD,EVENTFD" */
+#define VMT_TAP_ENV_CTRL "VMT_TAP_XENCTRL"  /* absolute path of the target */
+#define VMT_TAP_ENV_EVTCHN "VMT_TAP_XENEVTCHN"
+
+struct vmt_tap_rec {
+	uint16_t type;             /* enum vmt_rec_type, or VMT_TAP_PAD */
+	uint16_t flags;
+	uint32_t size;             /* payload bytes */
+	uint64_t seq;
+	uint64_t mono_ns;          /* CLOCK_MONOTONIC */
+};
+
+#define VMT_TAP_ALIGN(n) (((n) + 7u) & ~(uint64_t)7u)
+
+struct vmt_tap_shm {
+	uint64_t magic;
+	uint64_t cap;              /* record area bytes, a power of two */
+	/* The first process that enables a ring owns the stream; other
+	 * processes of COMMAND's tree forward without capturing. */
+	_Atomic int32_t owner_pid;
+	_Atomic uint32_t attached; /* 1 once the facts below are set */
+	_Atomic uint32_t stop;     /* parent: capture no more (a limit) */
+	uint32_t domid, abi, vcpus, entry_size;
+	uint32_t xen_major, xen_minor;
+	char xen_extra[64];
+	/* Requests dropped because the area was full, not yet reported by a
+	 * LOSS record in the stream (the parent reports them at the end). */
+	_Atomic uint64_t loss_first, loss_count;
+	_Atomic uint64_t lost_responses;
+	_Atomic uint64_t captured_requests, captured_responses;
+	alignas(64) _Atomic uint64_t head;   /* producer position */
+	_Atomic uint32_t parent_waiting;     /* parent sleeps on the eventfd */
+	alignas(64) _Atomic uint64_t tail;   /* parent position */
+	alignas(64) uint8_t data[];
+};
+
+#endif

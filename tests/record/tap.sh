@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# tap.sh CASE: vmtrail-record --tap around another consumer, on xensim
+# (record/README.md "Tap").  Each case checks the trace against xensim's
+# own counts: requests = produced_total, responses = responses_consumed,
+# the responses' bytes against xensim's responses_digest, no vCPU left
+# paused, and COMMAND's exit status passed through.
+. "$(dirname "$0")/lib.sh"
+need_xensim
+MINC="$VMT_BIN/min_consumer"
+DLC="$VMT_BUILD/tests/dl_consumer"
+CHECK="$VMT_BUILD/tests/tap_check"
+[ -x "$MINC" ] && [ -x "$DLC" ] && [ -x "$CHECK" ] &&
+	[ -e "$VMT_LIB/tap/libxenctrl.so.4.17" ] || { echo "tap not built"; exit 77; }
+
+# tap ARGS... -- COMMAND...: the tapped recording, in the foreground.
+tap() { timeout 120 "$REC" --tap --sim="$XS_SOCK" -q "$@"; }
+
+# tc TRACE [RAW]: tap_check's output into $TCOUT; then val KEY.
+tc() { "$CHECK" "$@" >"$TCOUT" || fail "$1: $(cat "$TCOUT")"; }
+
+# agree CASE STATS: the trace (already in $TCOUT) matches xensim's stats.
+agree() {
+	local c="$1" s="$2"
+	[ "$(val requests)" = "$(jq .produced_total "$s")" ] ||
+		fail "$c: $(val requests) requests recorded, xensim produced $(jq .produced_total "$s")"
+	[ "$(val responses)" = "$(jq .responses_consumed "$s")" ] ||
+		fail "$c: $(val responses) responses recorded, xensim consumed $(jq .responses_consumed "$s")"
+	[ "$(val responses_digest)" = "$(jq -r .responses_digest "$s")" ] ||
+		fail "$c: recorded responses differ from what xensim consumed"
+	[ "$(jq .vcpus_paused_now "$s")" = 0 ] || fail "$c: vCPUs left paused"
+	[ "$(jq .responses_rejected "$s")" = 0 ] || fail "$c: responses rejected"
+	[ "$(val seq_errors)/$(val orphan_responses)/$(val lost)" = 0/0/0 ] ||
+		fail "$c: $(cat "$TCOUT")"
+	[ "$(val complete)/$(val tapped)" = 1/1 ] || fail "$c: $(cat "$TCOUT")"
+}
+
+# The reference consumer for each ABI layout family and 1 or 4 vCPUs; a
+# consumer whose checks fail must see its status come back.
+case_matrix() {
+	local n=3000 abi v
+	for abi in 1 4 7; do
+		for v in 1 4; do
+			local c="ABI $abi, $v vCPU(s)"
+			xs_start m -a "$abi" -c "$v" -n "$n" --seed "$v" -o "$T/s.json"
+			tap -o "$T/m.vmt" -f -- "$MINC" --abi "$abi" --count "$n" \
+				>"$T/mc.json" 2>"$T/err" || fail "$c: exit $?: $(cat "$T/err")"
+			wait "$XS_PID" || fail "$c: xensim exit $?"
+			tc "$T/m.vmt"
+			agree "$c" "$T/s.json"
+			[ "$(val abi)/$(val vcpus)" = "$abi/$v" ] || fail "$c: header $(cat "$TCOUT")"
+			[ "$(jq .requests "$T/mc.json")" = "$n" ] || fail "$c: consumer saw $(jq .requests "$T/mc.json")"
+			echo "ok: $c"
+		done
+	done
+	# Exit status: --check against a CR3 no process has fails the run.
+	xs_start x -a 7 -c 1 -n 500 -o "$T/s.json"
+	local rc=0
+	tap -o "$T/x.vmt" -- "$MINC" --count 500 --check --cr3 0x1 >/dev/null 2>"$T/err" || rc=$?
+	wait "$XS_PID" || true
+	expect_rc "$rc" 1 "failing consumer"
+	tc "$T/x.vmt"
+	agree "failing consumer" "$T/s.json"
+	echo "ok: exit status passed through"
+}
+
+# A consumer that dlopens libxenctrl.so and libxenevtchn.so by name.
+case_dlopen() {
+	local v
+	for v in 1 4; do
+		xs_start d -a 7 -c "$v" -n 2000 -w mixed -o "$T/s.json"
+		tap -o "$T/d.vmt" -f -- "$DLC" 1 2000 >"$T/dl.out" 2>"$T/err" ||
+			fail "dlopen, $v vCPU(s): exit $?: $(cat "$T/err")"
+		wait "$XS_PID" || fail "xensim exit $?"
+		tc "$T/d.vmt"
+		agree "dlopen, $v vCPU(s)" "$T/s.json"
+		[ "$(val requests)" -ge 2000 ] || fail "dlopen: $(cat "$TCOUT")"
+		echo "ok: dlopen, $v vCPU(s)"
+	done
+}
+
+# SIGKILL of COMMAND mid-run: the trace stays readable and its requests
+# are, byte for byte, the first ones the same seed produces untapped.
+case_sigkill() {
+	local max=20000
+	xs_start ref -a 7 -c 1 -n "$max" --seed 11
+	mkdir -p "$T/ref"
+	VMT_XENSIM_SOCKET="$XS_SOCK" "$MINC" --count "$max" --raw-dir "$T/ref" >/dev/null 2>"$T/err" ||
+		fail "reference run: $(cat "$T/err")"
+	wait "$XS_PID" || true
+	# Paced, so that the kill lands mid-run (the pace does not change
+	# what a vCPU produces, only when).
+	xs_start k -a 7 -c 1 -n "$max" --rate 5000 --seed 11
+	# In the background without a wrapper, so $! is the recorder itself.
+	"$REC" --tap --sim="$XS_SOCK" -q -o "$T/k.vmt" -- "$MINC" >/dev/null 2>"$T/err" &
+	local rpid=$! cpid
+	wait_until "1000 requests" 60 produced_at_least 1000
+	cpid=$(pgrep -P "$rpid" | head -1)
+	[ -n "$cpid" ] || fail "no COMMAND process under $rpid"
+	kill -KILL "$cpid"
+	reap "$rpid"
+	expect_rc "$RC" 137 "SIGKILL of COMMAND"
+	local produced; produced=$(xs_stats | jq .produced_total)
+	xs_stop
+	tc "$T/k.vmt" "$T/k.raw"
+	local n; n=$(val requests)
+	[ "$n" -gt 0 ] && [ "$n" -le "$produced" ] && [ "$produced" -lt "$max" ] ||
+		fail "sigkill: $n requests of $produced (of $max)"
+	[ "$(val seq_errors)/$(val orphan_responses)" = 0/0 ] || fail "sigkill: $(cat "$TCOUT")"
+	[ "$(val complete)" = 1 ] || fail "sigkill: the parent did not finish the trace"
+	cmp -n "$(stat -c %s "$T/k.raw")" "$T/k.raw" "$T/ref/vcpu0.bin" ||
+		fail "sigkill: recorded requests are not a prefix of what xensim produces"
+	[ "$(stat -c %s "$T/k.raw")" -le "$(stat -c %s "$T/ref/vcpu0.bin")" ] ||
+		fail "sigkill: more requests than the reference run"
+	echo "ok: SIGKILL, $n requests, a prefix"
+}
+
+# SIGINT to vmtrail-record reaches COMMAND, which tears down; markers and
+# stats work on the control socket meanwhile.
+case_signal() {
+	xs_start s -a 7 -c 2
+	"$REC" --tap --sim="$XS_SOCK" -q -o "$T/s.vmt" --control "$T/ctl" -- "$MINC" \
+		>"$T/mc.json" 2>"$T/err" &
+	local rpid=$!
+	wait_until "500 requests" 60 produced_at_least 500
+	wait_until "control socket" 30 test -S "$T/ctl"
+	local seq; seq=$("$REC" mark --control "$T/ctl" "tapped mark") || fail "mark failed"
+	[ "$seq" -gt 0 ] || fail "marker seq '$seq'"
+	"$REC" stats --control "$T/ctl" | jq -e '.requests > 0' >/dev/null || fail "stats"
+	kill -INT "$rpid"
+	reap "$rpid"
+	expect_rc "$RC" 0 "SIGINT forwarded"
+	local j; j=$(xs_stats); xs_stop
+	echo "$j" >"$T/s.json"
+	tc "$T/s.vmt"
+	agree "SIGINT" "$T/s.json"
+	[ "$(jq .requests "$T/mc.json")" = "$(val requests)" ] || fail "SIGINT: consumer and trace disagree"
+	"$REPLAY" --info "$T/s.vmt" | grep -Eq "markers +1" || fail "SIGINT: marker not in the trace"
+	echo "ok: SIGINT forwarded, marker at $seq"
+}
+
+# A stalled disk: the tap records a LOSS and the consumer keeps its pace.
+# xensim offers a fixed rate, so "its pace" is a number both runs share.
+case_slow_disk() {
+	[ -e "$IOFAULT" ] || { echo "iofault.so not built"; exit 77; }
+	local rate=20000 n=60000 t0 t1 plain tapped
+	xs_start u -a 7 -c 1 -n "$n" --rate "$rate"
+	t0=$(date +%s%N)
+	VMT_XENSIM_SOCKET="$XS_SOCK" "$MINC" --count "$n" >/dev/null 2>"$T/err" || fail "untapped: $(cat "$T/err")"
+	t1=$(date +%s%N); plain=$(( (t1 - t0) / 1000000 ))
+	wait "$XS_PID" || true
+	xs_start t -a 7 -c 1 -n "$n" --rate "$rate" -o "$T/s.json"
+	env LD_PRELOAD="$IOFAULT" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		VMT_IOFAULT_PATH="$T/slow.vmt" VMT_IOFAULT_DELAY_US=300000 \
+		"$REC" --tap --sim="$XS_SOCK" -q -o "$T/slow.vmt" -- sh -c \
+		't0=$(date +%s%N); "$0" --count "$1" >/dev/null || exit $?; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )) >"$2"' \
+		"$MINC" "$n" "$T/ms" 2>"$T/err" || fail "tapped: exit $?: $(cat "$T/err")"
+	wait "$XS_PID" || true
+	tapped=$(cat "$T/ms")
+	tc "$T/slow.vmt"
+	[ "$(val lost)" -gt 0 ] && [ "$(val backlog_losses)" -gt 0 ] ||
+		fail "slow disk: no LOSS recorded: $(cat "$TCOUT")"
+	[ $(( $(val requests) + $(val lost) )) = "$(jq .produced_total "$T/s.json")" ] ||
+		fail "slow disk: recorded + lost != produced: $(cat "$TCOUT")"
+	[ "$(val seq_errors)/$(val complete)" = 0/1 ] || fail "slow disk: $(cat "$TCOUT")"
+	[ "$(jq .vcpus_paused_now "$T/s.json")" = 0 ] || fail "slow disk: vCPUs left paused"
+	# Within 10 %: the tapped run took at most 1.1 times as long.
+	[ $((tapped * 10)) -le $((plain * 11)) ] ||
+		fail "slow disk: consumer took $tapped ms tapped, $plain ms untapped"
+	echo "ok: slow disk, $(val lost) lost in $(val loss_records) LOSS record(s), $tapped ms vs $plain ms"
+}
+
+case "${1:-}" in
+matrix|dlopen|sigkill|signal|slow_disk) "case_$1" ;;
+*) echo "usage: tap.sh matrix|dlopen|sigkill|signal|slow_disk" >&2; exit 2 ;;
+esac
