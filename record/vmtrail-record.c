@@ -46,6 +46,9 @@ static const char usage_text[] =
 "  --xen-libdir DIR     load libxenctrl/libxenevtchn/libxenstore from DIR\n"
 "  --tap                record the ring of COMMAND (after --) instead of\n"
 "                       taking one; the domain and monitors are COMMAND's\n"
+"  --tap-buffer SIZE    with --tap: memory shared with COMMAND for what it\n"
+"                       captured (default 4M); when the disk falls that far\n"
+"                       behind, requests are recorded as lost\n"
 "  -d, --domain DOMAIN  domain id or name\n"
 "  -o, --output FILE    trace file to create (mode 0600)\n"
 "  -f, --force          replace FILE if it exists\n"
@@ -115,7 +118,7 @@ static const char usage_text[] =
 enum {
 	OPT_SIM = 256, OPT_LIBDIR, OPT_DURATION, OPT_MAX_EVENTS, OPT_MAX_SIZE,
 	OPT_LABEL, OPT_CONTROL, OPT_RELEASE, OPT_MONITOR, OPT_UNPAUSE,
-	OPT_PHASE_NAMES, OPT_TAP
+	OPT_PHASE_NAMES, OPT_TAP, OPT_TAP_BUFFER
 };
 
 static const struct option long_opts[] = {
@@ -134,6 +137,7 @@ static const struct option long_opts[] = {
 	{ "unpause", no_argument, NULL, OPT_UNPAUSE },
 	{ "phase-names", required_argument, NULL, OPT_PHASE_NAMES },
 	{ "tap", no_argument, NULL, OPT_TAP },
+	{ "tap-buffer", required_argument, NULL, OPT_TAP_BUFFER },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -162,6 +166,7 @@ struct cli {
 	char taplib[PATH_MAX];
 	char **command;            /* --tap: COMMAND and its arguments */
 	int sim, release, quiet, best_effort, tap, monitors_given;
+	uint64_t tap_buffer;
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -367,11 +372,13 @@ static int parse_one(struct cli *c, int opt, const char *name)
 					   optarg);
 		return 0;
 	case OPT_MAX_EVENTS:
-	case OPT_MAX_SIZE: {
+	case OPT_MAX_SIZE:
+	case OPT_TAP_BUFFER: {
 		uint64_t v = parse_size(optarg);
-		if (!v)
+		if (!v || (opt == OPT_TAP_BUFFER && v > (1ull << 30)))
 			return usage_error("bad --%s '%s'", name, optarg);
-		*(opt == OPT_MAX_EVENTS ? &c->o.max_events : &c->o.max_bytes) = v;
+		*(opt == OPT_MAX_EVENTS ? &c->o.max_events :
+		  opt == OPT_MAX_SIZE ? &c->o.max_bytes : &c->tap_buffer) = v;
 		return 0;
 	}
 	case OPT_LABEL:
@@ -418,6 +425,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		return usage_error("--sim and --xen-libdir exclude each other");
 	if (c->tap)
 		return tap_args(c, argc, argv);
+	if (c->tap_buffer)
+		return usage_error("--tap-buffer needs --tap");
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!c->o.domain)
@@ -653,7 +662,8 @@ static int record_tap(struct cli *c)
 		 .force = c->o.force, .level = c->o.level,
 		 .max_events = c->o.max_events, .max_bytes = c->o.max_bytes,
 		 .duration_ns = c->o.duration_ns, .control = c->o.control,
-		 .labels = c->labels, .cmdline = c->cmdline);
+		 .labels = c->labels, .cmdline = c->cmdline,
+		 .stream_bytes = c->tap_buffer);
 
 	install_signals();
 	if (vmt_tap_open(&r, &o, &err)) {

@@ -19,7 +19,8 @@
 #include "tap_int.h"
 #include "tap_stream.h"
 
-#define POLL_MS 50
+/* The interposer wakes us only for a quarter-full stream: look this often. */
+#define POLL_MS 10
 #define BATCH_MAX 1024             /* records before the loop looks up */
 
 static void note(struct vmt_recorder *r, const char *text);
@@ -202,7 +203,9 @@ static void wait_stream(struct vmt_recorder *r)
 
 	atomic_store(&s->parent_waiting, 1);
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load(&s->head) != t->tail && !t->corrupt) {
+	/* A small backlog waits for the next look: taking records one batch
+	 * at a time would cost a core's worth of wake-ups. */
+	if (atomic_load(&s->head) - t->tail >= s->cap / 4 && !t->corrupt) {
 		atomic_store(&s->parent_waiting, 0);
 		return;
 	}
@@ -298,7 +301,7 @@ void *vmt_tap_collect_main(void *arg)
 		if (t->attached)  /* a marker needs a header to follow */
 			vmt_drain_take_marker(r);
 		housekeeping(r);
-		if (!n && t->status == -1)
+		if (n < BATCH_MAX && t->status == -1)
 			wait_stream(r);
 	}
 	/* COMMAND is gone: whatever it published is all there will be. */

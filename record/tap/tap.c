@@ -31,7 +31,6 @@
 #include "tap_stream.h"
 
 #define STREAM_DEFAULT (4u << 20)
-#define POLL_MS 50
 #define TARGET_CTRL "libxenctrl.so.4.17"
 #define TARGET_EVTCHN "libxenevtchn.so.1"
 
@@ -79,7 +78,7 @@ static int target_path(const char *dir, const char *soname, char *out,
 static int make_stream(struct vmt_tap *t, uint64_t cap,
 		       struct vmt_rec_error *err)
 {
-	uint64_t c = 1u << 16;
+	uint64_t c = 1u << 12;
 	while (c < cap)
 		c <<= 1;
 	t->map_len = sizeof(struct vmt_tap_shm) + c;

@@ -139,24 +139,28 @@ case_signal() {
 }
 
 # A stalled disk: the tap records a LOSS and the consumer keeps its pace.
-# xensim offers a fixed rate, so "its pace" is a number both runs share.
+# The untapped and the tapped consumer run side by side, each on its own
+# xensim offering the same fixed rate, so a busy machine slows both alike
+# and a consumer slowed by the disk shows as a longer run.
 case_slow_disk() {
 	[ -e "$IOFAULT" ] || { echo "iofault.so not built"; exit 77; }
-	local rate=20000 n=60000 t0 t1 plain tapped
+	local rate=5000 n=15000 plain tapped usock upid
+	# sh -c 'timed MS_FILE COMMAND...': COMMAND's wall time in ms
+	local timed='t0=$(date +%s%N); "$@" >/dev/null || exit $?; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )) >"$0"'
 	xs_start u -a 7 -c 1 -n "$n" --rate "$rate"
-	t0=$(date +%s%N)
-	VMT_XENSIM_SOCKET="$XS_SOCK" "$MINC" --count "$n" >/dev/null 2>"$T/err" || fail "untapped: $(cat "$T/err")"
-	t1=$(date +%s%N); plain=$(( (t1 - t0) / 1000000 ))
-	wait "$XS_PID" || true
+	usock=$XS_SOCK upid=$XS_PID
 	xs_start t -a 7 -c 1 -n "$n" --rate "$rate" -o "$T/s.json"
+	VMT_XENSIM_SOCKET="$usock" sh -c "$timed" "$T/plain.ms" "$MINC" --count "$n" 2>"$T/plain.err" &
+	local ppid=$!
 	env LD_PRELOAD="$IOFAULT" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		VMT_IOFAULT_PATH="$T/slow.vmt" VMT_IOFAULT_DELAY_US=300000 \
-		"$REC" --tap --sim="$XS_SOCK" -q -o "$T/slow.vmt" -- sh -c \
-		't0=$(date +%s%N); "$0" --count "$1" >/dev/null || exit $?; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )) >"$2"' \
-		"$MINC" "$n" "$T/ms" 2>"$T/err" || fail "tapped: exit $?: $(cat "$T/err")"
-	wait "$XS_PID" || true
-	tapped=$(cat "$T/ms")
+		"$REC" --tap --sim="$XS_SOCK" -q --tap-buffer 256K -o "$T/slow.vmt" -- \
+		sh -c "$timed" "$T/tap.ms" "$MINC" --count "$n" 2>"$T/err" ||
+		fail "tapped: exit $?: $(cat "$T/err")"
+	wait "$ppid" || fail "untapped: $(cat "$T/plain.err")"
+	wait "$XS_PID" "$upid" || true
+	plain=$(cat "$T/plain.ms") tapped=$(cat "$T/tap.ms")
 	tc "$T/slow.vmt"
 	[ "$(val lost)" -gt 0 ] && [ "$(val backlog_losses)" -gt 0 ] ||
 		fail "slow disk: no LOSS recorded: $(cat "$TCOUT")"
@@ -167,7 +171,7 @@ case_slow_disk() {
 	# Within 10 %: the tapped run took at most 1.1 times as long.
 	[ $((tapped * 10)) -le $((plain * 11)) ] ||
 		fail "slow disk: consumer took $tapped ms tapped, $plain ms untapped"
-	echo "ok: slow disk, $(val lost) lost in $(val loss_records) LOSS record(s), $tapped ms vs $plain ms"
+	echo "ok: slow disk, $(val lost) lost in $(val loss_records) LOSS record(s), $tapped ms tapped vs $plain ms untapped"
 }
 
 case "${1:-}" in
