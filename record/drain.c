@@ -420,12 +420,23 @@ void *vmt_drain_main(void *arg)
 	r->end_cause = r->stop_cause;
 	vmt_session_teardown(r);
 	vmt_drain_take_marker(r);
+	vmt_drain_close_mailbox(r);
+	final_notes(r);
+	update_cpu(r);
+	vmt_drain_done(r);
+	return NULL;
+}
+
+void vmt_drain_close_mailbox(struct vmt_recorder *r)
+{
 	pthread_mutex_lock(&r->mbox.lock);
 	r->mbox.closed = 1;
 	pthread_cond_broadcast(&r->mbox.done);
 	pthread_mutex_unlock(&r->mbox.lock);
-	final_notes(r);
-	update_cpu(r);
+}
+
+void vmt_drain_done(struct vmt_recorder *r)
+{
 	r->end_ns = vmt_now_ns();
 	vmt_pipeline_put(&r->pipe, r->cur);
 	r->cur = NULL;
@@ -433,5 +444,4 @@ void *vmt_drain_main(void *arg)
 	uint64_t one = 1;
 	if (write(r->done_fd, &one, sizeof(one)) < 0)
 		vmt_log(VMT_LOG_DEBUG, "done: %s", strerror(errno));
-	return NULL;
 }

@@ -228,6 +228,18 @@ int vmt_record_create_file(struct vmt_recorder *r, const char *path,
 /* The file being written: PATH, or its --force stand-in. */
 const char *vmt_record_trace_file(const struct vmt_recorder *r);
 void vmt_recorder_free(struct vmt_recorder *r);
+/* A recorder with its eventfds, limits and mailbox; NULL if out of memory. */
+struct vmt_recorder *vmt_recorder_alloc(const char *path, uint64_t max_events,
+				       uint64_t max_bytes, uint64_t duration_ns,
+				       unsigned flush_ms);
+/* The chunk pool (writer @w may come later) and the control socket. */
+int vmt_record_pipes(struct vmt_recorder *r, unsigned chunks,
+		     uint32_t chunk_size, struct vmt_writer *w,
+		     const char *control, struct vmt_rec_error *err);
+/* End of the drain (or collector) thread: the mailbox refuses markers;
+ * then the last chunk goes out, the writer finishes, waiters wake. */
+void vmt_drain_close_mailbox(struct vmt_recorder *r);
+void vmt_drain_done(struct vmt_recorder *r);
 
 /* tap/: the collector thread of a tapped recording */
 struct vmt_tap;

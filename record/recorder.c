@@ -132,7 +132,9 @@ static int check_opts(const struct vmt_recorder_opts *o,
 	return 0;
 }
 
-static struct vmt_recorder *alloc_recorder(const struct vmt_recorder_opts *o)
+struct vmt_recorder *vmt_recorder_alloc(const char *path, uint64_t max_events,
+				       uint64_t max_bytes, uint64_t duration_ns,
+				       unsigned flush_ms)
 {
 	struct vmt_recorder *r = calloc(1, sizeof(*r));
 	if (!r)
@@ -141,13 +143,11 @@ static struct vmt_recorder *alloc_recorder(const struct vmt_recorder_opts *o)
 	r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->stop_cause = VMT_RUNNING;
-	r->mon = *o->monitors;
-	r->max_events = o->max_events;
-	r->max_bytes = o->max_bytes;
-	r->duration_ns = o->duration_ns;
-	r->flush_ns = (o->flush_ms ? o->flush_ms : 100) * 1000000ull;
-	r->unpause = VMT_OPTS_FIELD(o, unpause);
-	snprintf(r->path, sizeof(r->path), "%s", o->path);
+	r->max_events = max_events;
+	r->max_bytes = max_bytes;
+	r->duration_ns = duration_ns;
+	r->flush_ns = (flush_ms ? flush_ms : 100) * 1000000ull;
+	snprintf(r->path, sizeof(r->path), "%s", path);
 	pthread_mutex_init(&r->mbox.lock, NULL);
 	pthread_condattr_t ca;   /* marker deadlines on the monotonic clock */
 	pthread_condattr_init(&ca);
@@ -155,6 +155,38 @@ static struct vmt_recorder *alloc_recorder(const struct vmt_recorder_opts *o)
 	pthread_cond_init(&r->mbox.done, &ca);
 	pthread_condattr_destroy(&ca);
 	return r;
+}
+
+static struct vmt_recorder *alloc_recorder(const struct vmt_recorder_opts *o)
+{
+	struct vmt_recorder *r = vmt_recorder_alloc(o->path, o->max_events,
+						    o->max_bytes, o->duration_ns,
+						    o->flush_ms);
+	if (r) {
+		r->mon = *o->monitors;
+		r->unpause = VMT_OPTS_FIELD(o, unpause);
+	}
+	return r;
+}
+
+int vmt_record_pipes(struct vmt_recorder *r, unsigned chunks,
+		     uint32_t chunk_size, struct vmt_writer *w,
+		     const char *control, struct vmt_rec_error *err)
+{
+	int rc = vmt_pipeline_init(&r->pipe, chunks ? chunks : 8,
+				   chunk_size ? chunk_size : VMT_CHUNK_DEFAULT,
+				   w, r->wake_fd);
+	if (rc)
+		return VMT_ERR(err, rc, VMT_STAGE_RUN, "chunk buffers: %s",
+			       strerror(-rc));
+	if (control) {
+		rc = vmt_control_open(&r->ctl, control, r);
+		r->have_ctl = 1;
+		if (rc)
+			return VMT_ERR(err, rc, VMT_STAGE_CONTROL, "%s: %s",
+				       control, strerror(-rc));
+	}
+	return 0;
 }
 
 void vmt_recorder_free(struct vmt_recorder *r)
@@ -191,20 +223,8 @@ static int setup(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 					VMT_OPTS_FIELD(o, phase_names), err)) ||
 	    (rc = open_file(r, o, w, err)))
 		return rc;
-	rc = vmt_pipeline_init(&r->pipe, o->chunks ? o->chunks : 8,
-			       o->chunk_size ? o->chunk_size : VMT_CHUNK_DEFAULT,
-			       *w, r->wake_fd);
-	if (rc)
-		return VMT_ERR(err, rc, VMT_STAGE_RUN, "chunk buffers: %s",
-			       strerror(-rc));
-	if (o->control) {
-		rc = vmt_control_open(&r->ctl, o->control, r);
-		r->have_ctl = 1;
-		if (rc)
-			return VMT_ERR(err, rc, VMT_STAGE_CONTROL, "%s: %s",
-				       o->control, strerror(-rc));
-	}
-	return vmt_session_attach(r, o->domain, err);
+	rc = vmt_record_pipes(r, o->chunks, o->chunk_size, *w, o->control, err);
+	return rc ? rc : vmt_session_attach(r, o->domain, err);
 }
 
 /* Teardown without a drain thread (start failed or never happened): the

@@ -311,22 +311,13 @@ void *vmt_tap_collect_main(void *arg)
 	r->end_cause = cause == VMT_RUNNING ? VMT_END_LIMIT : cause;
 	if (r->pipe.write_error)
 		r->end_cause = VMT_END_WRITE_ERROR;
-	if (t->attached)
+	if (t->attached) {
 		vmt_drain_take_marker(r);
-	pthread_mutex_lock(&r->mbox.lock);
-	r->mbox.closed = 1;
-	pthread_cond_broadcast(&r->mbox.done);
-	pthread_mutex_unlock(&r->mbox.lock);
-	if (t->attached)
 		final_notes(r);
-	r->end_ns = vmt_now_ns();
-	if (!t->attached)
+	} else {
 		vmt_chunkbuf_reset(r->cur);  /* no header: nothing to write */
-	vmt_pipeline_put(&r->pipe, r->cur);
-	r->cur = NULL;
-	vmt_pipeline_finish(&r->pipe);
-	uint64_t one = 1;
-	if (write(r->done_fd, &one, sizeof(one)) < 0)
-		vmt_log(VMT_LOG_DEBUG, "done: %s", strerror(errno));
+	}
+	vmt_drain_close_mailbox(r);
+	vmt_drain_done(r);
 	return NULL;
 }

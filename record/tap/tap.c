@@ -187,46 +187,27 @@ static int tap_setup(struct vmt_recorder *r, struct vmt_tap *t,
 		return rc;
 	if ((rc = vmt_record_create_file(r, o->path, o->force, &t->file_fd, err)))
 		return rc;
-	rc = vmt_pipeline_init(&r->pipe, o->chunks ? o->chunks : 8,
-			       o->chunk_size ? o->chunk_size : VMT_CHUNK_DEFAULT,
-			       NULL, r->wake_fd);
-	if (rc)
-		return VMT_ERR(err, rc, VMT_STAGE_RUN, "chunk buffers: %s",
-			       strerror(-rc));
-	if (o->control) {
-		rc = vmt_control_open(&r->ctl, o->control, r);
-		r->have_ctl = 1;
-		if (rc)
-			return VMT_ERR(err, rc, VMT_STAGE_CONTROL, "%s: %s",
-				       o->control, strerror(-rc));
-	}
-	return 0;
+	/* No writer yet: it needs the header, which needs the ring. */
+	return vmt_record_pipes(r, o->chunks, o->chunk_size, NULL, o->control,
+				err);
 }
 
 static struct vmt_recorder *alloc_tap(const struct vmt_tap_opts *o)
 {
-	struct vmt_recorder *r = calloc(1, sizeof(*r));
+	struct vmt_recorder *r = vmt_recorder_alloc(o->path, o->max_events,
+						    o->max_bytes, o->duration_ns,
+						    o->flush_ms);
 	struct vmt_tap *t = calloc(1, sizeof(*t));
 
 	if (!r || !t) {
-		free(r);
+		if (r)
+			vmt_recorder_free(r);
 		free(t);
 		return NULL;
 	}
 	r->tap = t;
 	t->shm_fd = t->ev_fd = t->pidfd = t->file_fd = -1;
 	t->status = -1;
-	r->local_port = -1;
-	r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	r->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	r->stop_cause = VMT_RUNNING;
-	r->max_events = o->max_events;
-	r->max_bytes = o->max_bytes;
-	r->duration_ns = o->duration_ns;
-	r->flush_ns = (o->flush_ms ? o->flush_ms : 100) * 1000000ull;
-	snprintf(r->path, sizeof(r->path), "%s", o->path);
-	pthread_mutex_init(&r->mbox.lock, NULL);
-	pthread_cond_init(&r->mbox.done, NULL);
 	return r;
 }
 

@@ -121,6 +121,14 @@ void *vmt_tap_target(const char *env)
 	return h;
 }
 
+void vmt_tap_forward(void *h, const char *const *names, void **fwd)
+{
+	for (size_t i = 0; names[i]; i++) {
+		void *p = dlsym(h, names[i]);
+		fwd[i] = p ? p : (void *)(uintptr_t)vmt_tap_missing;
+	}
+}
+
 void vmt_tap_missing(void)
 {
 	static const char msg[] = "vmtrail tap: the consumer called a Xen "
@@ -207,16 +215,23 @@ static void note(const char *text)
 		memcpy(p, text, strlen(text));
 }
 
+/* One ring entry into the stream; Return: 0 if there was no room. */
+static int capture(uint16_t type, const uint8_t *slot, uint64_t seq,
+		   uint64_t ts, _Atomic uint64_t *count)
+{
+	uint8_t *p = flush_loss(ts) ? reserve(type, seq, ts, T.esz) : NULL;
+
+	if (!p)
+		return 0;
+	memcpy(p, slot, T.esz);
+	atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
+	return 1;
+}
+
 static void capture_request(const uint8_t *slot, uint64_t seq, uint64_t ts)
 {
-	uint8_t *p = flush_loss(ts) ?
-			     reserve(VMT_REC_REQUEST, seq, ts, T.esz) : NULL;
-	if (p) {
-		memcpy(p, slot, T.esz);
-		atomic_fetch_add_explicit(&T.shm->captured_requests, 1,
-					  memory_order_relaxed);
+	if (capture(VMT_REC_REQUEST, slot, seq, ts, &T.shm->captured_requests))
 		return;
-	}
 	if (!T.loss_count++)
 		T.loss_first = seq;
 	/* For the parent, should the consumer end before room returns. */
@@ -226,15 +241,8 @@ static void capture_request(const uint8_t *slot, uint64_t seq, uint64_t ts)
 
 static void capture_response(const uint8_t *slot, uint64_t seq, uint64_t ts)
 {
-	uint8_t *p = flush_loss(ts) ?
-			     reserve(VMT_REC_RESPONSE, seq, ts, T.esz) : NULL;
-	if (p) {
-		memcpy(p, slot, T.esz);
-		atomic_fetch_add_explicit(&T.shm->captured_responses, 1,
-					  memory_order_relaxed);
-	} else {
+	if (!capture(VMT_REC_RESPONSE, slot, seq, ts, &T.shm->captured_responses))
 		atomic_fetch_add(&T.shm->lost_responses, 1);
-	}
 }
 
 /* ---- requests and responses --------------------------------------------- */

@@ -45,6 +45,13 @@ VMT_TAP_API void vmt_tap_push(void);
  */
 VMT_TAP_API void *vmt_tap_target(const char *env);
 
+/*
+ * vmt_tap_forward() - fill a trampoline table: @fwd[i] = @names[i] in the
+ * target @h, or vmt_tap_missing (@names ends with NULL).
+ */
+VMT_TAP_API void vmt_tap_forward(void *h, const char *const *names,
+				 void **fwd);
+
 /* vmt_tap_missing() - the target lacks a function the consumer called. */
 VMT_TAP_API void vmt_tap_missing(void);
 

@@ -44,10 +44,7 @@ __attribute__((constructor)) static void load_target(void)
 {
 	void *h = vmt_tap_target(VMT_TAP_ENV_CTRL);
 
-	for (size_t i = 0; vmt_tap_names_ctrl[i]; i++) {
-		void *p = dlsym(h, vmt_tap_names_ctrl[i]);
-		vmt_tap_fwd_ctrl[i] = p ? p : (void *)(uintptr_t)vmt_tap_missing;
-	}
+	vmt_tap_forward(h, vmt_tap_names_ctrl, vmt_tap_fwd_ctrl);
 	sym(h, "xc_monitor_enable", &real.enable);
 	sym(h, "xc_monitor_disable", &real.disable);
 	sym(h, "xc_domain_pause", &real.pause);

@@ -40,10 +40,7 @@ __attribute__((constructor)) static void load_target(void)
 {
 	void *h = vmt_tap_target(VMT_TAP_ENV_EVTCHN);
 
-	for (size_t i = 0; vmt_tap_names_evtchn[i]; i++) {
-		void *p = dlsym(h, vmt_tap_names_evtchn[i]);
-		vmt_tap_fwd_evtchn[i] = p ? p : (void *)(uintptr_t)vmt_tap_missing;
-	}
+	vmt_tap_forward(h, vmt_tap_names_evtchn, vmt_tap_fwd_evtchn);
 	sym(h, "xenevtchn_pending", &real.pending);
 	sym(h, "xenevtchn_unmask", &real.unmask);
 	sym(h, "xenevtchn_notify", &real.notify);

@@ -140,22 +140,24 @@ case_signal() {
 
 # A stalled disk: the tap records a LOSS and the consumer keeps its pace.
 # The untapped and the tapped consumer run side by side, each on its own
-# xensim offering the same fixed rate, so a busy machine slows both alike
-# and a consumer slowed by the disk shows as a longer run.
-case_slow_disk() {
-	[ -e "$IOFAULT" ] || { echo "iofault.so not built"; exit 77; }
-	local rate=5000 n=15000 plain tapped usock upid
+# xensim offering the same fixed rate, so the machine's load hits both
+# alike and a consumer slowed by the disk shows as a longer run.  On a
+# loaded machine two runs of the same thing differ by more than 10 %, so a
+# pair may be tried three times: a tap that waited for the disk would lose
+# every pair (each write here takes 0.3 s).
+slow_pair() { # ATTEMPT: one side-by-side pair; sets plain, tapped
+	local rate=5000 n=15000 usock upid ppid
 	# sh -c 'timed MS_FILE COMMAND...': COMMAND's wall time in ms
 	local timed='t0=$(date +%s%N); "$@" >/dev/null || exit $?; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )) >"$0"'
-	xs_start u -a 7 -c 1 -n "$n" --rate "$rate"
+	xs_start "u$1" -a 7 -c 1 -n "$n" --rate "$rate"
 	usock=$XS_SOCK upid=$XS_PID
-	xs_start t -a 7 -c 1 -n "$n" --rate "$rate" -o "$T/s.json"
+	xs_start "t$1" -a 7 -c 1 -n "$n" --rate "$rate" -o "$T/s.json"
 	VMT_XENSIM_SOCKET="$usock" sh -c "$timed" "$T/plain.ms" "$MINC" --count "$n" 2>"$T/plain.err" &
-	local ppid=$!
+	ppid=$!
 	env LD_PRELOAD="$IOFAULT" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		VMT_IOFAULT_PATH="$T/slow.vmt" VMT_IOFAULT_DELAY_US=300000 \
-		"$REC" --tap --sim="$XS_SOCK" -q --tap-buffer 256K -o "$T/slow.vmt" -- \
+		"$REC" --tap --sim="$XS_SOCK" -q -f --tap-buffer 256K -o "$T/slow.vmt" -- \
 		sh -c "$timed" "$T/tap.ms" "$MINC" --count "$n" 2>"$T/err" ||
 		fail "tapped: exit $?: $(cat "$T/err")"
 	wait "$ppid" || fail "untapped: $(cat "$T/plain.err")"
@@ -168,10 +170,21 @@ case_slow_disk() {
 		fail "slow disk: recorded + lost != produced: $(cat "$TCOUT")"
 	[ "$(val seq_errors)/$(val complete)" = 0/1 ] || fail "slow disk: $(cat "$TCOUT")"
 	[ "$(jq .vcpus_paused_now "$T/s.json")" = 0 ] || fail "slow disk: vCPUs left paused"
-	# Within 10 %: the tapped run took at most 1.1 times as long.
-	[ $((tapped * 10)) -le $((plain * 11)) ] ||
-		fail "slow disk: consumer took $tapped ms tapped, $plain ms untapped"
-	echo "ok: slow disk, $(val lost) lost in $(val loss_records) LOSS record(s), $tapped ms tapped vs $plain ms untapped"
+	echo "slow disk, pair $1: $(val lost) lost in $(val loss_records) LOSS record(s), $tapped ms tapped vs $plain ms untapped"
+}
+
+case_slow_disk() {
+	[ -e "$IOFAULT" ] || { echo "iofault.so not built"; exit 77; }
+	local a plain tapped
+	for a in 1 2 3; do
+		slow_pair "$a"
+		# Within 10 %: the tapped run took at most 1.1 times as long.
+		if [ $((tapped * 10)) -le $((plain * 11)) ]; then
+			echo "ok: slow disk, within 10 % in pair $a"
+			return 0
+		fi
+	done
+	fail "slow disk: the tapped consumer was more than 10 % slower in 3 pairs"
 }
 
 case "${1:-}" in
