@@ -47,7 +47,7 @@ static const char usage_text[] =
 "  --tap                record the ring of COMMAND (after --) instead of\n"
 "                       taking one; the domain and monitors are COMMAND's\n"
 "  --tap-buffer SIZE    with --tap: memory shared with COMMAND for what it\n"
-"                       captured (default 4M); when the disk falls that far\n"
+"                       captured (default 16M); when the disk falls that far\n"
 "                       behind, requests are recorded as lost\n"
 "  -d, --domain DOMAIN  domain id or name\n"
 "  -o, --output FILE    trace file to create (mode 0600)\n"
@@ -260,9 +260,10 @@ static int tap_args(struct cli *c, int argc, char **argv)
 {
 	if (optind >= argc)
 		return usage_error("--tap needs a COMMAND after --");
-	if (c->release || c->o.domain || c->monitors_given)
+	if (c->release || c->o.domain || c->monitors_given || c->o.unpause)
 		return usage_error("--tap records COMMAND's own ring: -d, "
-				   "--release and monitor options do not apply");
+				   "--release, --unpause and monitor options "
+				   "do not apply");
 	if (!c->o.path)
 		return usage_error("no output file given (-o FILE)");
 	c->command = argv + optind;

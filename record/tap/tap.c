@@ -30,7 +30,7 @@
 #include "tap_int.h"
 #include "tap_stream.h"
 
-#define STREAM_DEFAULT (4u << 20)
+#define STREAM_DEFAULT (16u << 20)
 #define TARGET_CTRL "libxenctrl.so.4.17"
 #define TARGET_EVTCHN "libxenevtchn.so.1"
 

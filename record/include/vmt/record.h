@@ -268,7 +268,7 @@ VMT_API int vmt_recorder_release(const char *xen_libdir, const char *domain,
  * @tap_libdir:   folder of the interposing libraries
  * @argv:         COMMAND and its arguments, NULL-terminated
  * @stream_bytes: memory shared with COMMAND for captured records (default
- *                4 MiB); when it is full, requests are recorded as a LOSS
+ *                16 MiB); when it is full, requests are recorded as a LOSS
  * The other fields as in struct vmt_recorder_opts; limits end the
  * recording, not COMMAND.
  */
