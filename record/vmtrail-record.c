@@ -664,7 +664,7 @@ static int record_tap(struct cli *c)
 		 .max_events = c->o.max_events, .max_bytes = c->o.max_bytes,
 		 .duration_ns = c->o.duration_ns, .control = c->o.control,
 		 .labels = c->labels, .cmdline = c->cmdline,
-		 .stream_bytes = c->tap_buffer);
+		 .stream_bytes = c->tap_buffer, .phase_names = c->phase_names);
 
 	install_signals();
 	if (vmt_tap_open(&r, &o, &err)) {

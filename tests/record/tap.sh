@@ -120,7 +120,8 @@ case_signal() {
 	# Paced: at full speed a starved recorder on a busy machine would
 	# (rightly) record a LOSS, and this case is about signals.
 	xs_start s -a 7 -c 2 --rate 10000
-	"$REC" --tap --sim="$XS_SOCK" -q -o "$T/s.vmt" --control "$T/ctl" -- "$MINC" \
+	"$REC" --tap --sim="$XS_SOCK" -q -o "$T/s.vmt" --control "$T/ctl" \
+		--phase-names 1=login,2=work -- "$MINC" \
 		>"$T/mc.json" 2>"$T/err" &
 	local rpid=$!
 	wait_until "500 requests" 60 produced_at_least 500
@@ -136,7 +137,9 @@ case_signal() {
 	tc "$T/s.vmt"
 	agree "SIGINT" "$T/s.json"
 	[ "$(jq .requests "$T/mc.json")" = "$(val requests)" ] || fail "SIGINT: consumer and trace disagree"
-	"$REPLAY" --info "$T/s.vmt" | grep -Eq "markers +1" || fail "SIGINT: marker not in the trace"
+	"$REPLAY" --info "$T/s.vmt" >"$T/info"
+	grep -Eq "markers +1" "$T/info" || fail "SIGINT: marker not in the trace"
+	grep -Eq "phase_names +1=login;2=work" "$T/info" || fail "SIGINT: phase names not in the header"
 	echo "ok: SIGINT forwarded, marker at $seq"
 }
 
