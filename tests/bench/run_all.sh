@@ -71,6 +71,9 @@ fi
 section "recorder vs echo consumer (xensim)"
 run bench_record bash "$HERE/bench_record.sh"
 
+section "tap: the consumer's events/s untapped and under --tap (xensim)"
+run bench_tap bash "$HERE/bench_tap.sh"
+
 section "replay: import events/s and peak RSS"
 if have "$BIN/bench_replay"; then
 	run bench_replay_1M "$BIN/bench_replay" -n 1000000 -d "$SCRATCH"
