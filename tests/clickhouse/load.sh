@@ -69,7 +69,12 @@ summary_sql() {   # $1: "sqlite" or "ch", $2: uuid list (quoted, comma-separated
 	done
 }
 # schema 2 keeps the entries compressed: event_regs needs the extension
-sqlite_rows() { sqlite3 -cmd ".load $VMT_BUILD/lib/vmtrail" -separator '	' "$WORK/ref.db" "$(summary_sql sqlite "$1")" | sort; }
+# A sanitizer build's extension needs its runtime loaded first in the shell.
+ext_pre=$(ldd "$VMT_BUILD/lib/vmtrail.so" | awk '/lib(asan|ubsan)\.so/ { print $3 }' | tr '\n' ' ')
+sqlite_rows() {
+	LD_PRELOAD="$ext_pre" ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+		sqlite3 -cmd ".load $VMT_BUILD/lib/vmtrail" -separator '	' "$WORK/ref.db" "$(summary_sql sqlite "$1")" | sort
+}
 ch_rows() {   # one request: a busy server answers each slowly
 	local q
 	q=$(summary_sql ch "$1" | sed 's/;$//' | sed '2,$s/^/UNION ALL /')
