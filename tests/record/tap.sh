@@ -149,7 +149,9 @@ case_signal() {
 # alike and a consumer slowed by the disk shows as a longer run.  On a
 # loaded machine two runs of the same thing differ by more than 10 %, so a
 # pair may be tried three times: a tap that waited for the disk would lose
-# every pair (each write here takes 0.3 s).
+# every pair (each write here takes 0.3 s).  Each pair writes a new file:
+# with --force the recorder would write under a temporary name, which the
+# fault does not target.
 slow_pair() { # ATTEMPT: one side-by-side pair; sets plain, tapped
 	local rate=5000 n=15000 usock upid ppid
 	# sh -c 'timed MS_FILE COMMAND...': COMMAND's wall time in ms
@@ -161,14 +163,14 @@ slow_pair() { # ATTEMPT: one side-by-side pair; sets plain, tapped
 	ppid=$!
 	env LD_PRELOAD="$IOFAULT" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-		VMT_IOFAULT_PATH="$T/slow.vmt" VMT_IOFAULT_DELAY_US=300000 \
-		"$REC" --tap --sim="$XS_SOCK" -q -f --tap-buffer 256K -o "$T/slow.vmt" -- \
+		VMT_IOFAULT_PATH="$T/slow$1.vmt" VMT_IOFAULT_DELAY_US=300000 \
+		"$REC" --tap --sim="$XS_SOCK" -q --tap-buffer 256K -o "$T/slow$1.vmt" -- \
 		sh -c "$timed" "$T/tap.ms" "$MINC" --count "$n" 2>"$T/err" ||
 		fail "tapped: exit $?: $(cat "$T/err")"
 	wait "$ppid" || fail "untapped: $(cat "$T/plain.err")"
 	wait "$XS_PID" "$upid" || true
 	plain=$(cat "$T/plain.ms") tapped=$(cat "$T/tap.ms")
-	tc "$T/slow.vmt"
+	tc "$T/slow$1.vmt"
 	[ "$(val lost)" -gt 0 ] && [ "$(val backlog_losses)" -gt 0 ] ||
 		fail "slow disk: no LOSS recorded: $(cat "$TCOUT")"
 	[ $(( $(val requests) + $(val lost) )) = "$(jq .produced_total "$T/s.json")" ] ||
