@@ -19,7 +19,8 @@
 #include "tap_int.h"
 #include "tap_stream.h"
 
-/* The interposer wakes us only for a quarter-full stream: look this often. */
+/* The interposer wakes us only for a backlog of vmt_tap_wake_bytes():
+ * look this often. */
 #define POLL_MS 10
 #define BATCH_MAX 1024             /* records before the loop looks up */
 
@@ -205,7 +206,8 @@ static void wait_stream(struct vmt_recorder *r)
 	atomic_thread_fence(memory_order_seq_cst);
 	/* A small backlog waits for the next look: taking records one batch
 	 * at a time would cost a core's worth of wake-ups. */
-	if (atomic_load(&s->head) - t->tail >= s->cap / 4 && !t->corrupt) {
+	if (atomic_load(&s->head) - t->tail >= vmt_tap_wake_bytes(s) &&
+	    !t->corrupt) {
 		atomic_store(&s->parent_waiting, 0);
 		return;
 	}

@@ -31,6 +31,7 @@
 #include "tap_stream.h"
 
 #define STREAM_DEFAULT (16u << 20)
+#define STREAM_WRAP (1u << 20)     /* tap_stream.h: why @wrap */
 #define TARGET_CTRL "libxenctrl.so.4.17"
 #define TARGET_EVTCHN "libxenevtchn.so.1"
 
@@ -95,6 +96,10 @@ static int make_stream(struct vmt_tap *t, uint64_t cap,
 			       strerror(errno));
 	t->shm = p;
 	t->shm->cap = c;
+	t->shm->wrap = c < STREAM_WRAP ? c : STREAM_WRAP;
+	/* The pages the ring uses while we keep up exist before COMMAND
+	 * maps them, so neither side faults them in while the ring runs. */
+	(void)madvise(p, sizeof(*t->shm) + t->shm->wrap, MADV_POPULATE_WRITE);
 	t->shm->magic = VMT_TAP_MAGIC;
 	return 0;
 }

@@ -95,13 +95,17 @@ __attribute__((constructor)) static void map_stream(void)
 	if (p == MAP_FAILED)
 		return;
 	struct vmt_tap_shm *s = p;
-	if (s->magic != VMT_TAP_MAGIC ||
+	if (s->magic != VMT_TAP_MAGIC || !s->wrap || s->wrap > s->cap ||
 	    s->cap + sizeof(*s) > (uint64_t)st.st_size) {
 		munmap(p, (size_t)st.st_size);
 		return;
 	}
 	T.shm = s;
 	T.evfd = evfd;
+	/* The pages used while the parent keeps up are mapped now, not by a
+	 * page fault each inside the consumer's ring loop (an older kernel
+	 * without MADV_POPULATE_WRITE takes the faults instead). */
+	(void)madvise(p, sizeof(*s) + s->wrap, MADV_POPULATE_WRITE);
 }
 
 void *vmt_tap_target(const char *env)
@@ -142,7 +146,7 @@ void vmt_tap_missing(void)
 
 /*
  * The parent looks at the stream every few milliseconds on its own; it is
- * woken only when a quarter of the stream is in use, so that a fast
+ * woken only when a quarter of @wrap is in use, so that a fast
  * consumer makes no system call per batch and the parent wakes per
  * thousands of records, not per batch.
  */
@@ -156,7 +160,7 @@ static void publish(void)
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&s->parent_waiting, memory_order_relaxed) &&
 	    T.head - atomic_load_explicit(&s->tail, memory_order_relaxed) >=
-		    s->cap / 4 &&
+		    vmt_tap_wake_bytes(s) &&
 	    atomic_exchange(&s->parent_waiting, 0)) {
 		uint64_t one = 1;
 		ssize_t n = write(T.evfd, &one, sizeof(one));
@@ -173,6 +177,12 @@ static uint8_t *reserve(uint16_t type, uint64_t seq, uint64_t ts,
 	uint64_t tail = atomic_load_explicit(&s->tail, memory_order_acquire);
 	uint64_t off = T.head & (cap - 1);
 	uint64_t pad = cap - off < need ? cap - off : 0;
+
+	/* Past @wrap, start over once the parent's unread records lie past
+	 * the first @wrap bytes; starting over sooner would leave only the
+	 * gap before them, and drop records while the area has room. */
+	if (!pad && off >= s->wrap && T.head - tail + s->wrap <= off)
+		pad = cap - off;
 
 	if (T.head + pad + need - tail > cap)
 		return NULL;

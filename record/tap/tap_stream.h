@@ -11,8 +11,15 @@
  *
  * Layout: struct vmt_tap_shm, then @cap bytes of records, each
  * struct vmt_tap_rec + payload padded to 8 bytes.  A record never wraps:
- * the producer pads the end of the area with a VMT_TAP_PAD record.
- * Positions are byte counts that only grow; offset = position % cap.
+ * the producer pads the end of the area with a VMT_TAP_PAD record, and the
+ * parent skips from a VMT_TAP_PAD to the end of the area.  Positions are
+ * byte counts that only grow; offset = position % cap.
+ *
+ * Why @wrap: each page of the area costs a process a slow first touch
+ * (page-table and cache misses: most of what the tap once cost the
+ * consumer per event), so while the parent keeps up the producer pads
+ * early and starts over once past @wrap bytes; the rest of @cap is used
+ * only when the parent falls behind.
  * Host byte order: both ends run on the same machine.
  */
 #ifndef VMT_TAP_STREAM_H
@@ -41,6 +48,7 @@ struct vmt_tap_rec {
 struct vmt_tap_shm {
 	uint64_t magic;
 	uint64_t cap;              /* record area bytes, a power of two */
+	uint64_t wrap;             /* start over past this offset if free */
 	/* The first process that enables a ring owns the stream; other
 	 * processes of COMMAND's tree forward without capturing. */
 	_Atomic int32_t owner_pid;
@@ -59,5 +67,12 @@ struct vmt_tap_shm {
 	alignas(64) _Atomic uint64_t tail;   /* parent position */
 	alignas(64) uint8_t data[];
 };
+
+/* Bytes of backlog at which the producer wakes a sleeping parent, and
+ * at which the parent does not sleep: well before an early wrap fails. */
+static inline uint64_t vmt_tap_wake_bytes(const struct vmt_tap_shm *s)
+{
+	return s->wrap / 4;
+}
 
 #endif
