@@ -62,8 +62,20 @@ echo "# cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1) ($(npro
 echo "# load average at start: $(cat /proc/loadavg)"
 echo "# date: $(date -u '+%Y-%m-%d %H:%M UTC'); recorder options: ${REC[*]:-(none)}"
 
-# record OUT SCENARIO SEED: one 2 s run of a fresh simulated host
+# record OUT SCENARIO SEED: one 2 s run of a fresh simulated host, tried
+# up to 3 times (a fresh host each time); every failure is logged in
+# DIR/failures.log and counted in the table's footer.
 record() {
+	local try
+	for try in 1 2 3; do
+		record_once "$@" && return 0
+		{ echo "# $(date -u +%T) $1 attempt $try (load $(cut -d' ' -f1 /proc/loadavg)):"
+		  cat "$1.record.log" "$1.xensim.log"; } >>"$DIR/failures.log"
+	done
+	return 1
+}
+
+record_once() {
 	local out=$1 scenario=$2 seed=$3 sock pid rc
 	sock=$(mktemp -u "$DIR/xs.XXXXXX.sock")
 	"$BIN/xensim" --socket "$sock" --vcpus 2 --seed "$seed" --rate 20000 "${START[@]}" \

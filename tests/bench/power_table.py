@@ -97,6 +97,11 @@ def main():
               "95 %% %.0f, max %.0f; fastest/slowest run within a trial: median x%.2f, max x%.2f"
               % (len(rates), min(rates), q[0], statistics.median(rates), q[-1], max(rates),
                  statistics.median(ratios), max(ratios)))
+    try:
+        fails = [l for l in open(os.path.join(top, "failures.log")) if " attempt " in l]
+    except OSError:
+        fails = []
+    print("failed recording attempts (each retried on a fresh host): %d" % len(fails))
     print("targets %s" % ("held" if held else "NOT all held"))
     return 0
 

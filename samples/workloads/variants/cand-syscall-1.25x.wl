@@ -1,5 +1,16 @@
-# cand-syscall-1.25x: base.wl with syscall 39's dedicated weight in phase
-# login times 1.25x (60 -> 75), for the power benchmark (tests/bench).
+# cand-syscall-1.25x: base.wl with syscall 39 exactly 1.25x as often per
+# unit of the other work in phase login, for the power benchmark (tests/bench).
+#
+# In base.wl's login (weights sum 1000) syscall 39 comes from the
+# 0-40 line (500/41: the 41 numbers are equally likely) and its own line
+# (60): 500/41 + 60 = 2960/41 per 1000 steps; everything else is
+# 1000 - 2960/41 = 38040/41.  Here login's weights are base's times 41,
+# so they stay integers: the 0-40 line 20500 (500 per number), access
+# 12300, cpuid 2050, msr 3690; the other work is unchanged at
+# 20000 + 12300 + 2050 + 3690 = 38040, and syscall 39 is 500 + D.  For
+# syscall 39 to other work to be 1.25x base's 2960/38040:
+# 500 + D = 1.25 * 2960, so D = 3200.  (Scaling only the dedicated line
+# by 1.25 would raise that ratio by less, since the 0-40 line stays.)
 name cand-syscall-1.25x
 syscall-entry rip=0xffffffff81e00000 gfn=0x1e00
 process kernel cr3=0x1c0a000 code=0xffffffff81000000-0xffffffff81800000 gfn=0x1000 data=0x2000-0x20ff
@@ -11,11 +22,11 @@ phase boot steps=400
   access  200 gfns=0x21000-0x2100f kinds=r,w
   syscall 400 nrs=0-40
 phase login steps=400
-  syscall 500 nrs=0-40
-  syscall  75 nrs=39
-  access  300 gfns=0x21000-0x2103f kinds=r,w
-  cpuid    50 leaves=1
-  msr      90 msrs=0x6e0
+  syscall 20500 nrs=0-40
+  syscall  3200 nrs=39
+  access  12300 gfns=0x21000-0x2103f kinds=r,w
+  cpuid    2050 leaves=1
+  msr      3690 msrs=0x6e0
 phase work
   syscall 500 nrs=0-40
   access  300 gfns=0x21000-0x2103f kinds=r,w
