@@ -34,6 +34,10 @@ monitors=(--msr 0x6e0,0xc0000080,0xc0000081 --cpuid --guest-request --breakpoint
 record() {
 	local name=$1 scenario=$2 seed=$3 sock="$out/xensim-$1.sock" pid
 	rm -f "$out/$name.vmt"
+	# A run is 8000 events, a fixed amount of guest work (60 s is only a
+	# safety net): a run of fixed wall time on a busy host may end before
+	# the guest reaches its last phase, and then that phase cannot be
+	# compared at all.
 	# --paused and --unpause: the guest starts once the recorder watches,
 	# so every run holds the boot phase from its first event.  The phase
 	# names (boot, login, work) come from the scenario file through xensim.
@@ -48,7 +52,7 @@ record() {
 		sleep 0.05
 	done
 	"$bin/vmtrail-record" --sim="$sock" -d 1 -o "$out/$name.vmt" -q \
-		--duration 2s --label scenario=demo --unpause "${monitors[@]}" \
+		--max-events 8000 --duration 60s --label scenario=demo --unpause "${monitors[@]}" \
 		--phase-names "$("$bin/xensim" --workload "$variants/$scenario.wl" --phase-names)"
 	kill -INT "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
@@ -57,7 +61,7 @@ record() {
 
 # Three runs a side with different seeds: one run a side cannot tell the
 # host's noise from the guest's (analyze/README.md, "Methods").
-step "record 3 baseline runs: scenario base.wl, seeds 1-3, 2 s each"
+step "record 3 baseline runs: scenario base.wl, seeds 1-3, 8000 events each"
 for seed in 1 2 3; do record "baseline-$seed" base "$seed"; done
 step "record 3 candidate runs: syscall 39 twice as often in phase 'login', seeds 4-6"
 for seed in 4 5 6; do record "candidate-$seed" cand-syscall-2x "$seed"; done

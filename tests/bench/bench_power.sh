@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench_power.sh - the power of `vmtrail-analyze diff` in the demo's
 # conditions on a busy host: T trials of 3-v-3 recordings (2 vCPUs,
-# xensim --rate 20000, the demo's monitors, 2 s a run, every seed
-# different) while one CPU hog per core runs.  Per case it prints the share
+# xensim --rate 20000, the demo's monitors, 8000 events a run, every
+# seed different) while one CPU hog per core runs.  Per case it prints the share
 # of trials in which exactly the injected behaviour was flagged, in the
 # right phase, with nothing else, and the share with any flag at all; and
 # the run-to-run speed spread the recordings saw.  A benchmark that prints
@@ -39,6 +39,9 @@ VARIANTS=$SRC/samples/workloads/variants
 MONITORS=(--msr 0x6e0,0xc0000080,0xc0000081 --cpuid --guest-request --breakpoint
 	--mem-access 0x1e00:rw --mem-access 0x21000-0x210ff:n)
 # recorded sets: NAME:SCENARIO (each case diffs base-a against one of them)
+# A run is a fixed amount of guest work, as in samples/demo.sh: under
+# load a run of fixed wall time may end before the last phase begins.
+EVENTS=8000
 SETS=(base-a:base base-b:base sys125:cand-syscall-1.25x sys150:cand-syscall-1.5x
 	sys200:cand-syscall-2x msr:cand-new-msr page:cand-new-page)
 # Start the guest paused and record from its first instruction, and name
@@ -62,7 +65,7 @@ echo "# cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1) ($(npro
 echo "# load average at start: $(cat /proc/loadavg)"
 echo "# date: $(date -u '+%Y-%m-%d %H:%M UTC'); recorder options: ${REC[*]:-(none)}"
 
-# record OUT SCENARIO SEED: one 2 s run of a fresh simulated host, tried
+# record OUT SCENARIO SEED: one run of EVENTS events of a fresh simulated host, tried
 # up to 3 times (a fresh host each time); every failure is logged in
 # DIR/failures.log and counted in the table's footer.
 record() {
@@ -82,7 +85,8 @@ record_once() {
 		--workload "$VARIANTS/$scenario.wl" >"$out.xensim.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 400); do [ -S "$sock" ] && break; sleep 0.05; done
-	"$BIN/vmtrail-record" --sim="$sock" -d 1 -o "$out.part" -f -q --duration 2s \
+	"$BIN/vmtrail-record" --sim="$sock" -d 1 -o "$out.part" -f -q \
+		--max-events "$EVENTS" --duration 60s \
 		--label scenario=demo "${REC[@]}" "${MONITORS[@]}" >"$out.record.log" 2>&1
 	rc=$?
 	kill -INT "$pid" 2>/dev/null
