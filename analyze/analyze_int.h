@@ -60,6 +60,22 @@ struct vmt_an_phase {
 	int entered;
 };
 
+/* The names a recording gave its guests' marker codes (vmtrail-record
+ * --phase-names, table phase_names), as far as the run's markers used
+ * them: the key "guest_request request 1" reads "request 1 (login)". */
+struct vmt_an_names {
+	uint64_t *code;
+	char **name;
+	size_t n;
+};
+
+/** vmt_an_names_add() - remember @code's @name (the first name of a code
+ * wins).  Return: 0, or -ENOMEM. */
+int vmt_an_names_add(struct vmt_an_names *m, uint64_t code, const char *name);
+/** vmt_an_names_get() - @code's name, or NULL (also when @m is NULL) */
+const char *vmt_an_names_get(const struct vmt_an_names *m, uint64_t code);
+void vmt_an_names_free(struct vmt_an_names *m);
+
 #define VMT_AN_BUCKETS 60
 #define VMT_AN_REASONS 17  /* VMT_REASON_COUNT; unknown reasons pool in 0 */
 
@@ -87,6 +103,7 @@ struct vmt_an_run {
 	struct vmt_an_tab tab;
 	struct vmt_an_phase *phases;
 	uint32_t nphases;
+	struct vmt_an_names names; /* marker codes its phases are named by */
 	uint64_t buckets[VMT_AN_REASONS][VMT_AN_BUCKETS];
 };
 
@@ -94,8 +111,10 @@ void vmt_an_run_free(struct vmt_an_run *r);
 
 /* ---- keys.c: behaviour keys per reason ---------------------------- */
 
-/** vmt_an_key_format() - display text of a key, e.g. "msr 0xc0000080" */
-void vmt_an_key_format(const struct vmt_an_bkey *k, char *out, size_t cap);
+/** vmt_an_key_format() - display text of a key, e.g. "msr 0xc0000080";
+ * @names (may be NULL) names guest-request codes: "request 1 (login)" */
+void vmt_an_key_format(const struct vmt_an_bkey *k, const struct vmt_an_names *names,
+		       char *out, size_t cap);
 /** vmt_an_reason_label() - reason name, or "reason_N" for unknown codes */
 const char *vmt_an_reason_label(uint32_t reason, char *buf, size_t cap);
 
@@ -149,6 +168,7 @@ struct vmt_an_diff {
 	struct vmt_an_row *rows;
 	size_t nrows;
 	char **phase_names;    /* phases common to every run (not owned) */
+	struct vmt_an_names names; /* marker code names of every run, first wins */
 	uint32_t nphases;      /* 0: whole runs only */
 	uint32_t *local;       /* [run * stride + common] = run's phase index */
 	uint32_t stride;

@@ -188,6 +188,21 @@ static int common_phases(struct vmt_an_diff *d)
 	return 0;
 }
 
+/* Marker code names of every run, for the keys' text (first name wins:
+ * runs of one comparison come from one scenario). */
+static int union_names(struct vmt_an_diff *d)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < d->nb + d->nc; i++) {
+		const struct vmt_an_names *m = &run_at(d, i)->names;
+
+		for (size_t j = 0; !err && j < m->n; j++)
+			err = vmt_an_names_add(&d->names, m->code[j], m->name[j]);
+	}
+	return err;
+}
+
 /* The table phase (0 = whole run) of run @i for a row scope. */
 static uint32_t table_phase(const struct vmt_an_diff *d, size_t i, int scope)
 {
@@ -768,6 +783,8 @@ int vmt_an_compare(struct vmt_an_diff *d, struct vmt_an_run **base, size_t nb,
 	}
 	err = common_phases(d);
 	if (!err)
+		err = union_names(d);
+	if (!err)
 		err = build_rows(d);
 	return err ? err : compare_rows(d);
 }
@@ -776,6 +793,7 @@ void vmt_an_diff_free(struct vmt_an_diff *d)
 {
 	free(d->rows);
 	free(d->phase_names);
+	vmt_an_names_free(&d->names);
 	free(d->local);
 	free(d->vals);
 	memset(d, 0, sizeof(*d));

@@ -4,8 +4,11 @@
  * are documented in analyze/README.md "Behaviour keys"; the SQL that
  * extracts them lives in load.c next to the schema it reads.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "analyze_int.h"
 #include "keys.h"
@@ -52,7 +55,44 @@ static void access_text(uint64_t acc, char out[4])
 
 static const char *const cr_names[] = {"cr0", "cr3", "cr4", "xcr0"};
 
-static void format_behaviour(const struct vmt_an_bkey *k, char *out, size_t cap)
+int vmt_an_names_add(struct vmt_an_names *m, uint64_t code, const char *name)
+{
+	uint64_t *c;
+	char **n;
+
+	if (vmt_an_names_get(m, code))
+		return 0;
+	c = realloc(m->code, (m->n + 1) * sizeof(*c));
+	if (c)
+		m->code = c;
+	n = c ? realloc(m->name, (m->n + 1) * sizeof(*n)) : NULL;
+	if (n)
+		m->name = n;
+	if (!n || !(n[m->n] = strdup(name)))
+		return -ENOMEM;
+	c[m->n++] = code;
+	return 0;
+}
+
+const char *vmt_an_names_get(const struct vmt_an_names *m, uint64_t code)
+{
+	for (size_t i = 0; m && i < m->n; i++)
+		if (m->code[i] == code)
+			return m->name[i];
+	return NULL;
+}
+
+void vmt_an_names_free(struct vmt_an_names *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->name[i]);
+	free(m->name);
+	free(m->code);
+	memset(m, 0, sizeof(*m));
+}
+
+static void format_behaviour(const struct vmt_an_bkey *k, const struct vmt_an_names *names,
+			     char *out, size_t cap)
 {
 	const char *nm;
 	char acc[4];
@@ -92,7 +132,9 @@ static void format_behaviour(const struct vmt_an_bkey *k, char *out, size_t cap)
 		snprintf(out, cap, "rip 0x%" PRIx64, k->a);
 		break;
 	case VMT_REASON_GUEST_REQUEST:
-		snprintf(out, cap, "request %" PRIu64, k->a);
+		nm = vmt_an_names_get(names, k->a);
+		snprintf(out, cap, "request %" PRIu64 "%s%s%s", k->a, nm ? " (" : "",
+			 nm ? nm : "", nm ? ")" : "");
 		break;
 	case VMT_REASON_INTERRUPT:
 		snprintf(out, cap, "vector %" PRIu64, k->a);
@@ -106,9 +148,10 @@ static void format_behaviour(const struct vmt_an_bkey *k, char *out, size_t cap)
 	}
 }
 
-void vmt_an_key_format(const struct vmt_an_bkey *k, char *out, size_t cap)
+void vmt_an_key_format(const struct vmt_an_bkey *k, const struct vmt_an_names *names,
+		       char *out, size_t cap)
 {
-	char rb[24], body[96];
+	char rb[24], body[160];
 	const char *rn = vmt_an_reason_label(k->reason, rb, sizeof(rb));
 
 	switch (k->kind) {
@@ -122,7 +165,7 @@ void vmt_an_key_format(const struct vmt_an_bkey *k, char *out, size_t cap)
 		snprintf(out, cap, "cr3 0x%" PRIx64, k->a);
 		break;
 	default:
-		format_behaviour(k, body, sizeof(body));
+		format_behaviour(k, names, body, sizeof(body));
 		snprintf(out, cap, "%s %s", rn, body);
 		break;
 	}

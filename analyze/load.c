@@ -351,8 +351,10 @@ static void apply_markers(struct scan *s, uint64_t ts)
  * table phase_names), else "request CODE".  A database made before the
  * table existed has no names: the statement then fails to prepare once.
  */
-static void marker_name(struct scan *s, uint64_t code, char *out, size_t cap)
+static int marker_name(struct scan *s, uint64_t code, char *out, size_t cap)
 {
+	int err = 0;
+
 	if (!s->pname_tried) {
 		s->pname_tried = 1;
 		if (sqlite3_prepare_v2(s->db, "SELECT name FROM phase_names WHERE"
@@ -362,12 +364,15 @@ static void marker_name(struct scan *s, uint64_t code, char *out, size_t cap)
 	}
 	snprintf(out, cap, "request %" PRIu64, code);
 	if (!s->pname)
-		return;
+		return 0;
 	sqlite3_bind_int64(s->pname, 1, s->r->run_id);
 	sqlite3_bind_int64(s->pname, 2, (int64_t)code);
-	if (sqlite3_step(s->pname) == SQLITE_ROW)
+	if (sqlite3_step(s->pname) == SQLITE_ROW) {
 		snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s->pname, 0));
+		err = vmt_an_names_add(&s->r->names, code, out);
+	}
 	sqlite3_reset(s->pname);
+	return err;
 }
 
 static int guest_marker(struct scan *s, uint32_t v, uint64_t code, uint64_t ts)
@@ -375,8 +380,9 @@ static int guest_marker(struct scan *s, uint32_t v, uint64_t code, uint64_t ts)
 	char name[VMT_PHASE_NAME_MAX + 24];
 	int ph;
 
-	marker_name(s, code, name, sizeof(name));
-	ph = phase_id(s->r, name);
+	ph = marker_name(s, code, name, sizeof(name));
+	if (!ph)
+		ph = phase_id(s->r, name);
 	if (ph < 0)
 		return ph;
 	tracker_move(&s->t, s->r, v, ph, ts);

@@ -166,7 +166,7 @@ static int name_row(void *ctx, char **col, size_t n)
 	    !(l->names[l->nnames] = strdup(col[1])))
 		return -ENOMEM;
 	l->codes[l->nnames++] = num(col[0]);
-	return 0;
+	return vmt_an_names_add(&l->r->names, (uint64_t)num(col[0]), col[1]);
 }
 
 /* A guest marker's phase: the name the recording gave its code

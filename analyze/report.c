@@ -13,6 +13,7 @@
 #include "analyze_int.h"
 #include "report.h"
 #include "vmt_out.h"
+#include "vmt/event.h"
 
 #define TOP_KEYS 10
 
@@ -114,7 +115,7 @@ static void text_counts(FILE *f, const struct vmt_an_run *r, uint32_t kind,
 	for (size_t i = 0; i < n; i++) {
 		char name[128];
 
-		vmt_an_key_format(&v[i]->key, name, sizeof(name));
+		vmt_an_key_format(&v[i]->key, &r->names, name, sizeof(name));
 		if (kind == VMT_AN_REASON)
 			*strstr(name, " (all)") = 0;
 		fprintf(f, "  %-28s %12" PRIu64 " %7.2f%% %12.2f\n", name, v[i]->count,
@@ -141,7 +142,7 @@ static void text_top_keys(FILE *f, const struct vmt_an_run *r)
 		for (size_t i = 0; i < n && i < TOP_KEYS; i++) {
 			char name[128];
 
-			vmt_an_key_format(&v[i]->key, name, sizeof(name));
+			vmt_an_key_format(&v[i]->key, &r->names, name, sizeof(name));
 			fprintf(f, "    %-44s %10" PRIu64 " %12.2f/s\n",
 				name + strlen(vmt_an_reason_label(reason, rb, sizeof(rb))) + 1,
 				v[i]->count, (double)v[i]->count / r->duration_s);
@@ -205,6 +206,19 @@ int vmt_an_summary_text(FILE *f, const struct vmt_an_run *r)
 
 /* ---- summary: JSON ------------------------------------------------------ */
 
+/* "phase": the phase a guest-request key's code names, when it names one. */
+static void json_marker_phase(FILE *f, const struct vmt_an_names *names,
+			      const struct vmt_an_bkey *k)
+{
+	const char *nm = k->kind == VMT_AN_KEY && k->reason == VMT_REASON_GUEST_REQUEST
+			 ? vmt_an_names_get(names, k->a) : NULL;
+
+	if (!nm)
+		return;
+	fputs(",\"phase\":", f);
+	vmt_an_json_str(f, nm);
+}
+
 static void json_entries(FILE *f, const struct vmt_an_run *r, uint32_t kind,
 			 int reason, size_t max)
 {
@@ -215,12 +229,13 @@ static void json_entries(FILE *f, const struct vmt_an_run *r, uint32_t kind,
 	for (size_t i = 0; i < n && i < max; i++) {
 		char name[128];
 
-		vmt_an_key_format(&v[i]->key, name, sizeof(name));
+		vmt_an_key_format(&v[i]->key, &r->names, name, sizeof(name));
 		fprintf(f, "%s{\"key\":", i ? "," : "");
 		vmt_an_json_str(f, name);
 		fprintf(f, ",\"reason\":%u", v[i]->key.reason);
 		vmt_json_u64(f, 1, "a", v[i]->key.a);
 		vmt_json_u64(f, 1, "b", v[i]->key.b);
+		json_marker_phase(f, &r->names, &v[i]->key);
 		vmt_json_u64(f, 1, "events", v[i]->count);
 		fputs(",\"rate\":", f);
 		json_num(f, (double)v[i]->count / r->duration_s);
@@ -355,11 +370,12 @@ static void fmt_change(const struct vmt_an_row *row, char *out, size_t cap)
 		snprintf(out, cap, "%+.1f%%", row->change);
 }
 
-static void text_row(FILE *f, const struct vmt_an_row *row)
+static void text_row(FILE *f, const struct vmt_an_row *row,
+		     const struct vmt_an_names *names)
 {
 	char name[128], ch[24], l2[16];
 
-	vmt_an_key_format(&row->key, name, sizeof(name));
+	vmt_an_key_format(&row->key, names, name, sizeof(name));
 	fmt_change(row, ch, sizeof(ch));
 	vmt_an_fmt_log2(row, l2, sizeof(l2));
 	/* "\u221e" is 3 bytes for one column: pad by hand */
@@ -404,7 +420,7 @@ static void text_scope(FILE *f, const struct vmt_an_diff *d, int scope, int all)
 			continue;
 		if (!shown++)
 			text_header(f, title);
-		text_row(f, row);
+		text_row(f, row, &d->names);
 	}
 }
 
@@ -427,7 +443,7 @@ static void text_sets(FILE *f, const struct vmt_an_diff *d, int all)
 		if (!shown++)
 			fprintf(f, "\nbehaviours seen on one side only\n  %-44s %-9s %-10s %9s  %s\n",
 				"behaviour", "side", "runs", "q", "verdict");
-		vmt_an_key_format(&row->key, name, sizeof(name));
+		vmt_an_key_format(&row->key, &d->names, name, sizeof(name));
 		fprintf(f, "  %-44s %-9s %4u of %-3zu %9.2g  %s\n", name,
 			row->set > 0 ? "candidate" : "baseline",
 			row->set > 0 ? row->pres_c : row->pres_b,
@@ -472,7 +488,7 @@ static void text_headlines(FILE *f, const struct vmt_an_diff *d)
 
 			if (!r->verdict || headline_rank(r) != rank || shown++ >= HEADLINES)
 				continue;
-			vmt_an_key_format(&r->key, name, sizeof(name));
+			vmt_an_key_format(&r->key, &d->names, name, sizeof(name));
 			vmt_an_fmt_ci(r, ci, sizeof(ci));
 			fprintf(f, "changed    %s%s%s%s: %s %s (%s interval), q %.2g\n          ", name,
 				r->scope < 0 ? " (whole run)" : " in phase \"",
@@ -550,7 +566,7 @@ static void json_row(FILE *f, const struct vmt_an_diff *d, size_t ri)
 	size_t n = d->nb + d->nc;
 	char name[128], rb[24];
 
-	vmt_an_key_format(&row->key, name, sizeof(name));
+	vmt_an_key_format(&row->key, &d->names, name, sizeof(name));
 	fputs("{\"scope\":", f);
 	vmt_an_json_str(f, vmt_an_scope_name(d, row->scope));
 	fprintf(f, ",\"kind\":\"%s\",\"reason\":", kinds[row->key.kind]);
@@ -559,6 +575,7 @@ static void json_row(FILE *f, const struct vmt_an_diff *d, size_t ri)
 	vmt_an_json_str(f, name);
 	vmt_json_u64(f, 1, "a", row->key.a);
 	vmt_json_u64(f, 1, "b", row->key.b);
+	json_marker_phase(f, &d->names, &row->key);
 	vmt_json_u64(f, 1, "baseline_events", row->kb);
 	vmt_json_u64(f, 1, "candidate_events", row->kc);
 	json_field(f, "baseline_rate", row->rate_b);

@@ -226,7 +226,7 @@ static void change_bars(FILE *f, const struct vmt_an_diff *d)
 		char name[160], val[64];
 		int y = 10 + (int)i * 20 + 10;
 
-		vmt_an_key_format(&r->key, name, sizeof(name));
+		vmt_an_key_format(&r->key, &d->names, name, sizeof(name));
 		if (r->scope >= 0)
 			snprintf(name + strlen(name), sizeof(name) - strlen(name), " [%s]",
 				 vmt_an_scope_name(d, r->scope));
@@ -292,7 +292,7 @@ static void what_changed(FILE *f, const struct vmt_an_diff *d)
 
 			if (!r->verdict || headline_rank(r) != rank || shown++ >= MAX_BARS)
 				continue;
-			vmt_an_key_format(&r->key, name, sizeof(name));
+			vmt_an_key_format(&r->key, &d->names, name, sizeof(name));
 			vmt_an_fmt_ci(r, ci, sizeof(ci));
 			fprintf(f, "<div class=\"change\"><b class=\"%s\">%s %s</b> <b>",
 				r->change > 0 ? "up" : "down", row_sign(r),
@@ -352,7 +352,7 @@ static void set_bars(FILE *f, const struct vmt_an_diff *d)
 
 		if (!set_shown(r))
 			continue;
-		vmt_an_key_format(&r->key, name, sizeof(name));
+		vmt_an_key_format(&r->key, &d->names, name, sizeof(name));
 		snprintf(val, sizeof(val), "%s %.3g/s (%s)", r->set > 0 ? "new" : "vanished",
 			 rate, vmt_an_verdict_name(r->verdict));
 		bar_row(f, r, (int)n++, label, label + (w - label - 200) * rate / (max > 0 ? max : 1),
@@ -376,7 +376,7 @@ static void table(FILE *f, const struct vmt_an_diff *d, int scope)
 		if (!shown++)
 			fputs("<table><tr><th>behaviour</th><th>baseline /s</th><th>candidate /s</th>"
 			      "<th>change</th><th>log2 ratio</th><th>p</th><th>q (BH)</th><th>verdict</th></tr>\n", f);
-		vmt_an_key_format(&r->key, name, sizeof(name));
+		vmt_an_key_format(&r->key, &d->names, name, sizeof(name));
 		fprintf(f, "<tr%s><td>", r->verdict ? " class=\"flag\"" : "");
 		html_str(f, name);
 		fprintf(f, "</td><td>%.3f</td><td>%.3f</td><td>", r->rate_b, r->rate_c);

@@ -107,6 +107,7 @@ void vmt_an_run_free(struct vmt_an_run *r)
 	for (uint32_t i = 0; i < r->nphases; i++)
 		free(r->phases[i].name);
 	free(r->phases);
+	vmt_an_names_free(&r->names);
 	vmt_an_tab_free(&r->tab);
 	free(r->name);
 	free(r->monitors);

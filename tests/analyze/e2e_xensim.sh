@@ -23,4 +23,12 @@ WORK_PHASE="work"
 # row: the phase-level flag is required, as in the synthetic test.
 PHASE_MARK=
 . "$VMT_SRC/tests/analyze/compare_cases.sh"
+# Named marker codes read by their phase wherever a key shows them.
+python3 - "$WORK/noise.json" <<'PY' || fail "guest-request keys do not name their phase"
+import json, sys
+rows = [r for r in json.load(open(sys.argv[1]))["rows"]
+        if r["kind"] == "key" and r["reason"] == "guest_request" and r["a"] == 1]
+assert rows and all(r["behaviour"] == "guest_request request 1 (login)" and
+                    r["phase"] == "login" for r in rows), rows
+PY
 exit $FAILED
