@@ -35,6 +35,15 @@ if [ -z "$DIR" ]; then
 	SCRATCH=$DIR
 fi
 mkdir -p "$DIR"
+# Run a private copy of the programs and xensim's client libraries: a
+# rebuild during the hour this takes must not mix an old xensim with a new
+# client library (their protocol versions differ: the open fails with
+# "Protocol error", as one earlier run did).
+mkdir -p "$DIR/programs/bin" "$DIR/programs/lib"
+cp -p "$BIN"/{xensim,vmtrail-record,vmtrail-replay,vmtrail-analyze} "$DIR/programs/bin/" &&
+	cp -rp "$BIN/../lib/xensim" "$DIR/programs/lib/" ||
+	{ echo "bench_power: cannot copy the programs to $DIR/programs" >&2; exit 77; }
+BIN=$DIR/programs/bin
 VARIANTS=$SRC/samples/workloads/variants
 MONITORS=(--msr 0x6e0,0xc0000080,0xc0000081 --cpuid --guest-request --breakpoint
 	--mem-access 0x1e00:rw --mem-access 0x21000-0x210ff:n)
