@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "vmt/error.h"
+#include "vmt/event.h"
 
 struct sqlite3;
 
@@ -77,7 +78,7 @@ const char *vmt_an_names_get(const struct vmt_an_names *m, uint64_t code);
 void vmt_an_names_free(struct vmt_an_names *m);
 
 #define VMT_AN_BUCKETS 60
-#define VMT_AN_REASONS 17  /* VMT_REASON_COUNT; unknown reasons pool in 0 */
+#define VMT_AN_REASONS VMT_REASON_COUNT /* unknown reasons pool in 0 */
 
 /* One run reduced to what summaries and comparisons need. */
 struct vmt_an_run {

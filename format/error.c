@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vmt/error.h"
+#include "vmt/event.h"
 #include "format_log.h"
 
 static const char *const vmt_messages[VMT_E_MAX - VMT_E_BASE] = {
@@ -15,7 +16,7 @@ static const char *const vmt_messages[VMT_E_MAX - VMT_E_BASE] = {
 	[VMT_E_VERSION - VMT_E_BASE] = "unsupported trace format major version",
 	[VMT_E_INCOMPAT - VMT_E_BASE] = "unknown must-understand feature bit",
 	[VMT_E_MAGIC - VMT_E_BASE] = "not a vmtrail trace (bad magic)",
-	[VMT_E_ABI - VMT_E_BASE] = "vm_event ABI version not in 1..7",
+	[VMT_E_ABI - VMT_E_BASE] = "vm_event ABI version not in " VMT_ABI_RANGE,
 	[VMT_E_TOOBIG - VMT_E_BASE] = "size beyond the documented limit",
 	[VMT_E_DAMAGED - VMT_E_BASE] = "damaged chunk (strict mode)",
 	[VMT_E_STATE - VMT_E_BASE] = "call not valid in this state",

@@ -179,7 +179,7 @@ static int learn_versions(struct vmt_recorder *r, struct vmt_rec_error *err)
 	if (abi < VMT_ABI_MIN || abi > VMT_ABI_MAX)
 		return VMT_ERR(err, -VMT_E_ABI, VMT_STAGE_XEN,
 			       "Xen %u.%u speaks vm_event interface version %d, "
-			       "which this recorder does not know (1..7)",
+			       "which this recorder does not know (" VMT_ABI_RANGE ")",
 			       r->info.xen_major, r->info.xen_minor, abi);
 	r->info.abi_version = (uint32_t)abi;
 	r->info.req_size = r->info.rsp_size = (uint32_t)vmt_abi_entry_size(abi);

@@ -12,16 +12,6 @@
 
 #include "vmt/event.h"
 
-/* Fixed header offsets, identical in v1..v7 (vm_event-abi.md 2). */
-#define VMT_ABI_OFF_VERSION 0
-#define VMT_ABI_OFF_FLAGS 4
-#define VMT_ABI_OFF_REASON 8
-#define VMT_ABI_OFF_VCPU 12
-#define VMT_ABI_OFF_ALTP2M 16
-#define VMT_ABI_OFF_U 24           /* the 32-byte payload union */
-#define VMT_ABI_U_SIZE 32
-#define VMT_ABI_OFF_REGS 56        /* data.regs.x86 */
-
 /*
  * One little-endian field: @id is an enum vmt_reg or enum vmt_pfield,
  * @off is relative to the start of its block (register block or `u`).
@@ -49,6 +39,9 @@ struct vmt_abi_layout {
  *                   no member in this version (its bytes stay in raw_u only)
  * @fast_singlestep: the response-only member read when the entry's flags
  *                   carry VMT_FLAG_FAST_SINGLESTEP; NULL before v6
+ * @xen_first:       first Xen release speaking the version, major << 16 |
+ *                   minor (as XENVER_version answers)
+ * @xen_ref:         the release xensim simulates for it, same encoding
  */
 struct vmt_abi_desc {
 	uint16_t entry_size;
@@ -56,6 +49,8 @@ struct vmt_abi_desc {
 	uint64_t reg_mask;
 	const struct vmt_abi_layout *payload[VMT_REASON_COUNT];
 	const struct vmt_abi_layout *fast_singlestep;
+	uint32_t xen_first;
+	uint32_t xen_ref;
 };
 
 /* The descriptor of @version, NULL outside VMT_ABI_MIN..VMT_ABI_MAX. */

@@ -1,6 +1,9 @@
 /*
- * abi_table.c - the vm_event ABI v1..v7 decoder table: where each register
- * and payload field sits in a raw ring entry of each interface version.
+ * abi_table.c - the vm_event ABI decoder table: where each register and
+ * payload field sits in a raw ring entry of each interface version, and
+ * which Xen releases speak it.  Adding a version means adding its row to
+ * VMT_ABI_ROWS below and raising VMT_ABI_MAX; the asserts here say what
+ * else is missing.
  * Data only; abi_codec.c is the one loop that reads and writes it.
  * Layouts transcribed from vm_event-abi.md sections 3, 4 and 5.1 (format/abi/
  * README.md); the v7 rows are checked against Xen's own <xen/vm_event.h> in
@@ -228,18 +231,51 @@ static const struct vmt_abi_layout m_fast_singlestep = LAYOUT(f_fast_singlestep)
 	[VMT_REASON_IO_INSTRUCTION] = (v) < 7 ? NULL : &m_io,                \
 }
 
-#define DESC(v, size, regs, mask) \
-	{ size, &regs, mask, PAYLOADS(v), (v) < 6 ? NULL : &m_fast_singlestep }
+/*
+ * One row per interface version (vm_event-abi.md 1.1 and 3):
+ *   X(version, entry size, register layout, register mask,
+ *     first Xen release speaking it, reference release)
+ * The reference release is the one xensim simulates for the version: the
+ * last of a series where later ones added reasons (4.10 for v2), Debian's
+ * 4.17 for v7.
+ */
+#define VMT_ABI_ROWS(X)                                       \
+	X(1, 312, regs_v1, MASK_V1, REL(4, 6), REL(4, 6))     \
+	X(2, 312, regs_v1, MASK_V1, REL(4, 8), REL(4, 10))    \
+	X(3, 312, regs_v1, MASK_V1, REL(4, 11), REL(4, 11))   \
+	X(4, 376, regs_v4, MASK_V4, REL(4, 12), REL(4, 12))   \
+	X(5, 384, regs_v5, MASK_V5, REL(4, 13), REL(4, 13))   \
+	X(6, 384, regs_v5, MASK_V5, REL(4, 14), REL(4, 14))   \
+	X(7, 400, regs_v7, MASK_V7, REL(4, 15), REL(4, 17))
 
-static const struct vmt_abi_desc abi_table[VMT_ABI_MAX] = {
-	DESC(1, 312, regs_v1, MASK_V1),
-	DESC(2, 312, regs_v1, MASK_V1),
-	DESC(3, 312, regs_v1, MASK_V1),
-	DESC(4, 376, regs_v4, MASK_V4),
-	DESC(5, 384, regs_v5, MASK_V5),
-	DESC(6, 384, regs_v5, MASK_V5),
-	DESC(7, 400, regs_v7, MASK_V7),
-};
+#define REL(maj, min) ((maj) << 16 | (min))
+
+#define DESC(v, size, regs, mask, first, ref)                            \
+	[(v) - VMT_ABI_MIN] = { size, &regs, mask, PAYLOADS(v),          \
+				(v) < 6 ? NULL : &m_fast_singlestep,     \
+				first, ref },
+
+static const struct vmt_abi_desc abi_table[] = { VMT_ABI_ROWS(DESC) };
+
+/*
+ * The rows and the public constants must agree: exactly one row per version
+ * in range (a duplicate index is an override-init error), releases rising
+ * with the version, and VMT_ENTRY_MAX the largest entry.
+ */
+#define ROW_ONE(v, size, regs, mask, first, ref) +1
+#define ROW_CHECK(v, size, regs, mask, first, ref)                           \
+	_Static_assert((v) >= VMT_ABI_MIN && (v) <= VMT_ABI_MAX,             \
+		       "ABI row " #v " outside VMT_ABI_MIN..VMT_ABI_MAX");   \
+	_Static_assert((size) <= VMT_ENTRY_MAX && (size) > VMT_ABI_OFF_REGS, \
+		       "ABI row " #v ": entry size vs VMT_ENTRY_MAX");       \
+	_Static_assert((first) <= (ref), "ABI row " #v ": release order");
+#define ROW_IS_MAX(v, size, regs, mask, first, ref) || (size) == VMT_ENTRY_MAX
+VMT_ABI_ROWS(ROW_CHECK)
+_Static_assert((0 VMT_ABI_ROWS(ROW_ONE)) == VMT_ABI_COUNT,
+	       "one VMT_ABI_ROWS row per version VMT_ABI_MIN..VMT_ABI_MAX");
+_Static_assert(sizeof(abi_table) / sizeof(abi_table[0]) == VMT_ABI_COUNT,
+	       "abi_table size");
+_Static_assert(0 VMT_ABI_ROWS(ROW_IS_MAX), "VMT_ENTRY_MAX is no row's size");
 
 const struct vmt_abi_desc *vmt_abi_desc(uint32_t version)
 {
@@ -260,18 +296,29 @@ VMT_API const char *vmt_reg_name(enum vmt_reg reg)
 	return (unsigned)reg < VMT_REG_COUNT ? reg_names[reg] : NULL;
 }
 
-/* First Xen 4.x release of each interface version (vm_event-abi.md 1.1). */
-static const uint8_t first_minor[VMT_ABI_MAX] = { 6, 8, 11, 12, 13, 14, 15 };
-
 VMT_API int vmt_abi_from_xen(unsigned major, unsigned minor)
 {
-	int v = 0;
+	uint32_t rel = REL((uint32_t)major, minor > 0xffff ? 0xffff : minor);
+	int v = -VMT_E_ABI;
 
-	if (major > 4)
+	if (major > 0xffff)
 		return VMT_ABI_MAX;
-	if (major < 4 || minor < first_minor[0])
-		return -VMT_E_ABI;
-	while (v < VMT_ABI_MAX && minor >= first_minor[v])
-		v++;
+	for (uint32_t i = 0; i < VMT_ABI_COUNT; i++)
+		if (rel >= abi_table[i].xen_first)
+			v = (int)(VMT_ABI_MIN + i);
 	return v;
+}
+
+VMT_API int vmt_abi_xen_release(uint32_t version, unsigned *major,
+				unsigned *minor)
+{
+	const struct vmt_abi_desc *d = vmt_abi_desc(version);
+
+	if (!d)
+		return -VMT_E_ABI;
+	if (major)
+		*major = d->xen_ref >> 16;
+	if (minor)
+		*minor = d->xen_ref & 0xffff;
+	return 0;
 }

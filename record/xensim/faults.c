@@ -51,8 +51,9 @@ int vmt_sim_fault_parse(struct vmt_sim_faults *f, const char *spec,
 		return -EINVAL;
 	f->on[k] = true;
 	f->at[k] = defs[k].at_default;
-	/* bad-version: any version but ours (7 -> 6, else 7). */
-	f->arg[k] = k == VMT_FAULT_BAD_VERSION ? (abi == 7 ? 6 : 7) :
+	/* bad-version: the newest version but ours */
+	f->arg[k] = k == VMT_FAULT_BAD_VERSION ?
+			    (abi == VMT_ABI_MAX ? VMT_ABI_MAX - 1 : VMT_ABI_MAX) :
 						 defs[k].arg_default;
 	if (!eq)
 		return 0;

@@ -22,18 +22,6 @@
 #define DIRECT_MAP 0xffff888000000000ull /* gla of data accesses */
 #define KERNEL_HALF 0x0000800000000000ull
 
-/* Xen release that ships each ABI version (vm_event-abi.md 1.1). */
-static const unsigned char abi_release[VMT_ABI_MAX + 1][2] = {
-	{ 0, 0 }, { 4, 6 }, { 4, 10 }, { 4, 11 }, { 4, 12 }, { 4, 13 },
-	{ 4, 14 }, { 4, 17 },
-};
-
-void vmt_sim_xen_release(uint32_t abi, unsigned *major, unsigned *minor)
-{
-	*major = abi_release[abi][0];
-	*minor = abi_release[abi][1];
-}
-
 /*
  * Monitor capabilities of an x86 host of that release (abi.md 6.7).
  * PRIVILEGED_CALL is ARM's SMC and never offered on x86.
@@ -52,9 +40,12 @@ uint32_t vmt_sim_caps(uint32_t abi)
 		{ 17, 1u << VMT_XSIM_MON_VMEXIT },
 	};
 	uint32_t caps = 0;
+	unsigned major = 0, minor = 0;
 
+	/* the host simulates format/'s reference release of the version */
+	vmt_abi_xen_release(abi, &major, &minor);
 	for (size_t i = 0; i < sizeof(since) / sizeof(since[0]); i++)
-		if (abi_release[abi][1] >= since[i].minor)
+		if (major > 4 || (major == 4 && minor >= since[i].minor))
 			caps |= since[i].bits;
 	return caps;
 }

@@ -84,7 +84,7 @@ static void op_version(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
 		rp->r.ret = s->h->abi;
 		return;
 	}
-	vmt_sim_xen_release(s->h->abi, &major, &minor);
+	vmt_abi_xen_release(s->h->abi, &major, &minor);
 	rp->r.ret = (int64_t)(major << 16 | minor);
 	rp->data = ".0-xensim";
 	rp->r.len = sizeof(".0-xensim");

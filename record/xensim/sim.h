@@ -322,7 +322,6 @@ void vmt_sim_vcpu_resume(struct vmt_sim_host *h, struct vmt_sim_dom *d,
  * instruction completes as if nothing watched it. */
 void vmt_sim_vcpu_unheard(struct vmt_sim_host *h, struct vmt_sim_vcpu *v);
 uint32_t vmt_sim_caps(uint32_t abi);
-void vmt_sim_xen_release(uint32_t abi, unsigned *major, unsigned *minor);
 
 /* p2m.c: Xen's mem_access and altp2m rules (arch/x86/mm/mem_access.c,
  * p2m.c, hvm.c do_altp2m_op).  Return: 0 or -errno as Xen's hypercall. */

@@ -189,7 +189,7 @@ int vmt_sim_stats_write(const struct vmt_sim_host *h, FILE *f)
 	for (uint32_t i = 0; i < h->n_dom; i++)
 		if (h->dom[i].c.pause_ns_max > t.pause_ns_max)
 			t.pause_ns_max = h->dom[i].c.pause_ns_max;
-	vmt_sim_xen_release(h->abi, &major, &minor);
+	vmt_abi_xen_release(h->abi, &major, &minor);
 	fprintf(f, "{\n  \"xensim_version\": \"%s\",\n  \"abi\": %u,\n"
 		"  \"xen_version\": \"%u.%u\",\n  \"workload\": \"%s\",\n"
 		"  \"seed\": %llu,\n  \"uptime_ns\": %llu,\n",

@@ -26,7 +26,7 @@
 #define MAX_DOMAINS 16
 #define MAX_VCPUS 128
 
-static const char usage_text[] =
+static const char usage_head[] =
 "Usage: xensim [OPTION]...\n"
 "       xensim [--socket PATH] --query stats|shutdown\n"
 "\n"
@@ -42,10 +42,16 @@ static const char usage_text[] =
 "                         " VMT_XENSIM_SOCKET_DEFAULT ")\n"
 "  -d, --domain ID[:NAME] simulate domain ID (1..32767) named NAME; repeatable\n"
 "                         (default: one domain, 1:guest-1)\n"
-"  -c, --vcpus N          vCPUs per domain, 1..128 (default 1)\n"
-"  -a, --abi V            vm_event interface version 1..7 (default 7); sets the\n"
-"                         Xen release reported (1:4.6 2:4.10 3:4.11 4:4.12\n"
-"                         5:4.13 6:4.14 7:4.17) and its monitor capabilities\n"
+"  -c, --vcpus N          vCPUs per domain, 1..128 (default 1)\n";
+
+/* --abi's text lists format/'s reference release of every version. */
+static const char usage_abi[] =
+"  -a, --abi V            vm_event interface version " VMT_ABI_RANGE " (default "
+VMT_NUM_STR(VMT_ABI_MAX) "); sets\n"
+"                         the Xen release reported (";
+static const char usage_abi_end[] = ") and its monitor capabilities\n";
+
+static const char usage_tail[] =
 "  -w, --workload W       scenario name (samples/workloads/W.wl) or file\n"
 "                         (a path with '/' or ending in .wl); default mixed\n"
 "  -S, --seed N           workload seed (default 1); same seed, same\n"
@@ -65,8 +71,8 @@ static const char usage_text[] =
 "                           unknown-reason[=C[@I]] request I (0-based, default\n"
 "                                                10) carries reason C (99)\n"
 "                           bad-version[=V[@I]]  request I (default 10) says\n"
-"                                                version V (default: 6 on ABI 7,\n"
-"                                                else 7)\n"
+"                                                version V (default: the newest\n"
+"                                                version but --abi's)\n"
 "                           domain-die=N         the domain dies after request\n"
 "                                                N (default 1000)\n"
 "                           slow-evtchn=USEC     deliver each notification USEC\n"
@@ -98,6 +104,32 @@ struct opts {
 	const char *faults[16];
 	unsigned n_faults;
 };
+
+static void print_usage(FILE *f)
+{
+	int col = 50;
+
+	fputs(usage_head, f);
+	fputs(usage_abi, f);
+	for (uint32_t v = VMT_ABI_MIN; v <= VMT_ABI_MAX; v++) {
+		unsigned major = 0, minor = 0;
+		char item[32];
+
+		vmt_abi_xen_release(v, &major, &minor);
+		int n = snprintf(item, sizeof(item), "%s%u:%u.%u",
+				 v == VMT_ABI_MIN ? "" : " ", v, major, minor);
+		if (col + n > 78) {
+			fputs("\n                         ", f);
+			col = 25;
+			n = snprintf(item, sizeof(item), "%u:%u.%u", v, major,
+				     minor);
+		}
+		fputs(item, f);
+		col += n;
+	}
+	fputs(usage_abi_end, f);
+	fputs(usage_tail, f);
+}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -186,7 +218,7 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		return 0;
 	case 'a':
 		if (!parse_u64(arg, VMT_ABI_MIN, VMT_ABI_MAX, &v))
-			return usage_error("--abi: '%s' is not 1..7", arg);
+			return usage_error("--abi: '%s' is not " VMT_ABI_RANGE, arg);
 		o->abi = (uint32_t)v;
 		return 0;
 	case 'S':
@@ -230,7 +262,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "s:d:c:a:w:S:r:n:o:f:q:pPhV", lo,
 				NULL)) != -1) {
 		if (c == 'h') {
-			fputs(usage_text, stdout);
+			print_usage(stdout);
 			exit(0);
 		}
 		if (c == 'V') {
@@ -463,7 +495,7 @@ static int run_daemon(const struct opts *o)
 		free_host(&h);
 		return 1;
 	}
-	vmt_sim_xen_release(h.abi, &major, &minor);
+	vmt_abi_xen_release(h.abi, &major, &minor);
 	fprintf(stderr, "xensim: listening on %s (ABI %u, Xen %u.%u, %u domain(s) "
 		"x %u vCPU(s), workload %s, seed %llu)\n", o->socket, h.abi,
 		major, minor, h.n_dom, o->vcpus, h.sc.name,
@@ -480,7 +512,7 @@ static int run_daemon(const struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .abi = 7, .vcpus = 1, .seed = 1, .workload = "mixed" };
+	struct opts o = { .abi = VMT_ABI_MAX, .vcpus = 1, .seed = 1, .workload = "mixed" };
 	int rc = parse_args(&o, argc, argv);
 
 	if (rc)

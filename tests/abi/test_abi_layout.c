@@ -83,7 +83,7 @@ Test(abi_layout, every_version_reason_and_flags)
 		VMT_FLAG_FAST_SINGLESTEP | VMT_FLAG_VCPU_PAUSED, 0xffffffffu,
 	};
 
-	for (unsigned v = 1; v <= 7; v++)
+	for (unsigned v = VMT_ABI_MIN; v <= VMT_ABI_MAX; v++)
 		for (size_t r = 0; r < sizeof(reasons) / sizeof(reasons[0]); r++)
 			for (size_t f = 0; f < 4; f++)
 				for (uint64_t seed = 1; seed <= 3; seed++)
@@ -140,7 +140,7 @@ Test(abi_layout, offset_queries)
 {
 	unsigned w;
 
-	for (unsigned v = 1; v <= 7; v++) {
+	for (unsigned v = VMT_ABI_MIN; v <= VMT_ABI_MAX; v++) {
 		struct doc_list regs = doc_regs(v);
 		uint64_t mask = doc_mask(regs);
 

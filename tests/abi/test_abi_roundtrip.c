@@ -71,7 +71,7 @@ Test(abi_roundtrip, decode_encode_reproduces_understood_bytes)
 	struct vmt_event ev, ev2;
 	char ctx[96];
 
-	for (unsigned v = 1; v <= 7; v++)
+	for (unsigned v = VMT_ABI_MIN; v <= VMT_ABI_MAX; v++)
 		for (unsigned r = 0; r < NREASONS; r++)
 			for (unsigned f = 0; f < 3; f++) {
 				size_t size = doc_entry_size(v);
@@ -134,7 +134,7 @@ Test(abi_roundtrip, built_event_encode_decode_identity)
 	uint64_t seed = 42;
 	char ctx[64];
 
-	for (unsigned v = 1; v <= 7; v++)
+	for (unsigned v = VMT_ABI_MIN; v <= VMT_ABI_MAX; v++)
 		for (unsigned r = 0; r < NREASONS; r++)
 			for (int rep = 0; rep < 4; rep++) {
 				snprintf(ctx, sizeof(ctx), "v%u reason %u rep %d",

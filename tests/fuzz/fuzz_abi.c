@@ -2,7 +2,8 @@
  * fuzz_abi.c - libFuzzer target for the vm_event ABI decoder table: any
  * bytes decode without fault, and decode -> encode -> decode is stable.
  * The input is tried as is (exercising the version and length checks) and
- * again with its version forced into 1..7, so every layout gets coverage.
+ * again with its version forced into VMT_ABI_MIN..VMT_ABI_MAX, so every
+ * layout gets coverage.
  * Built as a real fuzzer with -DVMT_FUZZ=ON (clang) and replayed over
  * tests/fuzz/corpus/abi/ by regression_main.c in every build.
  */
@@ -59,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	memcpy(entry, data, size < sizeof(entry) ? size : sizeof(entry));
-	entry[0] = (uint8_t)(1 + data[0] % VMT_ABI_MAX);
+	entry[0] = (uint8_t)(VMT_ABI_MIN + data[0] % VMT_ABI_COUNT);
 	entry[1] = entry[2] = entry[3] = 0;
 	round_trip(entry, sizeof(entry));
 	return 0;

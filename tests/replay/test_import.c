@@ -261,7 +261,7 @@ static struct tg_event *gen(const char *name, struct tg_opts *o, struct tg_count
 
 Test(import, every_field_every_abi)
 {
-	for (uint32_t abi = 1; abi <= 7; abi++) {
+	for (uint32_t abi = VMT_ABI_MIN; abi <= VMT_ABI_MAX; abi++) {
 		struct tg_opts o = { .abi = abi, .nevents = 120, .vcpus = 3, .seed = abi,
 				     .labels = "scenario=boot;build=42" };
 		struct vmt_import_result res;

@@ -224,14 +224,15 @@ static int side_records(struct gen *g, const struct tg_opts *o, uint64_t i)
 
 static void trace_info(struct vmt_trace_info *in, const struct tg_opts *o)
 {
-	static const unsigned xen_minor[8] = { 0, 6, 8, 11, 12, 13, 14, 17 };
+	unsigned major = 0, minor = 0;
 
+	vmt_abi_xen_release(o->abi, &major, &minor);
 	memset(in, 0, sizeof(*in));
 	in->abi_version = o->abi;
 	in->req_size = in->rsp_size = (uint32_t)vmt_abi_entry_size(o->abi);
 	in->page_size = 4096;
-	in->xen_major = 4;
-	in->xen_minor = xen_minor[o->abi];
+	in->xen_major = major;
+	in->xen_minor = minor;
 	snprintf(in->xen_extra, sizeof(in->xen_extra), ".0");
 	snprintf(in->host, sizeof(in->host), "testhost");
 	in->domid = 7;

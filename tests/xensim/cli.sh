@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 "$XENSIM" --help | grep -q -- "--workload" || die "--help"
 "$XENSIM" --version | grep -q "^xensim (vmtrail) " || die "--version"
-for bad in "--abi 8" "--vcpus 0" "--domain 0" "--rate fast" "--fault nosuch" "--query x" "extra"; do
+for bad in "--abi $((${VMT_ABI_MAX:?set by CTest} + 1))" "--vcpus 0" "--domain 0" "--rate fast" "--fault nosuch" "--query x" "extra"; do
 	rc=0; $XENSIM $bad 2>"$T/err" || rc=$?
 	expect_eq "xensim $bad" "$rc" 2
 	grep -q "Try 'xensim --help'" "$T/err" || die "xensim $bad: no hint"

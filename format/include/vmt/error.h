@@ -23,7 +23,7 @@ enum vmt_error {
 	VMT_E_VERSION,      /* unknown format major version */
 	VMT_E_INCOMPAT,     /* a must-understand bit or field is unknown */
 	VMT_E_MAGIC,        /* not a vmtrail trace */
-	VMT_E_ABI,          /* vm_event ABI version not in 1..7 */
+	VMT_E_ABI,          /* vm_event ABI version not in VMT_ABI_RANGE */
 	VMT_E_TOOBIG,       /* a size beyond the documented caps */
 	VMT_E_DAMAGED,      /* strict mode: a damaged chunk was met */
 	VMT_E_STATE,        /* call not valid in the handle's state */

@@ -1,5 +1,6 @@
 /*
- * vmt/event.h - the normalized vm_event and the ABI v1..v7 decoder table.
+ * vmt/event.h - the normalized vm_event and the ABI decoder table (versions
+ * VMT_ABI_MIN..VMT_ABI_MAX).
  *
  * A raw monitor-ring entry (request or response, same layout) of any
  * vm_event interface version decodes to one struct vmt_event.  Registers and
@@ -23,9 +24,33 @@
 extern "C" {
 #endif
 
+/*
+ * The interface versions this build decodes.  Everything else (loops,
+ * arrays, usage text, xensim's --abi) derives from these two numbers and
+ * the table in format/abi/abi_table.c, which has one row per version.
+ */
 #define VMT_ABI_MIN 1
 #define VMT_ABI_MAX 7
-#define VMT_ENTRY_MAX 400           /* largest entry (v7) */
+#define VMT_ABI_COUNT (VMT_ABI_MAX - VMT_ABI_MIN + 1)
+#define VMT_NUM_STR_(x) #x
+#define VMT_NUM_STR(x) VMT_NUM_STR_(x)  /* a macro's value as a string */
+/* "1..7", for messages and usage text */
+#define VMT_ABI_RANGE VMT_NUM_STR(VMT_ABI_MIN) ".." VMT_NUM_STR(VMT_ABI_MAX)
+#define VMT_ENTRY_MAX 400           /* largest entry of any version */
+
+/*
+ * Entry header offsets, the same in every version (vm_event-abi.md 2).
+ * Registers and payload fields move between versions: ask
+ * vmt_abi_reg_offset() / vmt_abi_pfield_offset() for those.
+ */
+#define VMT_ABI_OFF_VERSION 0
+#define VMT_ABI_OFF_FLAGS 4
+#define VMT_ABI_OFF_REASON 8
+#define VMT_ABI_OFF_VCPU 12
+#define VMT_ABI_OFF_ALTP2M 16      /* also: bytes of the four u32 before it */
+#define VMT_ABI_OFF_U 24           /* the 32-byte payload union */
+#define VMT_ABI_U_SIZE 32
+#define VMT_ABI_OFF_REGS 56        /* data.regs.x86, to the end of the entry */
 #define VMT_RING_PAGE 4096
 #define VMT_RING_HDR 64             /* shared ring header bytes */
 #define VMT_RING_SLOTS 8            /* entries per ring, every version */
@@ -165,16 +190,28 @@ struct vmt_event {
 
 /**
  * vmt_abi_entry_size() - bytes of one ring entry for an ABI version
- * Return: 312/312/312/376/384/384/400 for versions 1..7, 0 otherwise.
+ * Return: the version's entry size (312 for v1 ... 400 for v7), 0 for a
+ *         version outside VMT_ABI_MIN..VMT_ABI_MAX.
  */
 VMT_API size_t vmt_abi_entry_size(uint32_t version);
 
 /**
  * vmt_abi_from_xen() - interface version a stock Xen release speaks
- * Return: 1..7, or -VMT_E_ABI for a release without vm_event (< 4.6).
- *         Releases newer than 4.22 are assumed to speak 7.
+ * Return: VMT_ABI_MIN..VMT_ABI_MAX, or -VMT_E_ABI for a release without
+ *         vm_event (< 4.6).  Releases newer than the last one known are
+ *         assumed to speak VMT_ABI_MAX.
  */
 VMT_API int vmt_abi_from_xen(unsigned major, unsigned minor);
+
+/**
+ * vmt_abi_xen_release() - the Xen release the project takes as the
+ * reference for an ABI version: the one xensim simulates (its monitor
+ * capabilities, its version string) and generated traces claim
+ * @major, @minor: OUT (may be NULL)
+ * Return: 0, or -VMT_E_ABI for a version outside VMT_ABI_MIN..VMT_ABI_MAX.
+ */
+VMT_API int vmt_abi_xen_release(uint32_t version, unsigned *major,
+				unsigned *minor);
 
 /**
  * vmt_event_decode() - normalize one raw ring entry
@@ -182,8 +219,8 @@ VMT_API int vmt_abi_from_xen(unsigned major, unsigned minor);
  * @len: bytes available at @raw
  * @ev:  OUT: the decoded event (fully overwritten)
  *
- * Return: 0; -VMT_E_ABI if the version is not 1..7; -VMT_E_TRUNCATED if
- *         @len is shorter than that version's entry.
+ * Return: 0; -VMT_E_ABI if the version is not VMT_ABI_MIN..VMT_ABI_MAX;
+ *         -VMT_E_TRUNCATED if @len is shorter than that version's entry.
  */
 VMT_API int vmt_event_decode(const void *raw, size_t len, struct vmt_event *ev);
 
@@ -221,7 +258,7 @@ VMT_API int vmt_event_set_p(struct vmt_event *ev, enum vmt_pfield field,
 
 /**
  * vmt_abi_reg_offset() - where a register sits in a raw entry
- * @version: ABI version 1..7
+ * @version: ABI version VMT_ABI_MIN..VMT_ABI_MAX
  * @reg:     the register
  * @width:   OUT: its width in bytes (may be NULL)
  *
@@ -229,14 +266,14 @@ VMT_API int vmt_event_set_p(struct vmt_event *ev, enum vmt_pfield field,
  * going through vmt_event_encode().
  *
  * Return: byte offset from the start of the entry; -ENOENT if @version has
- *         no such register; -VMT_E_ABI for a version outside 1..7.
+ *         no such register; -VMT_E_ABI for a version outside the range.
  */
 VMT_API int vmt_abi_reg_offset(uint32_t version, enum vmt_reg reg,
 			       unsigned *width);
 
 /**
  * vmt_abi_pfield_offset() - where a payload field sits in a raw entry
- * @version: ABI version 1..7
+ * @version: ABI version VMT_ABI_MIN..VMT_ABI_MAX
  * @reason:  selects the `u` member, as in vmt_event_decode()
  * @field:   the field (VMT_P_FAST_SINGLESTEP_P2MIDX: any reason, v6+)
  * @width:   OUT: its width in bytes (may be NULL)

@@ -61,7 +61,7 @@ enum vmt_codec { VMT_CODEC_ZSTD = 0, VMT_CODEC_NONE = 1 };
  * carrying CODE), empty in traces older than format 1.1.
  */
 struct vmt_trace_info {
-	uint32_t abi_version;      /* vm_event interface version, 1..7 */
+	uint32_t abi_version;      /* vm_event interface version, VMT_ABI_RANGE */
 	uint32_t req_size;         /* request entry bytes */
 	uint32_t rsp_size;         /* response entry bytes */
 	uint32_t page_size;        /* ring page size, 4096 */
