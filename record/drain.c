@@ -115,8 +115,10 @@ static void unknown_reason(struct vmt_recorder *r, uint64_t seq,
 static void foreign_entry(struct vmt_recorder *r, uint8_t *slot, uint32_t idx)
 {
 	uint32_t esz = r->pol.entry_size;
-	uint32_t ver = vmt_get32(slot), flags = vmt_get32(slot + 4);
-	uint32_t reason = vmt_get32(slot + 8), vcpu = vmt_get32(slot + 12);
+	uint32_t ver = vmt_get32(slot + VMT_ABI_OFF_VERSION);
+	uint32_t flags = vmt_get32(slot + VMT_ABI_OFF_FLAGS);
+	uint32_t reason = vmt_get32(slot + VMT_ABI_OFF_REASON);
+	uint32_t vcpu = vmt_get32(slot + VMT_ABI_OFF_VCPU);
 	char msg[256];
 
 	r->foreign_entries++;
@@ -127,9 +129,9 @@ static void foreign_entry(struct vmt_recorder *r, uint8_t *slot, uint32_t idx)
 		 "stopped", (unsigned long long)r->seq, ver, r->pol.version,
 		 vcpu, reason, flags);
 	fault(r, msg);
-	memset(slot + 16, 0, esz - 16);
-	vmt_put32(slot, r->pol.version);
-	vmt_put32(slot + 4, flags & VMT_FLAG_VCPU_PAUSED);
+	memset(slot + VMT_ABI_OFF_ALTP2M, 0, esz - VMT_ABI_OFF_ALTP2M);
+	vmt_put32(slot + VMT_ABI_OFF_VERSION, r->pol.version);
+	vmt_put32(slot + VMT_ABI_OFF_FLAGS, flags & VMT_FLAG_VCPU_PAUSED);
 	memcpy(r->shadow[idx & (VMT_RING_SLOTS - 1)], slot, esz);
 	atomic_store_explicit(&r->seq, r->seq + 1, memory_order_relaxed);
 }
@@ -140,7 +142,8 @@ static int handle_one(struct vmt_recorder *r, uint8_t *slot, uint32_t idx)
 	uint32_t esz = r->pol.entry_size;
 	/* Xen does not touch a published slot before its response, so the
 	 * version can be read in place before anything is stored. */
-	if (__builtin_expect(vmt_get32(slot) != r->pol.version, 0)) {
+	if (__builtin_expect(vmt_get32(slot + VMT_ABI_OFF_VERSION) !=
+			     r->pol.version, 0)) {
 		foreign_entry(r, slot, idx);
 		return 0;
 	}
@@ -152,8 +155,9 @@ static int handle_one(struct vmt_recorder *r, uint8_t *slot, uint32_t idx)
 		return -E2BIG;
 	memcpy(req, slot, esz);
 	r->pipe.nreq[r->cur - r->pipe.bufs]++;
-	uint32_t vcpu = vmt_get32(req + 12), reason = vmt_get32(req + 8);
-	uint32_t flags = vmt_get32(req + 4);
+	uint32_t vcpu = vmt_get32(req + VMT_ABI_OFF_VCPU);
+	uint32_t reason = vmt_get32(req + VMT_ABI_OFF_REASON);
+	uint32_t flags = vmt_get32(req + VMT_ABI_OFF_FLAGS);
 	vmt_policy_respond(&r->pol, req, slot);
 	uint64_t t_rsp = vmt_now_ns() - r->t0;
 	uint8_t *rsp = reserve(r, VMT_REC_RESPONSE, seq, t_rsp, esz);
@@ -236,8 +240,9 @@ void vmt_drain_salvage(struct vmt_recorder *r)
 		uint8_t *slot = slots + i * esz;
 		if (!memcmp(slot, r->shadow[i], esz))
 			break;
-		if (doubtful || vmt_get32(slot) != r->pol.version ||
-		    vmt_get32(slot + 12) >= r->info.vcpus) {
+		if (doubtful ||
+		    vmt_get32(slot + VMT_ABI_OFF_VERSION) != r->pol.version ||
+		    vmt_get32(slot + VMT_ABI_OFF_VCPU) >= r->info.vcpus) {
 			doubtful++;
 			continue;
 		}

@@ -2,8 +2,8 @@
  * respond.c - the default response policy: answer every request so that
  * the guest behaves exactly as if nobody watched (record/README.md
  * "Responses").  Works on raw slot bytes; the few per-version offsets it
- * needs are learned once from format/'s encoder, so no layout table is
- * duplicated here.
+ * needs are asked of format/'s layout table once per recording, so no
+ * layout is duplicated here and no lookup happens per event.
  *
  *   every reason       header echoed, flags = request & VCPU_PAUSED
  *   MEM_ACCESS         + EMULATE (the restriction stays, the access runs)
@@ -17,45 +17,36 @@
 
 #include "record_int.h"
 
-/* Offset of the first occurrence of @width bytes of @pat in an encoded
- * entry of @version, or 0 (never a valid payload/register offset). */
-static uint32_t locate(uint32_t version, uint32_t reason, int is_reg,
-		       unsigned id, uint64_t pat, unsigned width)
+/* Entry offset of a payload field of @reason, or 0 if @version lacks it
+ * (0 is never a payload offset: the header is there). */
+static uint32_t pfield_off(uint32_t version, uint32_t reason,
+			   enum vmt_pfield f, unsigned want_width)
 {
-	struct vmt_event ev;
-	uint8_t raw[VMT_ENTRY_MAX];
+	unsigned width = 0;
+	int off = vmt_abi_pfield_offset(version, reason, f, &width);
 
-	vmt_event_init(&ev, version, reason);
-	if (is_reg)
-		ev.reg[id] = pat;
-	else if (vmt_event_set_p(&ev, (enum vmt_pfield)id, pat))
-		return 0;
-	int n = vmt_event_encode(&ev, raw, sizeof(raw));
-	for (int off = 16; n > 0 && off + (int)width <= n; off++) {
-		uint64_t v = 0;
-		memcpy(&v, raw + off, width);
-		if (v == pat)
-			return (uint32_t)off;
-	}
-	return 0;
+	return off > 0 && width == want_width ? (uint32_t)off : 0;
 }
 
 int vmt_policy_init(struct vmt_policy *pol, uint32_t version)
 {
 	size_t esz = vmt_abi_entry_size(version);
+	unsigned width = 0;
 	if (!esz)
 		return -VMT_E_ABI;
 	pol->version = version;
 	pol->entry_size = (uint32_t)esz;
-	pol->off_rip = locate(version, VMT_REASON_CPUID, 1, VMT_REG_RIP,
-			      0x8877665544332211ull, 8);
-	pol->off_cpuid_len = locate(version, VMT_REASON_CPUID, 0,
-				    VMT_P_CPUID_INSN_LENGTH, 0xa1b2c3d4u, 4);
-	pol->off_dbg_len = locate(version, VMT_REASON_SOFTWARE_BREAKPOINT, 0,
-				  VMT_P_DEBUG_INSN_LENGTH, 0xa1b2c3d4u, 4);
-	pol->off_dbg_type = locate(version, VMT_REASON_SOFTWARE_BREAKPOINT, 0,
-				   VMT_P_DEBUG_TYPE, 0xe7, 1);
-	return pol->off_rip ? 0 : -VMT_E_ABI;
+	int rip = vmt_abi_reg_offset(version, VMT_REG_RIP, &width);
+	if (rip <= 0 || width != 8)
+		return -VMT_E_ABI;
+	pol->off_rip = (uint32_t)rip;
+	pol->off_cpuid_len = pfield_off(version, VMT_REASON_CPUID,
+					VMT_P_CPUID_INSN_LENGTH, 4);
+	pol->off_dbg_len = pfield_off(version, VMT_REASON_SOFTWARE_BREAKPOINT,
+				      VMT_P_DEBUG_INSN_LENGTH, 4);
+	pol->off_dbg_type = pfield_off(version, VMT_REASON_SOFTWARE_BREAKPOINT,
+				       VMT_P_DEBUG_TYPE, 1);
+	return 0;
 }
 
 /* Give the guest back the INT3 / #DB Xen took from it. */
@@ -80,12 +71,12 @@ static int reinject(struct vmt_policy *pol, const uint8_t *req,
 int vmt_policy_respond(struct vmt_policy *pol, const uint8_t *req,
 		       uint8_t *slot)
 {
-	uint32_t reason = vmt_get32(req + 8);
-	uint32_t flags = vmt_get32(req + 4) & VMT_FLAG_VCPU_PAUSED;
+	uint32_t reason = vmt_get32(req + VMT_ABI_OFF_REASON);
+	uint32_t flags = vmt_get32(req + VMT_ABI_OFF_FLAGS) & VMT_FLAG_VCPU_PAUSED;
 	int rc = 0;
 
 	/* version, flags, reason, vcpu_id from our copy: the slot is shared */
-	memcpy(slot, req, 16);
+	memcpy(slot, req, VMT_ABI_OFF_ALTP2M);
 	switch (reason) {
 	case VMT_REASON_MEM_ACCESS:
 		flags |= VMT_FLAG_EMULATE;
@@ -93,16 +84,17 @@ int vmt_policy_respond(struct vmt_policy *pol, const uint8_t *req,
 	case VMT_REASON_CPUID:
 		if (!pol->off_cpuid_len)
 			break;
-		memcpy(slot + 56, req + 56, pol->entry_size - 56);
+		memcpy(slot + VMT_ABI_OFF_REGS, req + VMT_ABI_OFF_REGS,
+		       pol->entry_size - VMT_ABI_OFF_REGS);
 		vmt_put64(slot + pol->off_rip, vmt_get64(req + pol->off_rip) +
 					   vmt_get32(req + pol->off_cpuid_len));
 		flags |= VMT_FLAG_SET_REGISTERS;
 		break;
 	case VMT_REASON_SOFTWARE_BREAKPOINT:
 	case VMT_REASON_DEBUG_EXCEPTION:
-		rc = reinject(pol, req, reason, vmt_get32(req + 12));
+		rc = reinject(pol, req, reason, vmt_get32(req + VMT_ABI_OFF_VCPU));
 		break;
 	}
-	vmt_put32(slot + 4, flags);
+	vmt_put32(slot + VMT_ABI_OFF_FLAGS, flags);
 	return rc;
 }

@@ -269,7 +269,7 @@ static void handle_response(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 {
 	static struct vmt_event rsp;   /* single-threaded; keeps stack small */
 
-	if (vmt_get32(raw) != h->abi ||
+	if (vmt_get32(raw + VMT_ABI_OFF_VERSION) != h->abi ||
 	    vmt_event_decode(raw, vmt_abi_entry_size(h->abi), &rsp) < 0) {
 		reject(d, VMT_REJ_WRONG_VERSION);
 		return;
@@ -365,10 +365,11 @@ static uint32_t fault_rewrite(struct vmt_sim_host *h, uint64_t n, uint8_t *raw,
 
 	if (f->on[VMT_FAULT_UNKNOWN_REASON] && n == f->at[VMT_FAULT_UNKNOWN_REASON]) {
 		reason = (uint32_t)f->arg[VMT_FAULT_UNKNOWN_REASON];
-		vmt_put32(raw + 8, reason);
+		vmt_put32(raw + VMT_ABI_OFF_REASON, reason);
 	}
 	if (f->on[VMT_FAULT_BAD_VERSION] && n == f->at[VMT_FAULT_BAD_VERSION])
-		vmt_put32(raw, (uint32_t)f->arg[VMT_FAULT_BAD_VERSION]);
+		vmt_put32(raw + VMT_ABI_OFF_VERSION,
+			  (uint32_t)f->arg[VMT_FAULT_BAD_VERSION]);
 	return reason;
 }
 
