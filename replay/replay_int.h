@@ -57,6 +57,32 @@ const struct vmt_detail *vmt_detail_of(uint32_t reason);
  * key repeats. */
 const char *vmt_payload_arg_name(enum vmt_pfield f, char buf[64]);
 
+/* ---- regmask.c: the bytes of an entry the events columns hold ---- */
+
+/* Slots: vmt_key_regs[0..9], then p1..p4 of the entry's reason. */
+#define VMT_MASK_REGS 10
+#define VMT_MASK_P 4
+#define VMT_MASK_N (VMT_MASK_REGS + VMT_MASK_P)
+struct vmt_regmask {
+	int16_t off[VMT_MASK_N];     /* -1: the layout lacks the slot */
+	uint8_t width[VMT_MASK_N];
+	uint8_t ready;
+};
+struct vmt_regmask_cache {
+	struct vmt_regmask m[VMT_ABI_MAX - VMT_ABI_MIN + 1][VMT_REASON_COUNT + 1];
+};
+/* The slots of an entry of @version and @reason; NULL for an unknown
+ * version (nothing is left out of such an entry). */
+const struct vmt_regmask *vmt_regmask_of(struct vmt_regmask_cache *c,
+					 uint32_t version, uint32_t reason);
+/* Zeroes in @entry each slot i in @have whose bytes read back as vals[i]
+ * (what the column holds); returns the slots zeroed. */
+uint16_t vmt_regmask_apply(const struct vmt_regmask *m, uint8_t *entry,
+			   size_t len, const uint64_t *vals, uint16_t have);
+/* Writes vals[i] back into each slot i in @masked. */
+void vmt_regmask_fill(const struct vmt_regmask *m, uint8_t *entry, size_t len,
+		      const uint64_t *vals, uint16_t masked);
+
 /* ---- walk.c: one pass over a trace with the filters applied ---- */
 
 /* A stretch of the run that the trace does not hold. */

@@ -3,10 +3,11 @@
 -- Changes: add tables, columns, views, indexes; never rename or remove.
 -- Schema 2 turned the detail tables, responses and event_regs into views
 -- over columns of events and a table of compressed register blocks, under
--- their schema-1 names and columns.
+-- their schema-1 names and columns.  Schema 3 keeps out of the register
+-- blocks what the columns of events hold (SCHEMA.md "events, event_regs").
 -- Every 64-bit unsigned value is stored as its two's complement (SCHEMA.md
 -- "Unsigned 64-bit values").
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- One row per imported trace.
 CREATE TABLE runs (
@@ -166,15 +167,13 @@ CREATE TABLE events (
 	rsp_altp2m_idx INTEGER,
 	set_regs INTEGER,
 	new_rip INTEGER,
-	p2midx INTEGER,
-	-- reg_blocks.block_id holding the raw entry (NULL with --no-regs)
-	regs_block INTEGER
+	p2midx INTEGER
 );
 
 -- The raw request entries of consecutive events (event_id block_id ..
--- block_id + entries - 1): each as a 16-bit little-endian length and the
--- bytes as they sat in the ring, the whole block one zstd frame.  Read
--- through event_regs (vmt_entry()).
+-- block_id + entries - 1) of one run, one zstd frame; an entry's bytes
+-- that events holds as columns (the key registers, p1..p4) are left out
+-- and put back by vmt_entry() (SCHEMA.md "events, event_regs").
 CREATE TABLE reg_blocks (
 	block_id INTEGER PRIMARY KEY,
 	run_id INTEGER NOT NULL REFERENCES runs,
@@ -182,10 +181,16 @@ CREATE TABLE reg_blocks (
 	data BLOB NOT NULL
 );
 
+-- An event's block: the last one starting at or before it.
 CREATE VIEW event_regs AS
 	SELECT e.event_id AS event_id,
-	       vmt_entry(b.data, e.event_id - b.block_id) AS entry
-	FROM events e JOIN reg_blocks b ON b.block_id = e.regs_block;
+	       vmt_entry(b.data, e.event_id - b.block_id, e.rip, e.rsp, e.cr3,
+			 e.rax, e.rbx, e.rcx, e.rdx, e.rsi, e.rdi, e.rflags,
+			 e.p1, e.p2, e.p3, e.p4) AS entry
+	FROM events e JOIN reg_blocks b ON b.block_id =
+		(SELECT block_id FROM reg_blocks WHERE block_id <= e.event_id
+		 ORDER BY block_id DESC LIMIT 1)
+	WHERE e.event_id - b.block_id < b.entries;
 
 -- Responses whose request was not imported (filtered out, or in a
 -- damaged chunk); the others are columns of events.
@@ -384,7 +389,5 @@ CREATE VIEW events_detail AS
 	FROM events;
 
 -- @indexes: built by vmt_replay_index() after the bulk load
-CREATE INDEX IF NOT EXISTS events_run_reason ON events (run_id, reason);
 CREATE INDEX IF NOT EXISTS events_run_ts ON events (run_id, ts_ns);
-CREATE INDEX IF NOT EXISTS events_process ON events (process_id);
 CREATE INDEX IF NOT EXISTS lone_responses_run_seq ON lone_responses (run_id, seq);

@@ -30,14 +30,13 @@ enum tab {
 };
 
 /* events columns: fixed ones, the key registers, the payload, the
- * response, the register block (schema.sql) */
+ * response (schema.sql) */
 #define EV_FIXED 9
 #define EV_P1 (EV_FIXED + 10)
 #define EV_NP 4
 #define EV_RSP (EV_P1 + EV_NP)
 #define EV_NRSP 7
-#define EV_BLOCK (EV_RSP + EV_NRSP)
-#define EV_NCOLS (EV_BLOCK + 1)
+#define EV_NCOLS (EV_RSP + EV_NRSP)
 #define MAX_COLS 32
 
 struct tabspec {
@@ -47,7 +46,7 @@ struct tabspec {
 
 static const char *const ev_tail[] = {
 	"p1", "p2", "p3", "p4", "rsp_ts_ns", "rsp_vcpu", "rsp_flags",
-	"rsp_altp2m_idx", "set_regs", "new_rip", "p2midx", "regs_block",
+	"rsp_altp2m_idx", "set_regs", "new_rip", "p2midx",
 };
 
 static const struct tabspec tabs[T_COUNT + 1] = {
@@ -107,19 +106,23 @@ struct batch {
 };
 
 /*
- * Registers: the raw entries of BLOCK_EVENTS consecutive events, each
- * XORed with the entry before it (most registers repeat from one event to
- * the next, so the block is mostly zeros) and compressed as one zstd frame
- * on the decoder thread (SCHEMA.md "events, event_regs").  The format lets
- * an entry name any earlier one of its block; XOR with the same vCPU's
- * last entry came out 8 % larger on the benchmark's trace than with the
- * entry just before, so the encoder names that one.
+ * Registers: the raw entries of BLOCK_EVENTS consecutive events, less the
+ * bytes the events columns hold (regmask.c: the key registers and the
+ * payload change on most events, so they were most of a block's bytes,
+ * stored twice), each XORed with the entry before it (most other
+ * registers repeat from one event to the next, so the block is mostly
+ * zeros) and compressed as one zstd frame on the decoder thread (SCHEMA.md
+ * "events, event_regs").  The format lets an entry name any earlier one
+ * of its block; XOR with the same vCPU's last entry came out 8 % larger on
+ * the benchmark's trace than with the entry just before, so the encoder
+ * names that one.
  */
 /* 128: blocks of about 12 KiB fill SQLite's 64 KiB pages (5 to a page);
  * blocks of 256 left 40 % of their pages empty (2 to a page), and blocks
  * of 64 or 32 compress worse than the pages they save (BENCHMARKS.md). */
 #define BLOCK_EVENTS 128
-#define BLOCK_BYTES (BLOCK_EVENTS * (3 + VMT_ENTRY_MAX))
+#define EHDR 5                     /* length, back, mask (SCHEMA.md) */
+#define BLOCK_BYTES (BLOCK_EVENTS * (EHDR + VMT_ENTRY_MAX))
 #define ENTRY_MAX VMT_RING_PAGE    /* an entry beyond a page is refused */
 #define ZLEVEL 1
 
@@ -144,11 +147,13 @@ struct sink {
 	uint64_t gen;                /* batches submitted so far */
 	struct pend pend[PEND];
 	/* the register block being filled */
-	uint8_t *blk, *zbuf, *prev;       /* prev: the last entry, raw */
+	uint8_t *blk, *zbuf, *prev;       /* prev: the last entry, masked */
+	uint8_t *cur_entry;               /* the entry being masked */
 	size_t blen, bcap, zcap, prev_len;
 	uint32_t bn;
 	int64_t bfirst;
 	ZSTD_CCtx *zc;
+	struct vmt_regmask_cache masks;
 	/* the queue */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -298,6 +303,27 @@ static struct vmt_cell cbytes(struct sink *s, int type, const void *p, size_t n)
 
 /* ---- register blocks ---- */
 
+/* out = a XOR b over @n bytes, b taken as zeros past @bn; eight at a time
+ * (memcpy keeps it free of alignment and aliasing assumptions). */
+static void xor_into(uint8_t *out, const uint8_t *a, size_t n,
+		     const uint8_t *b, size_t bn)
+{
+	size_t i = 0, m = n < bn ? n : bn;
+
+	for (; i + 8 <= m; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		x ^= y;
+		memcpy(out + i, &x, 8);
+	}
+	for (; i < m; i++)
+		out[i] = a[i] ^ b[i];
+	if (i < n)
+		memcpy(out + i, a + i, n - i);
+}
+
 /* Compresses the block being filled into a reg_blocks row. */
 static int block_flush(struct sink *s)
 {
@@ -325,9 +351,33 @@ static int block_flush(struct sink *s)
 	return 0;
 }
 
-/* Appends the raw entry of event @id to a block; its block_id. */
-static int64_t block_add(struct sink *s, const struct vmt_record *rec, int64_t id)
+/* The column values of @ev's mask slots; the slots it has. */
+static uint16_t slot_values(const struct vmt_event *ev, uint64_t *vals)
 {
+	const struct vmt_detail *d = vmt_detail_of(ev->reason);
+	int np = d->table ? d->nfields : 0;
+	uint16_t have = 0;
+
+	for (int i = 0; i < VMT_MASK_REGS; i++) {
+		vals[i] = ev->reg[vmt_key_regs[i]];
+		have |= (uint16_t)((ev->reg_present >> vmt_key_regs[i] & 1) << i);
+	}
+	for (int k = 0; k < VMT_MASK_P; k++) {
+		int f = k < np ? d->fields[k] : 0;
+
+		vals[VMT_MASK_REGS + k] = k < np ? ev->p[f] : 0;
+		if (k < np && (ev->p_present >> f & 1))
+			have |= (uint16_t)(1u << (VMT_MASK_REGS + k));
+	}
+	return have;
+}
+
+/* Appends the raw entry of event @id to a block; its block_id. */
+static int64_t block_add(struct sink *s, const struct vmt_record *rec,
+			 const struct vmt_event *ev, int64_t id)
+{
+	uint64_t vals[VMT_MASK_N];
+	uint16_t mask;
 	uint8_t *p;
 	int err;
 
@@ -336,7 +386,7 @@ static int64_t block_add(struct sink *s, const struct vmt_record *rec, int64_t i
 			(unsigned long long)rec->seq, (unsigned)rec->size);
 		return -EINVAL;
 	}
-	if (s->bn == BLOCK_EVENTS || s->blen + 3 + rec->size > s->bcap) {
+	if (s->bn == BLOCK_EVENTS || s->blen + EHDR + rec->size > s->bcap) {
 		err = block_flush(s);
 		if (err)
 			return err;
@@ -344,14 +394,17 @@ static int64_t block_add(struct sink *s, const struct vmt_record *rec, int64_t i
 	if (!s->bn)
 		s->bfirst = id;
 	p = s->blk + s->blen;
+	memcpy(s->cur_entry, rec->data, rec->size);
+	mask = vmt_regmask_apply(vmt_regmask_of(&s->masks, ev->version, ev->reason),
+				 s->cur_entry, rec->size, vals, slot_values(ev, vals));
 	vmt_put16(p, (uint16_t)rec->size);
 	p[2] = s->bn ? 1 : 0;           /* XORed with the entry 1 back */
-	for (size_t i = 0; i < rec->size; i++)
-		p[3 + i] = rec->data[i] ^ (i < s->prev_len ? s->prev[i] : 0);
-	memcpy(s->prev, rec->data, rec->size);
+	vmt_put16(p + 3, mask);
+	xor_into(p + EHDR, s->cur_entry, rec->size, s->prev, s->prev_len);
+	memcpy(s->prev, s->cur_entry, rec->size);
 	s->prev_len = rec->size;
 	s->bn++;
-	s->blen += 3 + rec->size;
+	s->blen += EHDR + rec->size;
 	return s->bfirst;
 }
 
@@ -404,7 +457,7 @@ static int put_event(void *ctx, const struct vmt_record *rec,
 			return (int)pid;
 	}
 	if (!s->no_regs) {
-		blk = block_add(s, rec, id);
+		blk = block_add(s, rec, ev, id);
 		if (blk < 0)
 			return (int)blk;
 	}
@@ -427,7 +480,6 @@ static int put_event(void *ctx, const struct vmt_record *rec,
 	put_payload(c + EV_P1, ev);
 	for (int i = 0; i < EV_NRSP; i++)
 		c[EV_RSP + i] = copt(0, 0);
-	c[EV_BLOCK] = copt(blk >= 0, (uint64_t)blk);
 	return 0;
 }
 
@@ -585,13 +637,14 @@ static int rows_per_insert(int ncols)
 static int block_open(struct sink *s)
 {
 	/* room for a block of full-size entries, or one of the largest */
-	s->bcap = BLOCK_BYTES > 3 + ENTRY_MAX ? BLOCK_BYTES : 3 + ENTRY_MAX;
+	s->bcap = BLOCK_BYTES > EHDR + ENTRY_MAX ? BLOCK_BYTES : EHDR + ENTRY_MAX;
 	s->zcap = ZSTD_compressBound(s->bcap);
 	s->blk = malloc(s->bcap);
 	s->prev = malloc(ENTRY_MAX);
+	s->cur_entry = malloc(ENTRY_MAX);
 	s->zbuf = malloc(s->zcap);
 	s->zc = ZSTD_createCCtx();
-	return s->blk && s->zbuf && s->zc && s->prev ? 0 : -ENOMEM;
+	return s->blk && s->zbuf && s->zc && s->prev && s->cur_entry ? 0 : -ENOMEM;
 }
 
 static int sink_open(struct sink *s, sqlite3 *db)
@@ -675,6 +728,7 @@ static void sink_free(struct sink *s)
 	free(s->blk);
 	free(s->zbuf);
 	free(s->prev);
+	free(s->cur_entry);
 	ZSTD_freeCCtx(s->zc);
 	vmt_procs_free(&s->procs);
 }

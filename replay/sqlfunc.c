@@ -1,8 +1,9 @@
 /*
  * sqlfunc.c - SQL functions over event_regs.entry (SCHEMA.md "events,
  * event_regs"): vmt_reg(entry, 'name') and vmt_field(entry, 'name') decode
- * the raw ring entry with format/'s decoder table; vmt_entry(data, i)
- * takes entry i out of a reg_blocks block.  The name lookup is cached per
+ * the raw ring entry with format/'s decoder table; vmt_entry(data, i,
+ * columns...) takes entry i out of a reg_blocks block and puts back the
+ * bytes its events columns hold (regmask.c).  The name lookup is cached per
  * statement with sqlite3_set_auxdata(), the last block decompressed per
  * connection.
  */
@@ -95,12 +96,17 @@ static void fn_field(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * one after the other, so each block is decompressed once.  The block is
  * known by its compressed bytes, which are kept for the comparison.
  */
+#define EHDR 5              /* length, back, mask (SCHEMA.md) */
+#define NCOLS (2 + VMT_MASK_N)  /* vmt_entry()'s arguments */
+
 struct blkcache {
 	uint8_t *z, *raw;
 	size_t zlen, zcap, rawcap;
 	uint32_t n;
-	uint32_t *off;      /* entry i: raw + off[i], off[i+1] - off[i] - 3 bytes */
+	uint32_t *off;      /* entry i: raw + off[i], off[i+1] - off[i] - EHDR bytes */
 	uint32_t offcap;
+	struct vmt_regmask_cache masks;
+	uint8_t out[VMT_RING_PAGE];
 };
 
 static void blkcache_free(void *p)
@@ -138,10 +144,10 @@ static int blk_index(struct blkcache *c, size_t rawlen)
 	size_t pos = 0, cap = c->offcap;
 
 	c->n = 0;
-	while (pos + 3 <= rawlen) {
+	while (pos + EHDR <= rawlen) {
 		size_t len = vmt_get16(c->raw + pos), back = c->raw[pos + 2];
 
-		if (pos + 3 + len > rawlen || back > c->n ||
+		if (pos + EHDR + len > rawlen || len > VMT_RING_PAGE || back > c->n ||
 		    grow(&c->off, &cap, c->n + 2, sizeof(*c->off)))
 			return -1;
 		c->offcap = (uint32_t)cap;
@@ -150,10 +156,10 @@ static int blk_index(struct blkcache *c, size_t rawlen)
 			size_t rlen = vmt_get16(c->raw + ref);
 
 			for (size_t i = 0; i < len && i < rlen; i++)
-				c->raw[pos + 3 + i] ^= c->raw[ref + 3 + i];
+				c->raw[pos + EHDR + i] ^= c->raw[ref + EHDR + i];
 		}
 		c->off[c->n++] = (uint32_t)pos;
-		pos += 3 + len;
+		pos += EHDR + len;
 	}
 	if (pos != rawlen || grow(&c->off, &cap, c->n + 1, sizeof(*c->off)))
 		return -1;
@@ -182,20 +188,40 @@ static int blk_open(struct blkcache *c, const uint8_t *z, size_t zlen)
 	return 0;
 }
 
+/*
+ * vmt_entry(data, i, rip, rsp, cr3, rax, rbx, rcx, rdx, rsi, rdi, rflags,
+ * p1, p2, p3, p4): entry i of a block, with the bytes the block left out
+ * taken from the columns.
+ */
 static void fn_entry(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	struct blkcache *c = sqlite3_user_data(ctx);
-	const uint8_t *z = sqlite3_value_blob(argv[0]);
+	const uint8_t *z = sqlite3_value_blob(argv[0]), *e;
 	int zlen = sqlite3_value_bytes(argv[0]);
 	int64_t i = sqlite3_value_int64(argv[1]);
+	uint64_t vals[VMT_MASK_N];
+	uint16_t masked;
+	size_t len;
 
 	(void)argc;
 	if (!z || zlen <= 0 || blk_open(c, z, (size_t)zlen) || i < 0 || i >= c->n) {
 		sqlite3_result_null(ctx);
 		return;
 	}
-	sqlite3_result_blob(ctx, c->raw + c->off[i] + 3,
-			    (int)(c->off[i + 1] - c->off[i] - 3), SQLITE_TRANSIENT);
+	e = c->raw + c->off[i];
+	len = c->off[i + 1] - c->off[i] - EHDR;
+	masked = vmt_get16(e + 3);
+	memcpy(c->out, e + EHDR, len);
+	for (int k = 0; k < VMT_MASK_N; k++) {
+		if (sqlite3_value_type(argv[2 + k]) == SQLITE_NULL)
+			masked &= (uint16_t)~(1u << k);
+		vals[k] = (uint64_t)sqlite3_value_int64(argv[2 + k]);
+	}
+	if (masked && len >= 12)
+		vmt_regmask_fill(vmt_regmask_of(&c->masks, vmt_get32(c->out),
+						vmt_get32(c->out + 8)),
+				 c->out, len, vals, masked);
+	sqlite3_result_blob(ctx, c->out, (int)len, SQLITE_TRANSIENT);
 }
 
 int vmt_sqlfunc_register(sqlite3 *db)
@@ -207,7 +233,7 @@ int vmt_sqlfunc_register(sqlite3 *db)
 	if (!c)
 		return SQLITE_NOMEM;
 	/* the cache is the connection's, freed with the function */
-	rc = sqlite3_create_function_v2(db, "vmt_entry", 2, flags, c, fn_entry,
+	rc = sqlite3_create_function_v2(db, "vmt_entry", NCOLS, flags, c, fn_entry,
 					NULL, NULL, blkcache_free);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(db, "vmt_reg", 2, flags, NULL, fn_reg,

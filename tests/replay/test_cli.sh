@@ -22,7 +22,7 @@ check "import two traces" 0 "$(status "$R" -q "$T/a.vmt" "$T/b.vmt" -o "$T/r.db"
 check "events of run 1" "$n1" "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM events WHERE run_id = 1')"
 check "events of run 2" "$n2" "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM events WHERE run_id = 2')"
 check "mem_access rows" "$ma1" "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM mem_access WHERE run_id = 1')"
-check "user_version" 2 "$(sqlite3 "$T/r.db" 'PRAGMA user_version')"
+check "user_version" 3 "$(sqlite3 "$T/r.db" 'PRAGMA user_version')"
 check "no temporary file left" "" "$(ls "$T" | grep tmp)"
 
 check "existing db without --append" 1 "$(status "$R" "$T/a.vmt" -o "$T/r.db")"
@@ -36,6 +36,10 @@ sqlite3 "$T/old.db" "CREATE TABLE runs (trace_path TEXT); INSERT INTO runs VALUE
 check "schema-1 database refused" 1 "$(status "$R" --append "$T/a.vmt" -o "$T/old.db")"
 grep -q "schema 1, written by an older vmtrail-replay.*import the traces again.*vmtrail-replay /data/r1.vmt -o NEW.db" "$T/err" ||
 	{ echo "FAIL: no re-import advice for a schema-1 database"; cat "$T/err"; fail=1; }
+sqlite3 "$T/v2.db" "CREATE TABLE runs (trace_path TEXT); INSERT INTO runs VALUES ('/data/r2.vmt'); PRAGMA user_version = 2"
+check "schema-2 database refused" 1 "$(status "$R" --append "$T/a.vmt" -o "$T/v2.db")"
+grep -q "schema 2, written by an older vmtrail-replay.*vmtrail-replay /data/r2.vmt -o NEW.db" "$T/err" ||
+	{ echo "FAIL: no re-import advice for a schema-2 database"; cat "$T/err"; fail=1; }
 check "cut trace imports" 0 "$(status "$R" --append "$T/cut.vmt" -o "$T/r.db")"
 grep -q "warning: .*cut.vmt" "$T/err" || { echo "FAIL: no damage warning"; cat "$T/err"; fail=1; }
 check "cut trace has a gap" 1 "$(sqlite3 "$T/r.db" "SELECT count(*) FROM gaps WHERE kind = 'truncated'")"

@@ -532,7 +532,7 @@ Test(import, file_is_atomic)
 	cr_assert_eq(vmt_replay_db_open(&db, path_in("r.db"), 0), 0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM events WHERE ? > 0", 1), 30);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
-			   "AND name = 'events_run_reason' AND ? > 0", 1), 1);
+			   "AND name = 'events_run_ts' AND ? > 0", 1), 1);
 	sqlite3_close(db);
 }
 
