@@ -51,13 +51,23 @@ const struct vmt_regmask *vmt_regmask_of(struct vmt_regmask_cache *c,
 	return m;
 }
 
+/* The fields are 1, 2, 4 or 8 bytes wide (vm_event-abi.md). */
 static uint64_t load_le(const uint8_t *p, unsigned width)
 {
 	uint64_t v = 0;
 
-	for (unsigned i = width; i--;)
-		v = v << 8 | p[i];
-	return v;
+	switch (width) {
+	case 8:
+		return vmt_get64(p);
+	case 4:
+		return vmt_get32(p);
+	case 2:
+		return vmt_get16(p);
+	default:
+		for (unsigned i = width; i--;)
+			v = v << 8 | p[i];
+		return v;
+	}
 }
 
 uint16_t vmt_regmask_apply(const struct vmt_regmask *m, uint8_t *entry,
@@ -65,7 +75,7 @@ uint16_t vmt_regmask_apply(const struct vmt_regmask *m, uint8_t *entry,
 {
 	uint16_t done = 0;
 
-	for (int i = 0; m && i < VMT_MASK_N; i++) {
+	for (int i = 0; m && have >> i; i++) {
 		size_t off = (size_t)m->off[i], w = m->width[i];
 
 		if (!(have >> i & 1) || m->off[i] < 0 || off + w > len ||
