@@ -262,6 +262,9 @@ void vmt_session_teardown(struct vmt_recorder *r);
 void vmt_session_close(struct vmt_recorder *r);
 int vmt_session_unpause(struct vmt_recorder *r, struct vmt_rec_error *err);
 int vmt_session_domain_alive(struct vmt_recorder *r);
+/* The name xenstore gives @domid, "" if none (or no libxenstore). */
+void vmt_session_domain_name(struct vmt_recorder *r, uint32_t domid,
+			     char *out, size_t cap);
 
 #define VMT_ERR(e, c, s, ...)                                           \
 	((e) ? ((e)->code = (c), (e)->stage = (s),                      \

@@ -119,6 +119,13 @@ static int store_name(struct vmt_recorder *r, uint32_t *domid, char *name,
 	return rc;
 }
 
+void vmt_session_domain_name(struct vmt_recorder *r, uint32_t domid,
+			     char *out, size_t cap)
+{
+	if (store_name(r, &domid, out, cap, NULL))
+		out[0] = '\0';
+}
+
 static int resolve_domain(struct vmt_recorder *r, const char *dom,
 			  struct vmt_rec_error *err)
 {

@@ -69,6 +69,10 @@ static void attach(struct vmt_recorder *r)
 	i->xen_extra[sizeof(s->xen_extra) - 1] = '\0';
 	i->domid = r->domid = s->domid;
 	i->vcpus = s->vcpus;
+	vmt_session_domain_name(r, i->domid, i->domain_name,
+				sizeof(i->domain_name));
+	snprintf(i->monitors, sizeof(i->monitors), "%s", t->monitors);
+	memcpy(t->monitors_told, t->monitors, sizeof(t->monitors));
 	VMT_OPTS(vmt_writer_opts, wo, .level = i->level, .codec = VMT_CODEC_ZSTD);
 	int fd = t->file_fd;
 	t->file_fd = -1;  /* the writer owns it now, even on failure */
@@ -96,6 +100,10 @@ static int valid(const struct vmt_tap *t, const struct vmt_tap_rec *rec,
 		return rec->size == VMT_LOSS_SIZE;
 	case VMT_REC_NOTE:
 		return rec->size < VMT_TEXT_MAX;
+	case VMT_REC_RING_STATS:
+		return rec->size == VMT_RING_STATS_SIZE;
+	case VMT_TAP_MONITORS:
+		return rec->size == sizeof(struct vmt_monitors);
 	}
 	return 0;
 }
@@ -114,22 +122,78 @@ static void limit(struct vmt_recorder *r, const char *what)
 	vmt_recorder_stop(r, VMT_END_LIMIT);
 }
 
+/* The consumer's monitor set, as the canonical text normal recordings
+ * store (bounded first: COMMAND could have written anything). */
+static void monitors(struct vmt_recorder *r, const uint8_t *data)
+{
+	struct vmt_tap *t = r->tap;
+	struct vmt_monitors m;
+
+	memcpy(&m, data, sizeof(m));
+	if (m.n_msr > VMT_MON_MAX_MSR)
+		m.n_msr = VMT_MON_MAX_MSR;
+	if (m.n_mem > VMT_MON_MAX_MEM)
+		m.n_mem = VMT_MON_MAX_MEM;
+	if (vmt_monitors_canonical(&m, t->monitors, sizeof(t->monitors)) < 0)
+		t->monitors[0] = '\0';
+}
+
+/* Before a request: the monitors changed since the text last written. */
+static void tell_monitors(struct vmt_recorder *r)
+{
+	struct vmt_tap *t = r->tap;
+	char msg[VMT_TEXT_MAX];
+
+	if (!strcmp(t->monitors, t->monitors_told))
+		return;
+	snprintf(msg, sizeof(msg), "tap: monitors from here on: %.4000s",
+		 t->monitors[0] ? t->monitors : "(none)");
+	note(r, msg);
+	memcpy(t->monitors_told, t->monitors, sizeof(t->monitors));
+}
+
+static void take_stats(struct vmt_recorder *r, const uint8_t *data,
+		       uint32_t size)
+{
+	struct vmt_ring_stats st;
+	struct vmt_record view = { .type = VMT_REC_RING_STATS, .size = size,
+				   .data = data };
+
+	if (vmt_ring_stats_get(&view, &st))
+		return;
+	r->batches++;
+	if (st.occupancy > r->max_occ)
+		r->max_occ = st.occupancy;
+}
+
 static void take(struct vmt_recorder *r, const struct vmt_tap_rec *rec,
 		 const uint8_t *data)
 {
 	struct vmt_tap *t = r->tap;
 	uint64_t ts = rec->mono_ns > r->t0 ? rec->mono_ns - r->t0 : 0;
 
+	if (rec->type == VMT_TAP_MONITORS) {
+		monitors(r, data);
+		return;
+	}
 	if (t->stopped || r->pipe.write_error) {
 		t->discarded++;
 		return;
 	}
+	/* The header waits for the first ring record: by then the consumer
+	 * has switched its monitors on, and the header can name them. */
+	if (!t->attached && rec->type != VMT_REC_NOTE &&
+	    atomic_load_explicit(&t->shm->attached, memory_order_acquire))
+		attach(r);
 	if (rec->type == VMT_REC_REQUEST) {
+		tell_monitors(r);
 		t->requests++;
 		if (rec->seq >= r->seq)
 			r->seq = rec->seq + 1;
 	} else if (rec->type == VMT_REC_RESPONSE) {
 		t->responses++;
+	} else if (rec->type == VMT_REC_RING_STATS) {
+		take_stats(r, data, rec->size);
 	} else if (rec->type == VMT_REC_LOSS) {
 		struct vmt_loss l;
 		struct vmt_record view = { .type = rec->type, .size = rec->size,
@@ -153,9 +217,6 @@ static unsigned drain_stream(struct vmt_recorder *r)
 
 	if (t->corrupt)
 		return 0;
-	if (!t->attached && atomic_load_explicit(&s->attached,
-						 memory_order_acquire))
-		attach(r);
 	while (t->tail != head && n < BATCH_MAX) {
 		uint64_t off = t->tail & (cap - 1);
 		struct vmt_tap_rec rec;
@@ -309,6 +370,9 @@ void *vmt_tap_collect_main(void *arg)
 	/* COMMAND is gone: whatever it published is all there will be. */
 	while (drain_stream(r))
 		;
+	/* A ring that never carried a request still gets its header. */
+	if (!t->attached && atomic_load(&t->shm->attached))
+		attach(r);
 	uint32_t cause = r->stop_cause;
 	r->end_cause = cause == VMT_RUNNING ? VMT_END_LIMIT : cause;
 	if (r->pipe.write_error)

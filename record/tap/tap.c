@@ -192,6 +192,11 @@ static int tap_setup(struct vmt_recorder *r, struct vmt_tap *t,
 		return rc;
 	if ((rc = vmt_record_create_file(r, o->path, o->force, &t->file_fd, err)))
 		return rc;
+	/* Only for the domain's name (xenstore) in the header; the ring and
+	 * its calls are COMMAND's. */
+	char why[256];
+	if (vmt_xen_load(&r->xen, o->xen_libdir, why, sizeof(why)))
+		vmt_log(VMT_LOG_DEBUG, "tap: no domain names: %s", why);
 	/* No writer yet: it needs the header, which needs the ring. */
 	return vmt_record_pipes(r, o->chunks, o->chunk_size, NULL, o->control,
 				err);

@@ -30,6 +30,7 @@
 
 #include "vmt/event.h"
 #include "vmt/format.h"
+#include "vmt/record.h"
 #include "tap_core.h"
 #include "tap_stream.h"
 
@@ -71,6 +72,15 @@ static struct {
 	struct pending out[VMT_RING_SLOTS];
 	uint64_t loss_first, loss_count;  /* dropped, no LOSS record yet */
 	int jump_noted;
+	/* The consumer's batch: from the first pull that hands it requests
+	 * to its next notify (one RING_STATS record). */
+	int batch_open;
+	uint32_t batch_occ, batch_n;
+	uint64_t batch_t0;
+	/* What the consumer's monitor calls switched on, for mon_domid. */
+	struct vmt_monitors mon;
+	uint32_t mon_domid;
+	int mon_full_noted;
 } T = { .mu = PTHREAD_MUTEX_INITIALIZER, .evfd = -1 };
 
 static uint64_t mono_ns(void)
@@ -255,6 +265,32 @@ static void capture_response(const uint8_t *slot, uint64_t seq, uint64_t ts)
 		atomic_fetch_add(&T.shm->lost_responses, 1);
 }
 
+/* The batch the consumer just ended by notifying, as RING_STATS. */
+static int close_batch(uint64_t ts)
+{
+	if (!T.batch_open)
+		return 0;
+	T.batch_open = 0;
+	struct vmt_ring_stats st = { .occupancy = T.batch_occ,
+				     .handled = T.batch_n,
+				     .batch_ns = ts - T.batch_t0 };
+	uint8_t *p = flush_loss(ts) ? reserve(VMT_REC_RING_STATS, T.next_seq,
+					      ts, VMT_RING_STATS_SIZE) : NULL;
+	if (p)
+		vmt_ring_stats_put(p, &st);
+	return 1;
+}
+
+/* The monitor set into the stream; the recorder turns it into text. */
+static void send_monitors(void)
+{
+	uint64_t ts = mono_ns();
+	uint8_t *p = flush_loss(ts) ? reserve(VMT_TAP_MONITORS, T.next_seq, ts,
+					      sizeof(T.mon)) : NULL;
+	if (p)
+		memcpy(p, &T.mon, sizeof(T.mon));
+}
+
 /* ---- requests and responses --------------------------------------------- */
 
 static uint8_t *slot(uint8_t *page, uint32_t idx)
@@ -330,6 +366,13 @@ static void pull_locked(void)
 			     "to the consumer unchanged, nothing captured");
 		n = 0;
 	}
+	if (n && !T.batch_open) {
+		T.batch_open = 1;
+		T.batch_occ = n;   /* what the ring held for the consumer */
+		T.batch_n = 0;
+		T.batch_t0 = ts;
+	}
+	T.batch_n += n;
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *s = slot(T.real, T.req_moved + i);
 		uint64_t seq = T.next_seq++;
@@ -371,7 +414,8 @@ static void push_locked(void)
 	}
 	T.rsp_moved = prod;
 	atomic_store_explicit(&x->rsp_prod, prod, memory_order_release);
-	if (cap && n)
+	int batch = cap ? close_batch(ts) : (T.batch_open = 0);
+	if (cap && (n || batch))
 		publish();
 }
 
@@ -419,6 +463,10 @@ static void announce(const struct vmt_tap_facts *f)
 		 "of domain %u (vm_event ABI %u, %u vCPUs)", (int)getpid(),
 		 f->domid, f->abi, f->vcpus);
 	note(msg);
+	if (T.mon_domid != f->domid)
+		memset(&T.mon, 0, sizeof(T.mon));
+	T.mon_domid = f->domid;
+	send_monitors();   /* sources switched on before the ring */
 	publish();
 }
 
@@ -455,6 +503,9 @@ void vmt_tap_detach(uint32_t domid)
 {
 	pthread_mutex_lock(&T.mu);
 	if (T.active && T.domid == domid) {
+		if (capturing())
+			close_batch(mono_ns());
+		T.batch_open = 0;
 		T.active = 0;
 		if (!atomic_load(&T.shm->stop))
 			note("tap: the consumer disabled the monitor ring");
@@ -465,4 +516,145 @@ void vmt_tap_detach(uint32_t domid)
 		T.real = T.shadow = NULL;
 	}
 	pthread_mutex_unlock(&T.mu);
+}
+
+/* ---- the consumer's monitors ---------------------------------------------- */
+
+/*
+ * Called after each monitor call that succeeded.  Calls for another domain
+ * than the tapped ring's are not this trace's; before a ring is enabled,
+ * the set is kept for the domain the calls name.
+ */
+static int mon_begin(uint32_t domid)
+{
+	pthread_mutex_lock(&T.mu);
+	if (!T.shm || (T.active && domid != T.domid)) {
+		pthread_mutex_unlock(&T.mu);
+		return 0;
+	}
+	if (!T.active && domid != T.mon_domid) {
+		memset(&T.mon, 0, sizeof(T.mon));
+		T.mon_domid = domid;
+	}
+	return 1;
+}
+
+static void mon_end(void)
+{
+	if (capturing()) {
+		send_monitors();
+		publish();
+	}
+	pthread_mutex_unlock(&T.mu);
+}
+
+static void mon_full(const char *what)
+{
+	char msg[160];
+
+	if (T.mon_full_noted++ || !capturing())
+		return;
+	snprintf(msg, sizeof(msg), "tap: the consumer set more %s than a "
+		 "trace header holds; the monitor text lists the first ones",
+		 what);
+	note(msg);
+}
+
+void vmt_tap_mon_cr(uint32_t domid, unsigned index, int enable, int sync,
+		    int onchangeonly)
+{
+	if (index >= 4 || !mon_begin(domid))
+		return;
+	T.mon.cr[index] = !enable ? VMT_MON_OFF :
+			  sync ? VMT_MON_SYNC : VMT_MON_ASYNC;
+	T.mon.cr_all[index] = enable && !onchangeonly;
+	mon_end();
+}
+
+void vmt_tap_mon_kind(uint32_t domid, unsigned kind, int enable, int sync)
+{
+	if (kind >= VMT_MON_KIND_COUNT || !mon_begin(domid))
+		return;
+	T.mon.on[kind] = !enable ? VMT_MON_OFF :
+			 sync ? VMT_MON_SYNC : VMT_MON_ASYNC;
+	mon_end();
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+void vmt_tap_mon_msr(uint32_t domid, uint32_t msr, int enable)
+{
+	struct vmt_monitors *m = &T.mon;
+	unsigned i = 0;
+
+	if (!mon_begin(domid))
+		return;
+	while (i < m->n_msr && m->msr[i] != msr)
+		i++;
+	if (!enable && i < m->n_msr)
+		m->msr[i] = m->msr[--m->n_msr];
+	else if (enable && i == m->n_msr && m->n_msr < VMT_MON_MAX_MSR)
+		m->msr[m->n_msr++] = msr;
+	else if (enable && i == m->n_msr)
+		mon_full("MSRs");
+	qsort(m->msr, m->n_msr, sizeof(m->msr[0]), cmp_u32);
+	mon_end();
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct vmt_mem_range *x = a, *y = b;
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+/*
+ * xenmem_access_t as the monitor text names it; -1: the guest keeps every
+ * access (rwx, default).  rx2rw and n2rwx start as rx and n.
+ */
+static int mem_restriction(unsigned access)
+{
+	return access < 7 ? (int)access : access == 8 ? 5 : access == 9 ? 0 : -1;
+}
+
+void vmt_tap_mon_mem(uint32_t domid, unsigned access, uint64_t first,
+		     uint32_t nr)
+{
+	struct vmt_mem_range out[2 * VMT_MON_MAX_MEM + 1];
+	struct vmt_monitors *m = &T.mon;
+	uint64_t last = first + nr - 1;
+	unsigned n = 0;
+	int acc = mem_restriction(access);
+
+	if (!nr || last < first || !mon_begin(domid))
+		return;
+	/* [first, last] takes the new access: what overlaps it is cut. */
+	for (unsigned i = 0; i < m->n_mem; i++) {
+		struct vmt_mem_range r = m->mem[i];
+		if (r.last < first || r.first > last) {
+			out[n++] = r;
+			continue;
+		}
+		if (r.first < first)
+			out[n++] = (struct vmt_mem_range){ r.first, first - 1, r.access };
+		if (r.last > last)
+			out[n++] = (struct vmt_mem_range){ last + 1, r.last, r.access };
+	}
+	if (acc >= 0)
+		out[n++] = (struct vmt_mem_range){ first, last, (uint32_t)acc };
+	qsort(out, n, sizeof(out[0]), cmp_range);
+	m->n_mem = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct vmt_mem_range *p = m->n_mem ? &m->mem[m->n_mem - 1] : NULL;
+		if (p && p->access == out[i].access && p->last + 1 == out[i].first)
+			p->last = out[i].last;   /* page by page is one range */
+		else if (m->n_mem < VMT_MON_MAX_MEM)
+			m->mem[m->n_mem++] = out[i];
+		else
+			mon_full("mem-access ranges");
+	}
+	mon_end();
 }

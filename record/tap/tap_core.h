@@ -37,6 +37,21 @@ VMT_TAP_API void vmt_tap_pull(void);
 VMT_TAP_API void vmt_tap_push(void);
 
 /*
+ * The consumer's monitor calls that succeeded, for the trace's monitor
+ * text (record/README.md "Tap"): vmt_tap_mon_cr() for
+ * xc_monitor_write_ctrlreg, vmt_tap_mon_kind() (enum vmt_mon_kind) for the
+ * on/off sources, vmt_tap_mon_msr() for xc_monitor_mov_to_msr,
+ * vmt_tap_mon_mem() for xc_set_mem_access.
+ */
+VMT_TAP_API void vmt_tap_mon_cr(uint32_t domid, unsigned index, int enable,
+				int sync, int onchangeonly);
+VMT_TAP_API void vmt_tap_mon_kind(uint32_t domid, unsigned kind, int enable,
+				  int sync);
+VMT_TAP_API void vmt_tap_mon_msr(uint32_t domid, uint32_t msr, int enable);
+VMT_TAP_API void vmt_tap_mon_mem(uint32_t domid, unsigned access,
+				 uint64_t first, uint32_t nr);
+
+/*
  * vmt_tap_target() - dlopen the real library named by environment
  * variable @env (an absolute path vmtrail-record sets), so that it cannot
  * resolve back to the interposer.  On failure the process cannot do what

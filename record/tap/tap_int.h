@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "vmt/format.h"
+
 struct vmt_recorder;
 struct vmt_tap_shm;
 
@@ -27,6 +29,9 @@ struct vmt_tap {
 	int corrupt;               /* the stream was damaged: read no more */
 	uint64_t tail;
 	uint64_t requests, responses, discarded;
+	/* The consumer's monitor text: the latest, and the latest written
+	 * (header or NOTE); a change is noted before the next request. */
+	char monitors[VMT_TEXT_MAX], monitors_told[VMT_TEXT_MAX];
 };
 
 #endif

@@ -31,6 +31,9 @@
 
 #define VMT_TAP_MAGIC 0x31504154544d56ull  /* "VMTTAP1" */
 #define VMT_TAP_PAD 0                       /* record type: skip to the end */
+/* Record type of the stream only, never in a trace: the consumer's monitor
+ * set (struct vmt_monitors, host layout) after a call that changed it. */
+#define VMT_TAP_MONITORS 0x7f00
 #define VMT_TAP_ENV_FD "VMT_TAP_FD"         /* "SHMFD,EVENTFD" */
 #define VMT_TAP_ENV_CTRL "VMT_TAP_XENCTRL"  /* absolute path of the target */
 #define VMT_TAP_ENV_EVTCHN "VMT_TAP_XENEVTCHN"

@@ -115,13 +115,16 @@ case_sigkill() {
 }
 
 # SIGINT to vmtrail-record reaches COMMAND, which tears down; markers and
-# stats work on the control socket meanwhile.
+# stats work on the control socket meanwhile.  The header names the
+# domain and the monitors COMMAND switched on, as a normal recording's
+# does, and RING_STATS records COMMAND's batches.
 case_signal() {
 	# Paced: at full speed a starved recorder on a busy machine would
 	# (rightly) record a LOSS, and this case is about signals.
-	xs_start s -a 7 -c 2 --rate 10000
+	xs_start s -a 7 -c 2 --rate 10000 -d 1:tapped-guest
 	"$REC" --tap --sim="$XS_SOCK" -q -o "$T/s.vmt" --control "$T/ctl" \
 		--phase-names 1=login,2=work -- "$MINC" \
+		--monitors cr3,msr,cpuid,guest-request --restrict 0x1e00=rw \
 		>"$T/mc.json" 2>"$T/err" &
 	local rpid=$!
 	wait_until "500 requests" 60 produced_at_least 500
@@ -140,6 +143,20 @@ case_signal() {
 	"$REPLAY" --info "$T/s.vmt" >"$T/info"
 	grep -Eq "markers +1" "$T/info" || fail "SIGINT: marker not in the trace"
 	grep -Eq "phase_names +1=login;2=work" "$T/info" || fail "SIGINT: phase names not in the header"
+	grep -Eq "domain_name +tapped-guest$" "$T/info" || fail "SIGINT: domain name not in the header"
+	# min_consumer's calls, in the text --cr cr3:sync,all --cpuid
+	# --guest-request=sync --mem-access 0x1e00:rw --msr ... would give.
+	local mon="cpuid;cr3:sync,all;guest-request:sync;mem-access:0x1e00-0x1e00:rw;msr:0x1b,0x277,0x6e0,0xc0000080,0xc0000081,0xc0000082,0xc0000100,0xc0000101,0xc0000102"
+	grep -Eq "^ +monitors +$mon$" "$T/info" || fail "SIGINT: monitors: $(grep monitors "$T/info")"
+	# One RING_STATS per batch, and the batches hold every request.
+	local batches handled
+	batches=$(sed -n 's/^ *batches *//p' "$T/info")
+	handled=$("$REPLAY" "$T/s.vmt" --format jsonl | grep '^{"record":"ring_stats"' |
+		jq -s 'map(.handled) | add')
+	[ "$batches" -gt 0 ] && grep -Eq "^ +ring_stats +$batches$" "$T/info" ||
+		fail "SIGINT: $batches batches: $(grep ring_stats "$T/info")"
+	[ "$handled" = "$(val requests)" ] ||
+		fail "SIGINT: batches handled $handled of $(val requests) requests"
 	echo "ok: SIGINT forwarded, marker at $seq"
 }
 
