@@ -136,6 +136,7 @@ static void monitors(struct vmt_recorder *r, const uint8_t *data)
 		m.n_mem = VMT_MON_MAX_MEM;
 	if (vmt_monitors_canonical(&m, t->monitors, sizeof(t->monitors)) < 0)
 		t->monitors[0] = '\0';
+	t->monitors_changed = 1;
 }
 
 /* Before a request: the monitors changed since the text last written. */
@@ -144,6 +145,9 @@ static void tell_monitors(struct vmt_recorder *r)
 	struct vmt_tap *t = r->tap;
 	char msg[VMT_TEXT_MAX];
 
+	if (!t->monitors_changed)
+		return;
+	t->monitors_changed = 0;
 	if (!strcmp(t->monitors, t->monitors_told))
 		return;
 	snprintf(msg, sizeof(msg), "tap: monitors from here on: %.4000s",

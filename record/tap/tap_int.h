@@ -32,6 +32,7 @@ struct vmt_tap {
 	/* The consumer's monitor text: the latest, and the latest written
 	 * (header or NOTE); a change is noted before the next request. */
 	char monitors[VMT_TEXT_MAX], monitors_told[VMT_TEXT_MAX];
+	int monitors_changed;
 };
 
 #endif
