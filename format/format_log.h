@@ -7,8 +7,9 @@
 
 #include "vmt/error.h"
 
-/* Exported for record/ and replay/, not part of the public API. */
-VMT_API void vmt_log(enum vmt_log_level level, const char *fmt, ...)
+/* For record/ and replay/, which link the static library: not part of the
+ * public API, so hidden in libvmt_format.so. */
+void vmt_log(enum vmt_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*

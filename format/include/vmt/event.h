@@ -9,8 +9,10 @@
  * npt_base before v7...) is absent, never a silent zero.  Unknown reason
  * codes and flag bits are kept raw, never rejected.
  *
- * Layouts: ../shared/docs/vm_event-abi.md sections 2-6; format/SPEC.md
- * section "ABI decoders".
+ * Layouts: ABI.md (each version's entry layout and what the decoder
+ * decides) and SPEC.md section "ABI decoders", installed in
+ * share/doc/vmtrail (format/abi/README.md and format/SPEC.md in the
+ * source tree).
  */
 #ifndef VMT_EVENT_H
 #define VMT_EVENT_H

@@ -3,9 +3,9 @@
  *
  * A trace is a self-describing header, a body of independently decodable
  * zstd chunks of typed records, a trailer (chunk index + run summary) and
- * an end marker.  Byte layouts: format/SPEC.md.  The library never prints
- * or exits; every call returns 0 / a count or a negative error
- * (vmt/error.h).
+ * an end marker.  Byte layouts: SPEC.md (share/doc/vmtrail).  The library
+ * never prints or exits; every call returns 0 / a count or a negative
+ * error (vmt/error.h).
  */
 #ifndef VMT_FORMAT_H
 #define VMT_FORMAT_H
