@@ -1,8 +1,8 @@
 /*
  * format_int.h - library-internal helpers of the trace file code: the
- * little-endian field accessors, sized-option reading, CRC32C, and the
- * encoders/decoders of each structure in SPEC.md, shared by writer.c,
- * reader.c and recover.c.  Never installed, never included outside format/.
+ * little-endian field accessors, CRC32C, and the encoders/decoders of each
+ * structure in SPEC.md, shared by writer.c, reader.c and recover.c.  Never
+ * installed, never included outside format/.
  */
 #ifndef VMT_FORMAT_INT_H
 #define VMT_FORMAT_INT_H
@@ -14,6 +14,7 @@
 
 #include "vmt/format.h"
 #include "format_log.h"
+#include "vmt_opts.h"
 #include "vmt_le.h"
 
 /* ---- little-endian fields (SPEC.md "Conventions") ---- */
@@ -28,19 +29,6 @@ static inline int vmt_all_zero(const uint8_t *p, size_t n)
 
 /* Record payloads are padded to this boundary (SPEC.md "Records"). */
 #define VMT_PAD(n) (((uint64_t)(n) + 7u) & ~(uint64_t)7u)
-
-/* ---- sized option structs (style.md practice 6) ---- */
-
-/* Bytes of @o that cover @field, given that the caller's struct is o->sz. */
-#define VMT_OPTS_HAS(o, field) \
-	((o) && (o)->sz >= offsetof(__typeof__(*(o)), field) + sizeof((o)->field))
-#define VMT_OPTS_GET(o, field, def) (VMT_OPTS_HAS(o, field) ? (o)->field : (def))
-/* 0 if a caller struct is usable: big enough for sz, any unknown tail zero. */
-#define VMT_OPTS_VALID(o)                                                    \
-	(!(o) || ((o)->sz >= sizeof(size_t) &&                               \
-		  ((o)->sz <= sizeof(*(o)) ||                                \
-		   vmt_all_zero((const uint8_t *)(o) + sizeof(*(o)),         \
-				(o)->sz - sizeof(*(o))))))
 
 /* ---- CRC32C (Castagnoli), crc32c.c ---- */
 

@@ -335,12 +335,13 @@ static int reader_index(struct vmt_reader *r)
 
 static int reader_init(struct vmt_reader *r, const struct vmt_reader_opts *opts)
 {
+	struct vmt_reader_opts o;
 	uint32_t unknown = 0;
 	int err;
 
-	if (!VMT_OPTS_VALID(opts))
+	if (VMT_OPTS_COPY(&o, opts))
 		return -EINVAL;
-	r->strict = VMT_OPTS_GET(opts, strict, 0);
+	r->strict = o.strict;
 	r->integ.first_damaged = -1;
 	r->integ.file_size = r->len;
 	r->last_chunk = -1;

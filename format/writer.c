@@ -198,15 +198,15 @@ static void writer_free(struct vmt_writer *w)
 	free(w);
 }
 
+/* @opts: the caller's options as copied by VMT_OPTS_COPY. */
 static int writer_setup(struct vmt_writer *w, const struct vmt_writer_opts *opts)
 {
-	uint32_t csize = VMT_OPTS_GET(opts, chunk_size, 0);
+	uint32_t csize = opts->chunk_size;
 	int err;
 
-	w->level = VMT_OPTS_GET(opts, level, 0);
-	w->level = w->level ? w->level : 3;
-	w->codec = VMT_OPTS_GET(opts, codec, VMT_CODEC_ZSTD);
-	w->fsync = VMT_OPTS_GET(opts, fsync, 0);
+	w->level = opts->level ? opts->level : 3;
+	w->codec = opts->codec;
+	w->fsync = opts->fsync;
 	if (w->codec != VMT_CODEC_ZSTD && w->codec != VMT_CODEC_NONE)
 		return -EINVAL;
 	if (w->codec == VMT_CODEC_ZSTD &&
@@ -226,12 +226,13 @@ int vmt_writer_open_fd(struct vmt_writer **out, int fd, const struct vmt_trace_i
 		       const struct vmt_writer_opts *opts)
 {
 	struct vmt_trace_info copy = *info;
+	struct vmt_writer_opts o;
 	struct vmt_writer *w;
 	uint8_t *hdr;
 	int err, len;
 
 	*out = NULL;
-	if (!VMT_OPTS_VALID(opts)) {
+	if (VMT_OPTS_COPY(&o, opts)) {
 		close(fd);
 		return -EINVAL;
 	}
@@ -241,7 +242,7 @@ int vmt_writer_open_fd(struct vmt_writer **out, int fd, const struct vmt_trace_i
 		return -ENOMEM;
 	}
 	w->fd = fd;
-	err = writer_setup(w, opts);
+	err = writer_setup(w, &o);
 	hdr = err ? NULL : malloc(vmt_header_bound());
 	if (!err && !hdr)
 		err = -ENOMEM;
@@ -264,15 +265,14 @@ int vmt_writer_open(struct vmt_writer **out, const char *path,
 		    const struct vmt_trace_info *info, const struct vmt_writer_opts *opts)
 {
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
-	unsigned mode;
+	struct vmt_writer_opts o;
 	int fd;
 
 	*out = NULL;
-	if (!VMT_OPTS_VALID(opts))
+	if (VMT_OPTS_COPY(&o, opts))
 		return -EINVAL;
-	mode = VMT_OPTS_GET(opts, mode, 0u);
-	flags |= VMT_OPTS_GET(opts, overwrite, 0) ? O_TRUNC : O_EXCL;
-	fd = open(path, flags, mode ? mode : 0600u);
+	flags |= o.overwrite ? O_TRUNC : O_EXCL;
+	fd = open(path, flags, o.mode ? o.mode : 0600u);
 	if (fd < 0)
 		return -errno;
 	return vmt_writer_open_fd(out, fd, info, opts);

@@ -24,6 +24,7 @@
 #include "vmt/record.h"
 #include "format_log.h"
 #include "vmt_le.h"
+#include "vmt_opts.h"
 #include "xen_api.h"
 
 #define VMT_MAX_VCPUS 128          /* per-vCPU ledger slots */
@@ -198,10 +199,6 @@ struct vmt_recorder {
 
 #define VMT_RUNNING UINT32_MAX
 
-/* Sized-option access (style.md practice 6): fields past @sz read as 0. */
-#define VMT_OPTS_FIELD(o, f) \
-	((o)->sz >= offsetof(struct vmt_recorder_opts, f) + sizeof((o)->f) ? (o)->f : 0)
-#define VMT_OPTS_BEST_EFFORT(o) VMT_OPTS_FIELD(o, best_effort)
 
 /* drain.c */
 void *vmt_drain_main(void *arg);

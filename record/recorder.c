@@ -123,8 +123,7 @@ static int open_file(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 static int check_opts(const struct vmt_recorder_opts *o,
 		      struct vmt_rec_error *err)
 {
-	if (!o || o->sz < sizeof(size_t) || !o->domain || !o->path ||
-	    !o->monitors)
+	if (!o->domain || !o->path || !o->monitors)
 		return VMT_ERR(err, -EINVAL, VMT_STAGE_RUN,
 			       "domain, output file and monitors are required");
 	if (vmt_monitors_empty(o->monitors))
@@ -164,7 +163,7 @@ static struct vmt_recorder *alloc_recorder(const struct vmt_recorder_opts *o)
 						    o->flush_ms);
 	if (r) {
 		r->mon = *o->monitors;
-		r->unpause = VMT_OPTS_FIELD(o, unpause);
+		r->unpause = o->unpause;
 	}
 	return r;
 }
@@ -220,7 +219,7 @@ static int setup(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 	r->pol.xch = r->xch;
 	r->pol.domid = r->domid;
 	if ((rc = vmt_record_fill_info(r, o->level, o->cmdline, o->labels,
-					VMT_OPTS_FIELD(o, phase_names), err)) ||
+					o->phase_names, err)) ||
 	    (rc = open_file(r, o, w, err)))
 		return rc;
 	rc = vmt_record_pipes(r, o->chunks, o->chunk_size, *w, o->control, err);
@@ -242,12 +241,15 @@ static void teardown_unstarted(struct vmt_recorder *r)
 }
 
 int vmt_recorder_open(struct vmt_recorder **out,
-		      const struct vmt_recorder_opts *o,
+		      const struct vmt_recorder_opts *opts,
 		      struct vmt_rec_error *err)
 {
+	struct vmt_recorder_opts copy, *o = &copy;
 	struct vmt_writer *w = NULL;
-	int rc = check_opts(o, err);
+	int rc = opts ? VMT_OPTS_COPY(o, opts) : -EINVAL;
 	if (rc)
+		return VMT_ERR(err, rc, VMT_STAGE_RUN, "bad recorder options");
+	if ((rc = check_opts(o, err)))
 		return rc;
 	struct vmt_recorder *r = alloc_recorder(o);
 	if (!r)

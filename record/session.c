@@ -340,7 +340,7 @@ int vmt_session_open(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 	/* Checked before the file and the ring exist: a refusal touches
 	 * nothing.  Unpausing a running domain would fail in Xen (EINVAL at
 	 * a pause count of 0) or, worse, drop someone else's pause. */
-	if (!rc && VMT_OPTS_FIELD(o, unpause) && !di.paused)
+	if (!rc && o->unpause && !di.paused)
 		rc = VMT_ERR(err, -EINVAL, VMT_STAGE_DOMAIN,
 			     "domain %u is not paused, so it cannot be recorded "
 			     "from its first instruction: create it paused "
@@ -352,7 +352,7 @@ int vmt_session_open(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 	r->info.vcpus = di.max_vcpu_id + 1;
 	rc = learn_versions(r, err);
 	if (!rc)
-		rc = check_caps(r, VMT_OPTS_BEST_EFFORT(o), err);
+		rc = check_caps(r, o->best_effort, err);
 	return rc;
 }
 

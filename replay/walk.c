@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "replay_int.h"
+#include "vmt_opts.h"
 
 /*
  * A response follows its request within a few ring slots (8 per ring);
@@ -27,24 +28,15 @@ struct vmt_walk_req {
 	uint64_t reg[VMT_REG_COUNT];
 };
 
-/* Copies a caller's sized struct; an unknown non-zero tail is refused. */
+/* The caller's sized struct, checked, with its defaults filled in. */
 static int opts_copy(struct vmt_import_opts *dst,
 		     const struct vmt_import_opts *src)
 {
-	memset(dst, 0, sizeof(*dst));
-	if (!src)
-		goto done;
-	if (src->sz < sizeof(size_t))
+	if (VMT_OPTS_COPY(dst, src))
 		return -EINVAL;
-	for (size_t i = sizeof(*dst); i < src->sz; i++)
-		if (((const uint8_t *)src)[i])
-			return -EINVAL;
-	memcpy(dst, src, src->sz < sizeof(*dst) ? src->sz : sizeof(*dst));
 	if (dst->from_kind > VMT_BOUND_NS || dst->to_kind > VMT_BOUND_NS ||
 	    (dst->nvcpus && !dst->vcpus))
 		return -EINVAL;
-done:
-	dst->sz = sizeof(*dst);
 	if (!dst->process_idle_ns)
 		dst->process_idle_ns = 1000000000ull;
 	return 0;

@@ -166,8 +166,7 @@ static int spawn(struct vmt_tap *t, const struct vmt_tap_opts *o,
 static int check_tap_opts(const struct vmt_tap_opts *o,
 			  struct vmt_rec_error *err)
 {
-	if (!o || o->sz < sizeof(size_t) || !o->path || !o->argv ||
-	    !o->argv[0] || !o->tap_libdir)
+	if (!o->path || !o->argv || !o->argv[0] || !o->tap_libdir)
 		return VMT_ERR(err, -EINVAL, VMT_STAGE_RUN, "output file, "
 			       "command and tap library folder are required");
 	return 0;
@@ -241,11 +240,14 @@ static void tap_info(struct vmt_recorder *r, const struct vmt_tap_opts *o)
 		vmt_log(VMT_LOG_DEBUG, "tap label left out");
 }
 
-int vmt_tap_open(struct vmt_recorder **out, const struct vmt_tap_opts *o,
+int vmt_tap_open(struct vmt_recorder **out, const struct vmt_tap_opts *opts,
 		 struct vmt_rec_error *err)
 {
-	int rc = check_tap_opts(o, err);
+	struct vmt_tap_opts copy, *o = &copy;
+	int rc = opts ? VMT_OPTS_COPY(o, opts) : -EINVAL;
 	if (rc)
+		return VMT_ERR(err, rc, VMT_STAGE_RUN, "bad tap options");
+	if ((rc = check_tap_opts(o, err)))
 		return rc;
 	struct vmt_recorder *r = alloc_tap(o);
 	if (!r)

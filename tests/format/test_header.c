@@ -360,3 +360,51 @@ Test(header, chunk_header_rules)
 	vmt_reader_close(r);
 	free(m.buf);
 }
+
+/* The one reader of sized structs: the caller's sz bytes, zero past them. */
+Test(header, opts_copy_honours_sz)
+{
+	struct vmt_writer_opts img, got;
+
+	memset(&img, 0xaa, sizeof(img));
+	img.sz = offsetof(struct vmt_writer_opts, chunk_size);
+	cr_assert_eq(VMT_OPTS_COPY(&got, &img), 0);
+	cr_assert_eq(got.sz, sizeof(got));
+	cr_assert_eq(got.level, (int)0xaaaaaaaa);
+	cr_assert_eq(got.codec, 0xaaaaaaaau);
+	cr_assert_eq(got.chunk_size, 0u);
+	cr_assert_eq(got.overwrite, 0);
+	cr_assert_eq(got.mode, 0u);
+	cr_assert_eq(got.fsync, 0);
+	/* A cut field, no room for sz itself: refused. */
+	img.sz = offsetof(struct vmt_writer_opts, codec);
+	cr_assert_eq(VMT_OPTS_COPY(&got, &img), -EINVAL);
+	img.sz = 4;
+	cr_assert_eq(VMT_OPTS_COPY(&got, &img), -EINVAL);
+	cr_assert_eq(VMT_OPTS_COPY(&got, NULL), 0);
+	cr_assert_eq(got.sz, sizeof(got));
+	cr_assert_eq(got.level | (int)got.codec | got.overwrite, 0);
+}
+
+/* An older caller's shorter struct: what lies past its sz is not read. */
+Test(header, writer_ignores_bytes_past_a_short_struct)
+{
+	const char *path = tf_path("short.vmt");
+	struct {
+		struct vmt_writer_opts_v0 {
+			size_t sz;
+			int level;
+			uint32_t codec;
+		} o;
+		uint32_t chunk_size;  /* poison where newer fields would be */
+		int overwrite;
+	} s = { { sizeof(s.o), 1, VMT_CODEC_ZSTD }, 1, 1 };
+	struct vmt_trace_info info;
+	struct vmt_writer *w;
+
+	tf_info(&info);
+	cr_assert_eq(vmt_writer_open(&w, path, &info, (const void *)&s.o), 0);
+	cr_assert_eq(vmt_writer_close(w, NULL), 0);
+	/* overwrite past sz would truncate; read as 0 it is O_EXCL. */
+	cr_assert_eq(vmt_writer_open(&w, path, &info, (const void *)&s.o), -EEXIST);
+}
