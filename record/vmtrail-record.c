@@ -3,7 +3,6 @@
  * signals, the status line, messages and exit codes (0 ok, 1 runtime
  * failure, 2 usage).  The only file of record/ that prints or exits.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "vmt/record.h"
+#include "vmt_cli.h"
 
 #define PROG "vmtrail-record"
 
@@ -181,46 +181,17 @@ static int usage_error(const char *fmt, ...)
 	return 2;
 }
 
-/* "30", "30s", "500ms", "5m", "1h" -> ns; 0 on error. */
+/* TIME and SIZE (vmt_cli.h; a plain number of seconds); 0 on error. */
 static uint64_t parse_duration(const char *s)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	double mult = 1e9;
-	if (!strcmp(end, "ms"))
-		mult = 1e6;
-	else if (!strcmp(end, "m"))
-		mult = 60e9;
-	else if (!strcmp(end, "h"))
-		mult = 3600e9;
-	else if (*end && strcmp(end, "s"))
-		return 0;
-	if (errno || end == s || !(v > 0) || v * mult > 1e19)
-		return 0;
-	return (uint64_t)(v * mult);
+	uint64_t ns;
+	return vmt_cli_duration(s, VMT_NS_PER_S, &ns) ? 0 : ns;
 }
 
-/* "1000", "64K", "10M", "2G" (powers of 1024) -> value; 0 on error. */
 static uint64_t parse_size(const char *s)
 {
-	char *end;
-	errno = 0;
-	/* strtoull would skip blanks and negate "-1" (or " -1") to 2^64-1 */
-	if (!isdigit((unsigned char)*s))
-		return 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	int shift = 0;
-	if (*end && strchr("kK", *end))
-		shift = 10;
-	else if (*end && strchr("mM", *end))
-		shift = 20;
-	else if (*end && strchr("gG", *end))
-		shift = 30;
-	if (errno || end == s || (*end && (!shift || end[1])) ||
-	    v > (UINT64_MAX >> shift))
-		return 0;
-	return (uint64_t)v << shift;
+	uint64_t v;
+	return vmt_cli_size(s, &v) ? 0 : v;
 }
 
 /*

@@ -4,7 +4,6 @@
  * only file of replay/ that prints or chooses an exit code
  * (0 ok, 1 runtime failure, 2 usage error).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <sqlite3.h>
@@ -18,6 +17,7 @@
 #include "vmt/clickhouse.h"
 #include "vmt/format.h"
 #include "vmt/replay.h"
+#include "vmt_cli.h"
 #include "vmt_files.h"
 
 #ifndef VMT_VERSION_STRING
@@ -147,31 +147,15 @@ static void log_fn(enum vmt_log_level level, const char *msg, void *ctx)
 }
 
 /* A time with a unit, or a plain sequence number. */
+/* POS: a plain integer is a sequence number, a time has its unit. */
 static int parse_pos(const char *s, uint32_t *kind, uint64_t *v)
 {
-	static const struct { const char *unit; double ns; } units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 },
-	};
-	char *end;
-	double d;
-
-	/* strtoull/strtod skip blanks and take signs: " -1" is no position */
-	if (!isdigit((unsigned char)*s) && *s != '.')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	if (!*end && !errno) {
+	if (*s && !s[strspn(s, "0123456789")]) {
 		*kind = VMT_BOUND_SEQ;
-		return 0;
+		return vmt_cli_duration(s, 1, v) ? -1 : 0;
 	}
-	d = strtod(s, &end);
-	for (size_t i = 0; end != s && i < sizeof(units) / sizeof(units[0]); i++)
-		if (!strcmp(end, units[i].unit) && d >= 0 && d * units[i].ns < 1.8e19) {
-			*kind = VMT_BOUND_NS;
-			*v = (uint64_t)(d * units[i].ns);
-			return 0;
-		}
-	return -1;
+	*kind = VMT_BOUND_NS;
+	return vmt_cli_duration(s, 0, v) ? -1 : 0;
 }
 
 static int parse_reasons(const char *s, uint64_t *mask)
@@ -264,8 +248,6 @@ static const struct option long_opts[] = {
 /* Returns -1 to go on, else the exit code. */
 static int parse_opt(struct cli *c, int opt, const char *arg, int *info)
 {
-	uint32_t kind;
-
 	switch (opt) {
 	case 'o': c->output = arg; break;
 	case 'a': c->append = 1; break;
@@ -285,8 +267,9 @@ static int parse_opt(struct cli *c, int opt, const char *arg, int *info)
 		return parse_pos(arg, &c->o.to_kind, &c->o.to) ?
 			       usage_error("bad --to '%s' (a time like 1.5s, or a sequence number)", arg) : -1;
 	case O_IDLE:
-		return parse_pos(arg, &kind, &c->o.process_idle_ns) || kind != VMT_BOUND_NS ?
-			       usage_error("bad --process-idle '%s' (a duration like 500ms)", arg) : -1;
+		return vmt_cli_duration(arg, VMT_NS_PER_S, &c->o.process_idle_ns) ||
+			       !c->o.process_idle_ns ?
+			       usage_error("bad --process-idle '%s' (a duration like 500ms or 1h)", arg) : -1;
 	case O_REASON:
 		return parse_reasons(arg, &c->o.reason_mask) ?
 			       usage_error("bad --reason '%s' (reason names or codes 0-63)", arg) : -1;
