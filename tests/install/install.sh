@@ -93,7 +93,7 @@ check_exports() {
 	declared "$root" >"$T/declared"
 	[ -s "$T/declared" ] || fail "no function found in the installed headers"
 	diff "$T/declared" "$T/exported" >"$T/exports.diff" ||
-		fail "libvmt_format.so: exports differ from the installed headers (< declared only, > exported only): $(cat "$T/exports.diff")"
+		fail "libvmt_format.so: exports differ from the installed headers (< declared only: add it to format/libvmt_format.map; > exported only): $(cat "$T/exports.diff")"
 	nm -D --defined-only "$lib" | grep -q ' vmt_reader_open@@VMTRAIL_0$' ||
 		fail "libvmt_format.so: public symbols carry no VMTRAIL_0 version"
 	[ "$(exports "$ext")" = sqlite3_vmtrail_init ] ||
