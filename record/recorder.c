@@ -98,8 +98,8 @@ int vmt_record_create_file(struct vmt_recorder *r, const char *path,
 		return VMT_ERR(err, -EEXIST, VMT_STAGE_FILE, "%s: file exists "
 			       "(use --force to replace it)", path);
 	if (*fd < 0)
-		return VMT_ERR(err, -errno, VMT_STAGE_FILE, "%s: %s", path,
-			       strerror(errno));
+		return VMT_ERR(err, -errno, VMT_STAGE_FILE, "cannot create %s: %s",
+			       path, strerror(errno));
 	return 0;
 }
 

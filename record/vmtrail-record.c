@@ -99,7 +99,7 @@ static const char usage_text[] =
 "                       touched) if DOMAIN is not paused\n"
 "  --release            disable a stale monitor ring left on DOMAIN by a\n"
 "                       recorder that was killed, then exit\n"
-"  -q, --quiet          no status line (the final summary stays)\n"
+"  -q, --quiet          errors only: no status line, no final summary\n"
 "  -h, --help           this text\n"
 "  -V, --version        version\n"
 "\n"
@@ -581,7 +581,8 @@ static int record(struct cli *c)
 		run_loop(r, !c->quiet && isatty(STDERR_FILENO));
 	int crc = vmt_recorder_close(r, &res, rc ? NULL : &err);
 	g_rec = NULL;
-	summary(c->o.path, &res);
+	if (!c->quiet)
+		summary(c->o.path, &res);
 	if (rc || crc) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		if (res.write_error)
@@ -657,7 +658,8 @@ static int record_tap(struct cli *c)
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		return status ? status : 1;
 	}
-	tap_summary(c->o.path, &res);
+	if (!c->quiet)
+		tap_summary(c->o.path, &res);
 	return status;
 }
 
@@ -670,7 +672,9 @@ static int release(struct cli *c)
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		return 1;
 	}
-	fprintf(stderr, PROG ": released the monitor ring of domain %u\n", domid);
+	if (!c->quiet)
+		fprintf(stderr, PROG ": released the monitor ring of domain %u\n",
+			domid);
 	return 0;
 }
 

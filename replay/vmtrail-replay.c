@@ -72,7 +72,7 @@ static const char usage_tail[] =
 "Filters (import and streams):\n"
 "      --from POS         first record kept, --to POS the last (inclusive).\n"
 "      --to POS           POS is a time since the recording start with a unit\n"
-"                         (ns, us, ms, s, m: 1.5s, 200ms) or a plain integer\n"
+"                         (ns, us, ms, s, m, h: 1.5s, 200ms) or a plain integer\n"
 "                         sequence number; the chunk index skips to --from\n"
 "      --reason LIST      keep these reasons: names or codes, comma-separated\n"
 "                         (mem_access,write_ctrlreg,5)\n"
@@ -438,9 +438,11 @@ static int run_import(struct cli *c)
 			"owner or as root)", c->output);
 	else if (err && failed >= 0)
 		trace_error(c->traces[failed], err);
+	else if (err == -VMT_E_VERSION)
+		err_msg("%s: not a vmtrail database of this schema version", c->output);
 	else if (err)
-		err_msg("%s: %s", c->output, err == -VMT_E_VERSION ?
-			"not a vmtrail database of this schema version" : vmt_strerror(err));
+		err_msg("cannot %s %s: %s", c->append ? "update" : "create",
+			c->output, vmt_strerror(err));
 	for (int i = 0; !err && i < c->ntraces; i++)
 		warn_damage(c, c->traces[i], &res[i]);
 	free(res);
@@ -578,7 +580,7 @@ static int run_stream(struct cli *c)
 			err_msg("%s: file exists (remove it or choose another name)",
 				c->output);
 		else if (fd < 0 && fd != -EINVAL)
-			err_msg("%s: %s", c->output, strerror(-fd));
+			err_msg("cannot create %s: %s", c->output, strerror(-fd));
 		if (fd < 0)
 			return 1;
 		if (!(out = fdopen(fd, "w"))) {

@@ -136,7 +136,7 @@ echo "valgrind $(valgrind --version | sed 's/valgrind-//'), $EVENTS events, logs
 # 1. A whole recording, ended by its limit, with a marker on the control
 # socket on the way (the control thread and its client).
 xs_start -c 2 -w mixed -S 1 --rate max
-"${VG[@]}" --log-file="$T/record.vg.log" "$REC" --sim="$XS_SOCK" -q -d 1 \
+"${VG[@]}" --log-file="$T/record.vg.log" "$REC" --sim="$XS_SOCK" -d 1 \
 	-o "$T/run1.vmt" --max-events "$EVENTS" --label case=vg1 \
 	--control "$T/rec.sock" "${MONITORS[@]}" 2>"$T/record.err" &
 rec_pid=$!
@@ -157,7 +157,7 @@ xs_stop
 # runs the program in its own process, so the signal reaches the
 # recorder's handler.
 xs_start -c 2 -w mixed -S 2 --rate max
-"${VG[@]}" --log-file="$T/record-sigint.vg.log" "$REC" --sim="$XS_SOCK" -q -d 1 \
+"${VG[@]}" --log-file="$T/record-sigint.vg.log" "$REC" --sim="$XS_SOCK" -d 1 \
 	-o "$T/run2.vmt" --label case=vg1 "${MONITORS[@]}" 2>"$T/record-sigint.err" &
 rec_pid=$!
 echo "--- record-sigint: vmtrail-record, SIGINT after 3000 events"

@@ -33,7 +33,7 @@ for v in 1 4; do
 		'BEGIN { printf "%-6s %-14s %10.0f %12.0f %10s %10s %10s\n", v, "min_consumer", n / w, (u + s) * 1e9 / n, "-", "-", r }'
 
 	xs_start "br$v" -a 7 -c "$v" -w mixed --rate max
-	/usr/bin/time -f "%e %U %S %M" -o "$T/time" "$REC" --sim="$XS_SOCK" -q -d 1 \
+	/usr/bin/time -f "%e %U %S %M" -o "$T/time" "$REC" --sim="$XS_SOCK" -d 1 \
 		-o "$T/b.vmt" -f --max-events "$N" "${RECMON[@]}" 2>"$T/err" || fail "$(cat "$T/err")"
 	xs_stop
 	read -r wall usr sys rss <"$T/time"

@@ -31,7 +31,7 @@ need_iofault() {
 row_signal() {
 	local sig="$1"
 	xs_start s -a 7 -c 4 -w mixed --rate 20000
-	"$REC" --sim="$XS_SOCK" -q -d 1 -o "$T/s.vmt" "${SYNC[@]}" 2>"$T/err" &
+	"$REC" --sim="$XS_SOCK" -d 1 -o "$T/s.vmt" "${SYNC[@]}" 2>"$T/err" &
 	local pid=$!
 	# Mid-run means after real traffic: wait for it, not for a time.
 	wait_until "2000 requests" 60 produced_at_least 2000
@@ -56,7 +56,7 @@ row_signal() {
 row_sigkill() {
 	local rate=5000
 	xs_start k -a 7 -c 2 -w mixed --rate $rate
-	"$REC" --sim="$XS_SOCK" -q -d 1 -o "$T/k.vmt" --cr cr3 --cr cr0 --cr cr4 \
+	"$REC" --sim="$XS_SOCK" -d 1 -o "$T/k.vmt" --cr cr3 --cr cr0 --cr cr4 \
 		--guest-request 2>"$T/err" &
 	local pid=$!
 	wait_until "3000 requests" 60 produced_at_least 3000
@@ -109,7 +109,7 @@ row_write_error() {
 	xs_start e -a 7 -c 2 -w memory
 	iofault VMT_IOFAULT_PATH="$T/w.vmt" VMT_IOFAULT_AFTER=262144 \
 		VMT_IOFAULT_ERRNO="$err" \
-		"$REC" --sim="$XS_SOCK" -q -d 1 -o "$T/w.vmt" "${SYNC[@]}" \
+		"$REC" --sim="$XS_SOCK" -d 1 -o "$T/w.vmt" "${SYNC[@]}" \
 		--mem-access 0x10000-0x30000:r --duration 60s 2>"$T/err"
 	expect_rc $? 1 "$err"
 	expect_err "vmtrail-record: $T/w.vmt: $text"
@@ -231,7 +231,7 @@ row_slow_disk() {
 	xs_start w -a 7 -c 2 -w mixed --rate 5000
 	env LD_PRELOAD="$IOFAULT" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-		VMT_IOFAULT_PATH="$T/slow.vmt" VMT_IOFAULT_DELAY_US=250000 "$REC" --sim="$XS_SOCK" -q -d 1 -o "$T/slow.vmt" --cr cr3 --cr cr0 \
+		VMT_IOFAULT_PATH="$T/slow.vmt" VMT_IOFAULT_DELAY_US=250000 "$REC" --sim="$XS_SOCK" -d 1 -o "$T/slow.vmt" --cr cr3 --cr cr0 \
 		--guest-request --control "$T/ctl.sock" 2>"$T/err" &
 	local pid=$!
 	stalled() {
@@ -268,7 +268,7 @@ row_sigkill_teardown() {
 	xs_start t -a 7 -c 2 -w mixed --rate 20000
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 	gdb -q -batch -ex "set breakpoint pending on" -ex "break xc_monitor_disable" \
-		-ex run -ex kill --args "$REC" --sim="$XS_SOCK" -q -d 1 \
+		-ex run -ex kill --args "$REC" --sim="$XS_SOCK" -d 1 \
 		-o "$T/t.vmt" --cr cr3 --max-events 300 >"$T/gdb.log" 2>&1
 	grep -q "Breakpoint 1, .*xc_monitor_disable" "$T/gdb.log" ||
 		fail "never stopped in teardown: $(cat "$T/gdb.log")"

@@ -65,7 +65,9 @@ val() { sed -n "s/^$1=//p" "$TCOUT"; }
 
 # The recorder with xensim's libraries on socket $XS_SOCK (in the
 # foreground only: "rec ... &" would signal a subshell, not the recorder).
-rec() { "$REC" --sim="$XS_SOCK" -q "$@"; }
+# No -q: the tests read the final summary (stderr is a file here, so no
+# status line either way).
+rec() { "$REC" --sim="$XS_SOCK" "$@"; }
 
 # check_unwatched JSON DOMID: the guest behaved as if unwatched, nobody paused.
 check_unwatched() {
