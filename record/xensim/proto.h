@@ -124,6 +124,15 @@ int vmt_xsim_send(int sock, const void *buf, size_t len, const int *fds,
 		  int nfds);
 /* Return: bytes received (0 = peer closed) or -errno; *nfds in/out. */
 int vmt_xsim_recv(int sock, void *buf, size_t cap, int *fds, int *nfds);
+/*
+ * vmt_xsim_ask() - one request to the daemon on @path over a connection of
+ * its own (the command line's --query, `xensim run`)
+ * @buf/@cap: OUT: the reply's data, NUL-terminated (@cap > sizeof(*r)).
+ * Return: 0 with *r filled (r->err may be set), or -errno: no daemon
+ * (-ENOENT, -ECONNREFUSED), a path too long, a short or bad reply.
+ */
+int vmt_xsim_ask(const char *path, const struct vmt_xsim_req *q,
+		 struct vmt_xsim_rsp *r, char *buf, size_t cap);
 /* The socket path clients use: $VMT_XENSIM_SOCKET, else the default. */
 const char *vmt_xsim_socket_path(void);
 

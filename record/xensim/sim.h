@@ -381,6 +381,9 @@ int vmt_sim_server_open(struct vmt_sim_server **out, struct vmt_sim_host *h,
 int vmt_sim_server_run(struct vmt_sim_server *s);
 void vmt_sim_server_close(struct vmt_sim_server *s);
 
+/* run.c: `xensim run ...` (@argv[0] is "run"); Return: the exit status. */
+int vmt_sim_run_main(int argc, char **argv);
+
 /* stats.c */
 int vmt_sim_stats_write(const struct vmt_sim_host *h, FILE *f);
 char *vmt_sim_stats_json(const struct vmt_sim_host *h, size_t *len);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "proto.h"
@@ -91,4 +92,37 @@ const char *vmt_xsim_socket_path(void)
 	const char *p = getenv(VMT_XENSIM_SOCKET_ENV);
 
 	return p && *p ? p : VMT_XENSIM_SOCKET_DEFAULT;
+}
+
+int vmt_xsim_ask(const char *path, const struct vmt_xsim_req *q,
+		 struct vmt_xsim_rsp *r, char *buf, size_t cap)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, n;
+
+	if (strlen(path) >= sizeof(sa.sun_path) || cap < sizeof(*r) + 1)
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	n = vmt_xsim_send(fd, q, sizeof(*q), NULL, 0);
+	if (n >= 0)
+		n = vmt_xsim_recv(fd, buf, cap - 1, NULL, NULL);
+	close(fd);
+	if (n < 0)
+		return n;
+	if ((size_t)n < sizeof(*r))
+		return -EPIPE;
+	memcpy(r, buf, sizeof(*r));
+	if (r->len > (size_t)n - sizeof(*r))
+		return -EPROTO;
+	memmove(buf, buf + sizeof(*r), r->len);
+	buf[r->len] = '\0';
+	return 0;
 }

@@ -29,6 +29,7 @@
 static const char usage_head[] =
 "Usage: xensim [OPTION]...\n"
 "       xensim [--socket PATH] --query stats|shutdown\n"
+"       xensim run [--socket PATH] -- COMMAND [ARG]...\n"
 "\n"
 "Simulate a Xen host whose HVM domains raise vm_event monitor requests, for\n"
 "testing vm_event consumers without Xen.  Consumers link xensim's client\n"
@@ -36,6 +37,11 @@ static const char usage_head[] =
 "libxenstore with Xen's sonames), which reach this daemon over a Unix socket;\n"
 "the ring page is shared memory and the event channel an eventfd, and the\n"
 "ring follows Xen's rules (record/xensim/README.md).\n"
+"\n"
+"'xensim run' runs COMMAND, an unmodified Xen tool, as if on the dom0 of the\n"
+"simulated host: xensim's libraries first on its library path, the socket\n"
+"found, /sys/hypervisor and /proc/xen answering as the daemon's Xen release,\n"
+"signals passed on, COMMAND's exit status returned ('xensim run --help').\n"
 "\n"
 "Options:\n"
 "  -s, --socket PATH      listen on PATH (default: $VMT_XENSIM_SOCKET, else\n"
@@ -288,48 +294,26 @@ static int parse_args(struct opts *o, int argc, char **argv)
 
 static int query(const struct opts *o)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct vmt_xsim_req q = { .op = !strcmp(o->query, "stats") ?
 				  VMT_XSIM_OP_STATS : VMT_XSIM_OP_SHUTDOWN };
-	char *buf = malloc(VMT_XSIM_MSG_MAX);
-	int fd, n;
-
-	if (!buf || strlen(o->socket) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "xensim: %s: %s\n", o->socket,
-			buf ? "socket path too long" : strerror(ENOMEM));
-		free(buf);
-		return 1;
-	}
-	strcpy(sa.sun_path, o->socket);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "xensim: cannot reach a daemon on %s: %s\n",
-			o->socket, strerror(errno));
-		free(buf);
-		return 1;
-	}
-	n = vmt_xsim_send(fd, &q, sizeof(q), NULL, 0);
-	if (n >= 0)
-		n = vmt_xsim_recv(fd, buf, VMT_XSIM_MSG_MAX, NULL, NULL);
-	close(fd);
 	struct vmt_xsim_rsp r;
-	if (n < (int)sizeof(r)) {
+	char *buf = malloc(VMT_XSIM_MSG_MAX);
+	int rc = buf ? vmt_xsim_ask(o->socket, &q, &r, buf, VMT_XSIM_MSG_MAX)
+		     : -ENOMEM;
+
+	if (rc == -ENOENT || rc == -ECONNREFUSED || rc == -ENAMETOOLONG)
+		fprintf(stderr, "xensim: cannot reach a daemon on %s: %s\n",
+			o->socket, strerror(-rc));
+	else if (rc)
 		fprintf(stderr, "xensim: %s: no answer to --query %s: %s\n",
-			o->socket, o->query, n < 0 ? strerror(-n) : "short reply");
-		free(buf);
-		return 1;
-	}
-	memcpy(&r, buf, sizeof(r));
-	if (r.err || r.len > (unsigned)n - sizeof(r)) {
+			o->socket, o->query, strerror(-rc));
+	else if (r.err)
 		fprintf(stderr, "xensim: %s: --query %s failed: %s\n", o->socket,
-			o->query, r.err ? strerror(r.err) : "bad reply");
-		free(buf);
-		return 1;
-	}
-	if (r.len)
-		fwrite(buf + sizeof(r), 1, strnlen(buf + sizeof(r), r.len), stdout);
+			o->query, strerror(r.err));
+	else
+		fputs(buf, stdout);
 	free(buf);
-	return 0;
+	return rc || r.err ? 1 : 0;
 }
 
 /* ---- the daemon ------------------------------------------------------------ */
@@ -513,6 +497,9 @@ static int run_daemon(const struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o = { .abi = VMT_ABI_MAX, .vcpus = 1, .seed = 1, .workload = "mixed" };
+
+	if (argc > 1 && !strcmp(argv[1], "run"))
+		return vmt_sim_run_main(argc - 1, argv + 1);
 	int rc = parse_args(&o, argc, argv);
 
 	if (rc)

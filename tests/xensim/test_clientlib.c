@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #define XC_WANT_COMPAT_DEVICEMODEL_API 1
+#define XC_WANT_COMPAT_EVTCHN_API 1
+#define XC_WANT_COMPAT_MAP_FOREIGN_API 1
 #include <xenctrl.h>
 #include <xen/hvm/params.h>
 #include <xenevtchn.h>
@@ -379,5 +381,76 @@ Test(clientlib, libvmi_startup_calls, .fini = stop)
 		cr_assert_eq(xc_monitor_mov_to_msr(x, 7, 0xc0000080 + m, true, false), 0);
 	cr_expect_eq(xc_monitor_mov_to_msr(x, 7, 0x80000000, true, false), -1);
 	cr_expect_eq(errno, EINVAL);
+	xc_interface_close(x);
+}
+
+/* The compat names LibVMI resolves for 4.17 behave as the libraries they
+ * wrap in Xen, and xc_domctl as do_domctl for an HVM domain. */
+Test(clientlib, libxenctrl_compat_names, .fini = stop)
+{
+	START("--domain", "3:alpha", "--domain", "7:beta", "--paused");
+	xc_interface *x = xc();
+	struct xen_domctl d = { .cmd = XEN_DOMCTL_getdomaininfo, .domain = 4 };
+	cr_assert_eq(xc_domctl(x, &d), 0);
+	cr_expect_eq(d.domain, 7, "Xen 4.17: the first domain >= the one asked");
+	cr_expect(d.u.getdomaininfo.flags & XEN_DOMINF_paused);
+	d = (struct xen_domctl){ .cmd = XEN_DOMCTL_getdomaininfo, .domain = 8 };
+	cr_expect_eq(xc_domctl(x, &d), -1);
+	cr_expect_eq(errno, ESRCH);
+	d = (struct xen_domctl){ .cmd = XEN_DOMCTL_get_address_size, .domain = 3 };
+	cr_expect_eq(xc_domctl(x, &d), -1);
+	cr_expect_eq(errno, EOPNOTSUPP, "HVM: arch_do_domctl");
+	d = (struct xen_domctl){ .cmd = XEN_DOMCTL_unpausedomain, .domain = 3 };
+	cr_assert_eq(xc_domctl(x, &d), 0);
+	cr_expect_eq(xc_domctl(x, &d), -1, "the pause count is 0 again");
+	d = (struct xen_domctl){ .cmd = XEN_DOMCTL_unpausedomain, .domain = 5 };
+	cr_expect_eq(xc_domctl(x, &d), -1);
+	cr_expect_eq(errno, ESRCH);
+	d = (struct xen_domctl){ .cmd = XEN_DOMCTL_shadow_op, .domain = 3 };
+	cr_expect_eq(xc_domctl(x, &d), -1);
+	cr_expect_eq(errno, ENOSYS);
+
+	unsigned long v = 0;
+	cr_assert_eq(xc_set_hvm_param(x, 3, HVM_PARAM_ALTP2M, XEN_ALTP2M_mixed), 0);
+	cr_assert_eq(xc_get_hvm_param(x, 3, HVM_PARAM_ALTP2M, &v), 0);
+	cr_expect_eq(v, XEN_ALTP2M_mixed);
+
+	/* A range maps the same bytes as libxenforeignmemory's map. */
+	xen_pfn_t pfns[2] = { 0x40, 0x41 };
+	uint8_t *r = xc_map_foreign_range(x, 3, 2 * XC_PAGE_SIZE, PROT_READ, 0x40);
+	uint8_t *p = xc_map_foreign_pages(x, 3, PROT_READ, pfns, 2);
+	cr_assert(r && p);
+	cr_expect_eq(memcmp(r, p, 2 * XC_PAGE_SIZE), 0);
+	munmap(r, 2 * XC_PAGE_SIZE);
+	munmap(p, 2 * XC_PAGE_SIZE);
+	cr_expect_null(xc_map_foreign_range(x, 3, XC_PAGE_SIZE, PROT_READ, 1ul << 30));
+	cr_expect_eq(errno, EINVAL);
+
+	/* The libxenctrl event channel is libxenevtchn's: bound to the ring's
+	 * port, readable after requests, masked by pending. */
+	uint32_t port;
+	void *ring = xc_monitor_enable(x, 7, &port);
+	cr_assert_not_null(ring);
+	xc_evtchn *e = xc_evtchn_open(NULL, 0);
+	cr_assert_not_null(e);
+	int local = xc_evtchn_bind_interdomain(e, 7, port);
+	cr_assert_geq(local, 0);
+	cr_expect_eq(xc_evtchn_bind_interdomain(e, 7, port), -1);
+	cr_expect_eq(errno, EBUSY);
+	cr_assert_eq(xc_monitor_software_breakpoint(x, 7, true), 0);
+	cr_assert_eq(xc_domain_unpause(x, 7), 0);
+	struct pollfd pf = { .fd = xc_evtchn_fd(e), .events = POLLIN };
+	cr_assert_eq(poll(&pf, 1, 60000), 1);
+	cr_expect_eq(xc_evtchn_pending(e), local);
+	cr_expect_eq(poll(&pf, 1, 0), 0, "masked until unmasked");
+	cr_expect_eq(xc_evtchn_unmask(e, (evtchn_port_t)local), 0);
+	cr_expect_eq(xc_evtchn_notify(e, (evtchn_port_t)local), 0);
+	cr_assert_eq(xc_domain_pause(x, 7), 0);
+	cr_expect_eq(xc_evtchn_unbind(e, (evtchn_port_t)local), 0);
+	cr_expect_eq(xc_evtchn_unmask(e, (evtchn_port_t)local), -1);
+	cr_expect_eq(errno, EINVAL);
+	cr_expect_eq(xc_evtchn_close(e), 0);
+	cr_assert_eq(xc_monitor_disable(x, 7), 0);
+	munmap(ring, XC_PAGE_SIZE);
 	xc_interface_close(x);
 }

@@ -59,6 +59,15 @@ int vmt_xsim_call(struct vmt_xsim_client *c, struct vmt_xsim_req *q,
 int64_t vmt_xsim_op(struct vmt_xsim_client *c, uint32_t op, uint32_t dom,
 		    const uint64_t *a, unsigned na, struct vmt_xsim_rsp *out);
 
+/*
+ * vmt_xsim_fmem_map() - map @pages guest frames @arr of @dom (fmem.c)
+ * @err: per-frame result (0 or -EINVAL past the guest's memory), or NULL:
+ * then any bad frame fails the whole call.
+ * Return: the mapping (munmap to release), or NULL with errno set.
+ */
+void *vmt_xsim_fmem_map(struct vmt_xsim_client *c, uint32_t dom, int prot,
+			size_t pages, const uint64_t *arr, int *err);
+
 /* Sets errno from a -errno code; Return: -1 (the libxc convention). */
 int vmt_xsim_fail(int rc);
 
