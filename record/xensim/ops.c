@@ -474,8 +474,8 @@ static void op_unbind(struct vmt_sim_server *s, struct vmt_sim_conn *c,
 }
 
 /* /local/domain/<id>/name and .../domid, like a real xenstore. */
-static void op_xs(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
-		  struct reply *rp)
+static void host_xs(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+		    struct reply *rp)
 {
 	const char *p = q->path, *pre = "/local/domain";
 	size_t n = strlen(pre);
@@ -521,6 +521,43 @@ static void op_xs(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
 	} else {
 		rp->r.err = ENOENT;
 	}
+}
+
+/* Written nodes (store.c) shadow the host's and add to its directories. */
+static void op_xs(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+		  struct reply *rp)
+{
+	if (q->op == VMT_XSIM_OP_XS_READ && vmt_sim_store_read(s, q->path, rp))
+		return;
+	host_xs(s, q, rp);
+	if (q->op != VMT_XSIM_OP_XS_DIR)
+		return;
+	size_t len = rp->r.err ? 0 : rp->r.len;
+	if (len && rp->data != rp->small)
+		return;
+	len = vmt_sim_store_children(s, q->path, rp->small, len,
+				     sizeof(rp->small));
+	if (len) {
+		rp->r.err = 0;
+		rp->data = rp->small;
+		rp->r.len = (uint32_t)len;
+	}
+}
+
+static void op_xs_change(struct vmt_sim_server *s, const struct vmt_xsim_req *q,
+			 struct reply *rp)
+{
+	struct reply host = { 0 };
+	struct vmt_xsim_req dir = *q;
+
+	dir.op = VMT_XSIM_OP_XS_DIR;
+	host_xs(s, &dir, &host);
+	if (host.r.err) {
+		dir.op = VMT_XSIM_OP_XS_READ;
+		memset(&host, 0, sizeof(host));
+		host_xs(s, &dir, &host);
+	}
+	vmt_sim_store_change(s, q, !host.r.err, rp);
 }
 
 static void op_stats(struct vmt_sim_server *s, struct reply *rp)
@@ -591,6 +628,10 @@ void vmt_sim_dispatch(struct vmt_sim_server *s, struct vmt_sim_conn *c,
 	case VMT_XSIM_OP_EVT_UNBIND: op_unbind(s, c, q, rp); break;
 	case VMT_XSIM_OP_XS_READ:
 	case VMT_XSIM_OP_XS_DIR: op_xs(s, q, rp); break;
+	case VMT_XSIM_OP_XS_WATCH:
+	case VMT_XSIM_OP_XS_UNWATCH: vmt_sim_store_watch(s, c, q, rp); break;
+	case VMT_XSIM_OP_XS_WRITE:
+	case VMT_XSIM_OP_XS_RM: op_xs_change(s, q, rp); break;
 	case VMT_XSIM_OP_STATS: op_stats(s, rp); break;
 	case VMT_XSIM_OP_SHUTDOWN: s->stop = true; break;
 	case VMT_XSIM_OP_ACCESS_REQUIRED: op_access_required(s, q, rp); break;

@@ -16,7 +16,7 @@
 #define VMT_XENSIM_SOCKET_ENV "VMT_XENSIM_SOCKET"
 #define VMT_XENSIM_SOCKET_DEFAULT "/tmp/vmtrail-xensim.sock"
 /* Bumped whenever a message layout or an op's meaning changes. */
-#define VMT_XSIM_PROTO_VERSION 3u
+#define VMT_XSIM_PROTO_VERSION 4u
 
 /* Monitor sources, numbered like XEN_DOMCTL_MONITOR_EVENT_* (abi.md 6.7);
  * VMT_XSIM_MON_EACH_REP is the emulate-each-rep switch, not an event. */
@@ -66,6 +66,11 @@ enum vmt_xsim_op {
 	VMT_XSIM_OP_VCPU_SET,          /* a: vcpu, VMT_XSIM_SET_*; regs */
 	VMT_XSIM_OP_SET_MAXMEM,        /* a[0] = max pages */
 	VMT_XSIM_OP_HVM_PARAM,         /* a: index, set?, value */
+	VMT_XSIM_OP_XS_WATCH,          /* path "PATH\0TOKEN"; a[0] 0: only the
+					* event socket; fd: that socket, once */
+	VMT_XSIM_OP_XS_UNWATCH,        /* path "PATH\0TOKEN" */
+	VMT_XSIM_OP_XS_WRITE,          /* path "PATH\0VALUE", a[0] = length */
+	VMT_XSIM_OP_XS_RM,             /* path */
 };
 
 /* HVM_NR_PARAMS of Xen 4.17 (public/hvm/params.h); HVM_PARAM_ALTP2M. */
@@ -94,7 +99,8 @@ enum vmt_altp2m_cmd {
 	VMT_ALTP2M_GET_P2M_IDX = 14,
 };
 
-#define VMT_XSIM_PATH_MAX 128
+/* A xenstore path with its token or value. */
+#define VMT_XSIM_PATH_MAX 1024
 
 struct vmt_xsim_req {
 	uint32_t op;

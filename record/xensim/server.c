@@ -61,6 +61,7 @@ static void conn_close(struct vmt_sim_server *s, struct vmt_sim_conn *c)
 		*pp = c->next;
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	vmt_sim_store_conn_gone(c);
 	free(c);
 }
 
@@ -86,7 +87,7 @@ static int send_reply(struct vmt_sim_conn *c, struct reply *rp)
 		free(buf);
 	/* The client's end of the notify socket now lives in the client. */
 	if (rp->close_fds)
-		close(rp->fds[1]);
+		close(rp->fds[rp->nfds - 1]);
 	free(rp->heap);
 	return rc < 0 ? rc : 0;
 }
@@ -121,6 +122,7 @@ static void conn_accept(struct vmt_sim_server *s)
 		return;
 	}
 	c->fd = fd;
+	c->xs_fd = -1;
 	c->tag = (struct tag){ T_CONN, c };
 	if (ep_add(s->ep, fd, &c->tag)) {
 		close(fd);
@@ -182,7 +184,10 @@ int vmt_sim_server_open(struct vmt_sim_server **out, struct vmt_sim_host *h,
 	s->h = h;
 	s->lfd = s->sfd = s->tfd = s->ep = -1;
 	s->t_notify = calloc(h->n_dom, sizeof(*s->t_notify));
-	if (!s->t_notify) {
+	s->released = calloc(h->n_dom, sizeof(*s->released));
+	if (!s->t_notify || !s->released) {
+		free(s->t_notify);
+		free(s->released);
 		free(s);
 		return -ENOMEM;
 	}
@@ -220,7 +225,9 @@ void vmt_sim_server_close(struct vmt_sim_server *s)
 		close(s->ep);
 	s->h->on_notify_fd = NULL;
 	s->h->server = NULL;
+	vmt_sim_store_free(s);
 	free(s->t_notify);
+	free(s->released);
 	free(s);
 }
 
@@ -374,6 +381,9 @@ int vmt_sim_server_run(struct vmt_sim_server *s)
 	s->armed_at = UINT64_MAX;
 	while (!s->stop) {
 		int timeout = turn(s);
+		/* Before sleeping: a domain that died in this turn is
+		 * announced now, not at the next wake-up. */
+		vmt_sim_store_domains(s);
 		if (finished(s))
 			break;
 		int n = epoll_wait(s->ep, ev, 32, timeout);

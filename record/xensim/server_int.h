@@ -20,6 +20,8 @@ struct tag {
 
 struct vmt_sim_conn {
 	int fd;
+	int xs_fd;                     /* xenstore watch events, or -1 */
+	struct xs_watch *watches;
 	struct tag tag;
 	struct vmt_sim_conn *next;
 };
@@ -30,6 +32,8 @@ struct vmt_sim_server {
 	struct tag t_listen, t_signal, t_timer;
 	struct tag *t_notify;          /* one per domain */
 	struct vmt_sim_conn *conns;
+	struct xs_node *nodes;         /* written xenstore nodes (store.c) */
+	bool *released;                /* per domain: @releaseDomain fired */
 	bool stop;
 	uint64_t next_allowed;         /* rate limit: next request's time */
 	uint64_t armed_at;             /* timerfd deadline, UINT64_MAX = off */
@@ -45,12 +49,30 @@ struct reply {
 	char small[512];              /* also a register block (VCPU_GET) */
 	int fds[2];
 	int nfds;
-	bool close_fds;                /* close fds[1] (the client's end) once sent */
+	bool close_fds;                /* close the last fd (the client's end) once sent */
 };
 
 /* ops.c: answer one request into @rp (its data may point into @rp). */
 void vmt_sim_dispatch(struct vmt_sim_server *s, struct vmt_sim_conn *c,
 		      const struct vmt_xsim_req *q, struct reply *rp);
+/* store.c: written xenstore nodes and watches. */
+/* XS_WATCH / XS_UNWATCH; the first gives @c its event socket. */
+void vmt_sim_store_watch(struct vmt_sim_server *s, struct vmt_sim_conn *c,
+			 const struct vmt_xsim_req *q, struct reply *rp);
+/* XS_WRITE / XS_RM; @host_node: q->path is one of the domain nodes. */
+void vmt_sim_store_change(struct vmt_sim_server *s,
+			  const struct vmt_xsim_req *q, bool host_node,
+			  struct reply *rp);
+/* Return: whether @path was written (then @rp holds its value). */
+bool vmt_sim_store_read(struct vmt_sim_server *s, const char *path,
+			struct reply *rp);
+size_t vmt_sim_store_children(struct vmt_sim_server *s, const char *path,
+			      char *buf, size_t len, size_t cap);
+/* Fires @releaseDomain once for each domain that died since last time. */
+void vmt_sim_store_domains(struct vmt_sim_server *s);
+void vmt_sim_store_conn_gone(struct vmt_sim_conn *c);
+void vmt_sim_store_free(struct vmt_sim_server *s);
+
 /* Reads pending consumer notifies (one, or @all); Return: any read? */
 bool vmt_sim_drain_notify(struct vmt_sim_dom *d, bool all);
 

@@ -24,6 +24,7 @@
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
 #include <xenstore.h>
+#include <xen/vm_event.h>
 
 static pid_t daemon_pid;
 static char dir[64];
@@ -453,4 +454,77 @@ Test(clientlib, libxenctrl_compat_names, .fini = stop)
 	cr_assert_eq(xc_monitor_disable(x, 7), 0);
 	munmap(ring, XC_PAGE_SIZE);
 	xc_interface_close(x);
+}
+
+static void expect_event(struct xs_handle *xs, const char *path,
+			 const char *token)
+{
+	struct pollfd p = { .fd = xs_fileno(xs), .events = POLLIN };
+	unsigned n = 0;
+
+	cr_assert_eq(poll(&p, 1, 60000), 1, "no event for %s", path);
+	char **v = xs_read_watch(xs, &n);
+	cr_assert_not_null(v);
+	cr_expect_eq(n, 2);
+	cr_expect_str_eq(v[XS_WATCH_PATH], path);
+	cr_expect_str_eq(v[XS_WATCH_TOKEN], token);
+	free(v);
+}
+
+/* xenstored's watch rules: once at registration, then on every write or
+ * removal at or below the path, from any connection; @releaseDomain when
+ * a domain dies. */
+Test(clientlib, xenstore_watches, .fini = stop)
+{
+	START("--domain", "2:web", "--fault", "domain-die=3");
+	struct xs_handle *xs = xs_open(0), *other = xs_open(0);
+	cr_assert(xs && other);
+	cr_expect(xs_is_domain_introduced(xs, 2));
+	cr_expect(!xs_is_domain_introduced(xs, 3));
+	cr_assert(xs_watch(xs, "/vmt", "tok"));
+	expect_event(xs, "/vmt", "tok");
+	cr_expect(!xs_watch(xs, "/vmt", "tok"));
+	cr_expect_eq(errno, EEXIST);
+	cr_expect_null(xs_check_watch(xs));
+	cr_expect_eq(errno, EAGAIN, "one event per registration");
+	cr_assert(xs_write(other, XBT_NULL, "/vmt/a/b", "hello", 5));
+	expect_event(xs, "/vmt/a/b", "tok");
+	cr_assert(xs_write(other, XBT_NULL, "/elsewhere", "x", 1));
+	unsigned len = 0;
+	char *v = xs_read(xs, XBT_NULL, "/vmt/a/b", &len);
+	cr_assert_not_null(v);
+	cr_expect_str_eq(v, "hello");
+	free(v);
+	unsigned n = 0;
+	char **names = xs_directory(xs, XBT_NULL, "/vmt", &n);
+	cr_assert_not_null(names);
+	cr_expect_eq(n, 1);
+	cr_expect_str_eq(names[0], "a");
+	free(names);
+	cr_assert(xs_rm(other, XBT_NULL, "/vmt/a"));
+	expect_event(xs, "/vmt/a", "tok");
+	cr_expect_null(xs_read(xs, XBT_NULL, "/vmt/a/b", &len));
+	cr_expect(!xs_rm(other, XBT_NULL, "/vmt/a"));
+	cr_expect_eq(errno, ENOENT);
+	cr_expect(!xs_rm(other, XBT_NULL, "/local/domain/2/name"));
+	cr_expect_eq(errno, EACCES, "the host's nodes stay");
+	cr_expect_null(xs_check_watch(xs), "nothing for /elsewhere");
+	cr_assert(xs_unwatch(xs, "/vmt", "tok"));
+	cr_expect(!xs_unwatch(xs, "/vmt", "tok"));
+	cr_expect_eq(errno, ENOENT);
+
+	/* The domain dies after its third request (the ring holds 8). */
+	cr_assert(xs_watch(xs, "@releaseDomain", "rel"));
+	expect_event(xs, "@releaseDomain", "rel");
+	xc_interface *x = xc();
+	uint32_t port;
+	void *ring = xc_monitor_enable(x, 2, &port);
+	cr_assert_not_null(ring);
+	cr_assert_eq(xc_monitor_write_ctrlreg(x, 2, VM_EVENT_X86_CR3, true,
+					      false, 0, false), 0);
+	expect_event(xs, "@releaseDomain", "rel");
+	munmap(ring, XC_PAGE_SIZE);
+	xc_interface_close(x);
+	xs_close(other);
+	xs_close(xs);
 }

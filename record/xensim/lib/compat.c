@@ -196,3 +196,39 @@ XSIM_EXPORT int xc_domctl(xc_interface *xch, struct xen_domctl *domctl)
 		return vmt_xsim_fail(-ENOSYS);
 	}
 }
+
+/* ---- memory reservation (tools/libs/ctrl/xc_domain.c) ------------------- */
+
+/* A simulated guest's memory is fixed by its scenario: no extent is ever
+ * added or released.  The _exact calls then fail as libxc's do when Xen
+ * did none of the extents: EBUSY for populate (as for a domain at its
+ * max_pages, page_alloc.c assign_pages), EINVAL for decrease. */
+static int no_extent(xc_interface *xch, uint32_t domid, unsigned long nr,
+		     int err)
+{
+	xc_domaininfo_t info;
+
+	if (xc_domain_getinfolist(xch, domid, 1, &info) != 1 ||
+	    info.domain != domid)
+		return vmt_xsim_fail(-ESRCH);
+	return nr ? vmt_xsim_fail(-err) : 0;
+}
+
+XSIM_EXPORT int xc_domain_populate_physmap_exact(xc_interface *xch,
+						 uint32_t domid,
+						 unsigned long nr_extents,
+						 unsigned int extent_order,
+						 unsigned int mem_flags,
+						 xen_pfn_t *extent_start)
+{
+	return no_extent(xch, domid, nr_extents, EBUSY);
+}
+
+XSIM_EXPORT int xc_domain_decrease_reservation_exact(xc_interface *xch,
+						     uint32_t domid,
+						     unsigned long nr_extents,
+						     unsigned int extent_order,
+						     xen_pfn_t *extent_start)
+{
+	return no_extent(xch, domid, nr_extents, EINVAL);
+}
