@@ -38,7 +38,8 @@ need libxenctrl.so.4.17 xc_interface_open xc_interface_close xc_domain_getinfo \
 	xc_evtchn_open xc_evtchn_close xc_evtchn_fd xc_evtchn_bind_interdomain \
 	xc_evtchn_unbind xc_evtchn_pending xc_evtchn_unmask xc_evtchn_notify \
 	xc_map_foreign_range xc_map_foreign_pages xc_domctl xc_get_hvm_param \
-	xc_set_hvm_param xc_domain_get_tsc_info
+	xc_set_hvm_param xc_domain_get_tsc_info xc_domain_populate_physmap_exact \
+	xc_domain_decrease_reservation_exact
 # libxenctrl carries the event-channel code for its compat names; only the
 # xc_ names are exported.
 nm -D --defined-only "$L/libxenctrl.so.4.17" | grep -q ' xenevtchn_' &&
@@ -48,7 +49,9 @@ need libxenevtchn.so.1 xenevtchn_open xenevtchn_close xenevtchn_fd \
 	xenevtchn_unmask xenevtchn_notify
 need libxenforeignmemory.so.1 xenforeignmemory_open xenforeignmemory_close \
 	xenforeignmemory_map xenforeignmemory_unmap
-need libxenstore.so.4 xs_open xs_close xs_read xs_directory xs_daemon_open
+need libxenstore.so.4 xs_open xs_close xs_read xs_directory xs_daemon_open \
+	xs_write xs_rm xs_watch xs_unwatch xs_fileno xs_read_watch xs_check_watch \
+	xs_is_domain_introduced
 # Symbol versions as Debian's libraries define them (readelf -V there).
 vers() { readelf -V "$L/$1" | sed -n 's/.*Name: \(VERS_[0-9.]*\).*/\1/p' | sort -u | paste -sd' ' -; }
 expect() { [ "$2" = "$3" ] || { echo "FAIL: $1: versions '$2', want '$3'"; exit 1; }; }
