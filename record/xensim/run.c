@@ -19,6 +19,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,8 +167,9 @@ static int find_libs(char *dir, char *shim)
 	return 0;
 }
 
-/* Prepends @val to the list in @name (joined by @sep). */
-static int env_prepend(const char *name, const char *val, const char *sep)
+/* Adds @val to the list in @name (joined by @sep), @first or last. */
+static int env_add(const char *name, const char *val, const char *sep,
+		   bool first)
 {
 	const char *old = getenv(name);
 	size_t n = strlen(val) + (old ? strlen(old) : 0) + 2;
@@ -175,8 +177,12 @@ static int env_prepend(const char *name, const char *val, const char *sep)
 
 	if (!s)
 		return -1;
-	snprintf(s, n, "%s%s%s", val, old && *old ? sep : "",
-		 old && *old ? old : "");
+	if (!old || !*old)
+		snprintf(s, n, "%s", val);
+	else if (first)
+		snprintf(s, n, "%s%s%s", val, sep, old);
+	else
+		snprintf(s, n, "%s%s%s", old, sep, val);
 	int rc = setenv(name, s, 1);
 	free(s);
 	return rc;
@@ -292,8 +298,10 @@ static int launch(char **cmd, int *status)
 static int setup_env(const char *sock, const char *dir, const char *shim,
 		     const char *root)
 {
-	if (env_prepend("LD_LIBRARY_PATH", dir, ":") ||
-	    env_prepend("LD_PRELOAD", shim, " ") ||
+	/* The shim goes after the caller's own preloads: a sanitizer
+	 * runtime preloaded there must stay first. */
+	if (env_add("LD_LIBRARY_PATH", dir, ":", true) ||
+	    env_add("LD_PRELOAD", shim, " ", false) ||
 	    setenv(VMT_XENSIM_SOCKET_ENV, sock, 1) ||
 	    setenv("VMT_XENSIM_DOM0_ROOT", root, 1))
 		return run_fail("cannot set COMMAND's environment: %s%s",
