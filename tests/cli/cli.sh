@@ -59,7 +59,7 @@ for p in vmtrail-record vmtrail-replay; do
 		# Wired to the shared parser (test_cli_num tests the parser).
 		case $kind in
 		SIZE) good=64k; bad=18446744073709551616 ;;
-		*) good=1.5h; bad=5124096h ;;
+		*) good=1.5s; bad=5124096h ;;
 		esac
 		try "$p" "$opt" "$good"
 		[ $rc != 2 ] && ! grep -q -- "bad $opt" "$T/err" ||
