@@ -69,7 +69,7 @@ Test(abi_misc, encode_errors)
 	cr_assert_eq(vmt_event_encode(&ev, b, 312), 312);
 	ev.version = 0;
 	cr_assert_eq(vmt_event_encode(&ev, b, sizeof(b)), -VMT_E_ABI);
-	ev.version = 8;
+	ev.version = VMT_ABI_MAX + 1;
 	cr_assert_eq(vmt_event_encode(&ev, b, sizeof(b)), -VMT_E_ABI);
 }
 

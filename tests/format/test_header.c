@@ -258,7 +258,7 @@ Test(header, required_metadata_missing)
 /* Header edited in place: the ABI version record is the first one. */
 Test(header, abi_version_out_of_range)
 {
-	uint32_t bad[] = { 0, 8, 1000 };
+	uint32_t bad[] = { VMT_ABI_MIN - 1, VMT_ABI_MAX + 1, 1000 };
 
 	for (unsigned i = 0; i < 3; i++) {
 		struct img m = make();

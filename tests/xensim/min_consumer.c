@@ -279,7 +279,8 @@ static bool answer(const uint8_t *req_slot)
 	if (vmt_event_encode(&r, slot_bytes, st.esz) < 0)
 		st.failures++;
 	if (q.vcpu_id < 64 && (opt.wrong_vcpus >> q.vcpu_id & 1)) {
-		uint32_t wrong = st.abi == 7 ? 6 : st.abi + 1;
+		uint32_t wrong = st.abi == VMT_ABI_MAX ? VMT_ABI_MAX - 1 :
+							 VMT_ABI_MAX;
 		memcpy(slot_bytes, &wrong, 4);   /* bytes 0-3: version, LE host */
 		st.wrong_sent++;
 	}
