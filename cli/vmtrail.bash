@@ -2,28 +2,20 @@
 # xensim.  Installed once per program name in
 # share/bash-completion/completions/, where bash-completion finds it when
 # the program is first completed; `source` it to use it directly.
-# tests/cli/cli.sh checks every option list against the program's --help.
+# tests/cli/cli.sh checks that every option of every --help is completed.
 
-# Long options, and those of them that take a separate argument.
-_vmt_record_opts='--sim --xen-libdir --tap --tap-buffer --domain --output
-  --force --cr --msr --breakpoint --singlestep --guest-request --debug
-  --cpuid --desc-access --privcall --emul-unimpl --vmexit --mem-access
-  --duration --max-events --max-size --level --label --phase-names
-  --control --unpause --release --quiet --help --version'
-_vmt_record_args='--xen-libdir|--tap-buffer|--domain|--output|--cr|--msr|--mem-access|--duration|--max-events|--max-size|--level|--label|--phase-names|--control|-d|-o|-l'
-_vmt_record_sub_opts='--control --help'
-_vmt_replay_opts='--output --append --no-regs --single-thread --process-idle
-  --clickhouse --format --info --json --from --to --reason --vcpu --strict
-  --quiet --help --version'
+# The long options are read from the program's own --help (so a new option
+# is completed without a change here); these are the options that take a
+# separate argument.
+_vmt_record_args='--xen-libdir|--max-stall|--tap-buffer|--domain|--output|--cr|--msr|--mem-access|--duration|--max-events|--max-size|--level|--label|--phase-names|--control|-d|-o|-l'
 _vmt_replay_args='--output|--process-idle|--clickhouse|--format|--from|--to|--reason|--vcpu|-o|-f'
-_vmt_analyze_summary_opts='--run --json --clickhouse --help'
-_vmt_analyze_diff_opts='--baseline --candidate --db --clickhouse --alpha
-  --min-change --per --strict-sets --force --ignore-label --all --json
-  --html --help'
 _vmt_analyze_args='--run|--clickhouse|--baseline|--candidate|--db|--alpha|--min-change|--per|--ignore-label|--html'
-_vmt_xensim_opts='--socket --domain --vcpus --abi --workload --seed --rate
-  --paused --events --stats --fault --phase-names --query --help --version'
 _vmt_xensim_args='--socket|--domain|--vcpus|--abi|--workload|--seed|--rate|--events|--stats|--fault|--query|-s|-d|-c|-a|-w|-S|-r|-n|-o|-f|-q'
+
+# _vmt_help_opts PROGRAM [SUBCOMMAND]: the long options its --help prints.
+_vmt_help_opts() {
+	"$@" --help 2>/dev/null | grep -oE -- '--[a-z][a-z0-9]*(-[a-z0-9]+)*' | sort -u
+}
 
 # _vmt_value PROG PREV CUR: fill COMPREPLY with values for option PREV.
 _vmt_value() {
@@ -43,23 +35,25 @@ _vmt_value() {
 }
 
 _vmt_complete() {
-	local prog=${COMP_WORDS[0]##*/} cur=${COMP_WORDS[COMP_CWORD]}
+	local cmd=${COMP_WORDS[0]} prog=${COMP_WORDS[0]##*/} cur=${COMP_WORDS[COMP_CWORD]}
 	local prev=${COMP_WORDS[COMP_CWORD-1]} sub=${COMP_WORDS[1]} opts args words=
 	case $prog in
 	vmtrail-record)
-		opts=$_vmt_record_opts args=$_vmt_record_args
-		case $sub in mark | stats) opts=$_vmt_record_sub_opts ;; esac
+		args=$_vmt_record_args
+		case $sub in
+		mark | stats) opts=$(_vmt_help_opts "$cmd" "$sub") ;;
+		*) opts=$(_vmt_help_opts "$cmd") ;;
+		esac
 		[ "$COMP_CWORD" = 1 ] && words='mark stats' ;;
-	vmtrail-replay) opts=$_vmt_replay_opts args=$_vmt_replay_args ;;
+	vmtrail-replay) opts=$(_vmt_help_opts "$cmd") args=$_vmt_replay_args ;;
 	vmtrail-analyze)
 		args=$_vmt_analyze_args
 		case $sub in
-		summary) opts=$_vmt_analyze_summary_opts ;;
-		diff) opts=$_vmt_analyze_diff_opts ;;
+		summary | diff) opts=$(_vmt_help_opts "$cmd" "$sub") ;;
 		*) COMPREPLY=($(compgen -W 'summary diff --help --version' -- "$cur"))
 			return ;;
 		esac ;;
-	xensim) opts=$_vmt_xensim_opts args=$_vmt_xensim_args ;;
+	xensim) opts=$(_vmt_help_opts "$cmd") args=$_vmt_xensim_args ;;
 	*) return ;;
 	esac
 	# After --, the rest is COMMAND (vmtrail-record --tap).

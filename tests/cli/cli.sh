@@ -154,7 +154,7 @@ help_opts() {
 }
 # completed WORDS...: what the completion offers for the last word.
 completed() {
-	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	PATH="$VMT_BIN:$PATH" bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 		_vmt_complete; printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$@" | sort -u
 }
 check_completion() {
