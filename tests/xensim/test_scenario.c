@@ -157,10 +157,11 @@ Test(faults, parse)
 	cr_expect_eq(vmt_sim_fault_parse(&f, "unknown-reason=77@5", 7), 0);
 	cr_expect_eq(f.arg[VMT_FAULT_UNKNOWN_REASON], 77);
 	cr_expect_eq(f.at[VMT_FAULT_UNKNOWN_REASON], 5);
-	cr_expect_eq(vmt_sim_fault_parse(&f, "bad-version", 7), 0);
-	cr_expect_eq(f.arg[VMT_FAULT_BAD_VERSION], 6);
+	/* the newest version but the host's */
+	cr_expect_eq(vmt_sim_fault_parse(&f, "bad-version", VMT_ABI_MAX), 0);
+	cr_expect_eq(f.arg[VMT_FAULT_BAD_VERSION], VMT_ABI_MAX - 1);
 	cr_expect_eq(vmt_sim_fault_parse(&f, "bad-version", 3), 0);
-	cr_expect_eq(f.arg[VMT_FAULT_BAD_VERSION], 7);
+	cr_expect_eq(f.arg[VMT_FAULT_BAD_VERSION], VMT_ABI_MAX);
 	cr_expect_eq(vmt_sim_fault_parse(&f, "domain-die=12", 7), 0);
 	cr_expect_eq(f.at[VMT_FAULT_DOMAIN_DIE], 12);
 	cr_expect_eq(vmt_sim_fault_parse(&f, "slow-evtchn=250", 7), 0);
