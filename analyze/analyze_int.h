@@ -210,6 +210,9 @@ int vmt_an_summary_json(FILE *f, const struct vmt_an_run *r);
 int vmt_an_diff_text(FILE *f, const struct vmt_an_diff *d, int all_rows);
 int vmt_an_diff_json(FILE *f, const struct vmt_an_diff *d);
 int vmt_an_diff_html(FILE *f, const struct vmt_an_diff *d);
+/* report_ci.c: JUnit XML and a Markdown summary for CI systems */
+int vmt_an_diff_junit(FILE *f, const struct vmt_an_diff *d);
+int vmt_an_diff_markdown(FILE *f, const struct vmt_an_diff *d);
 
 /* json helpers shared by the JSON renderers */
 void vmt_an_json_str(FILE *f, const char *s);

@@ -457,7 +457,7 @@ static void text_sets(FILE *f, const struct vmt_an_diff *d, int all)
 
 /* Flagged rows in the order a reader wants them: behaviours in phases,
  * behaviours of the whole run, then the totals that move with them. */
-static int headline_rank(const struct vmt_an_row *r)
+int vmt_an_headline_rank(const struct vmt_an_row *r)
 {
 	return r->key.kind != VMT_AN_KEY ? 2 : r->scope < 0 ? 1 : 0;
 }
@@ -486,7 +486,7 @@ static void text_headlines(FILE *f, const struct vmt_an_diff *d)
 			const struct vmt_an_row *r = &d->rows[i];
 			char name[128], ci[96];
 
-			if (!r->verdict || headline_rank(r) != rank || shown++ >= HEADLINES)
+			if (!r->verdict || vmt_an_headline_rank(r) != rank || shown++ >= HEADLINES)
 				continue;
 			vmt_an_key_format(&r->key, &d->names, name, sizeof(name));
 			vmt_an_fmt_ci(r, ci, sizeof(ci));

@@ -32,6 +32,9 @@ const char *vmt_an_unit(const struct vmt_an_diff *d);
 void vmt_an_fmt_log2(const struct vmt_an_row *row, char *out, size_t cap);
 /** vmt_an_fmt_ci() - the change with its interval, or "new" */
 void vmt_an_fmt_ci(const struct vmt_an_row *row, char *out, size_t cap);
+/** vmt_an_headline_rank() - flagged rows in the order a reader wants
+ * them: 0 behaviours in phases, 1 behaviours of the whole run, 2 totals */
+int vmt_an_headline_rank(const struct vmt_an_row *r);
 /** vmt_an_mw_floor() - smallest exact rank-test p the run counts allow */
 double vmt_an_mw_floor(const struct vmt_an_diff *d);
 

@@ -81,6 +81,12 @@ static const char usage_text[] =
 "  --all               text: show every row, not just totals and changes\n"
 "  --json              JSON on standard output instead of text\n"
 "  --html FILE         also write a self-contained HTML report with charts\n"
+"  --junit FILE        also write JUnit XML for CI: a test case per behaviour\n"
+"                      family, a failure per significant change\n"
+"  --markdown FILE     also write a Markdown summary for a pull request or\n"
+"                      $GITHUB_STEP_SUMMARY\n"
+"                      (report files are new files, mode 0600, never a run\n"
+"                      compared)\n"
 "\n"
 "Comparability gate: runs must share the vm_event ABI version, the vCPU\n"
 "count, the monitors with their parameters and the labels given to the\n"
@@ -239,7 +245,7 @@ static int cmd_summary(int argc, char **argv)
 /* ---- diff ----------------------------------------------------------------- */
 
 struct diff_args {
-	const char *base, *cand, *db, *html, *ch_url;
+	const char *base, *cand, *db, *html, *junit, *markdown, *ch_url;
 	char ignore[1024];
 	struct vmt_an_cmp_opts o;
 	int json, all;
@@ -271,6 +277,8 @@ static int parse_diff(int argc, char **argv, struct diff_args *a)
 		{"all", no_argument, NULL, 'A'},
 		{"json", no_argument, NULL, 'j'},
 		{"html", required_argument, NULL, 'H'},
+		{"junit", required_argument, NULL, 'J'},
+		{"markdown", required_argument, NULL, 'M'},
 		{"clickhouse", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -307,6 +315,8 @@ static int parse_diff(int argc, char **argv, struct diff_args *a)
 		case 'A': a->all = 1; break;
 		case 'j': a->json = 1; break;
 		case 'H': a->html = optarg; break;
+		case 'J': a->junit = optarg; break;
+		case 'M': a->markdown = optarg; break;
 		case 'h': usage(stdout); return -1;
 		default: return bad_usage("diff: bad option");
 		}
@@ -321,8 +331,11 @@ static int parse_diff(int argc, char **argv, struct diff_args *a)
 	return 0;
 }
 
-/* The report is created exclusively and appears only when complete. */
-static int write_html(const char *path, const struct vmt_an_diff *d)
+typedef int (*report_fn)(FILE *f, const struct vmt_an_diff *d);
+
+/* A report file (--html, --junit, --markdown) is created exclusively,
+ * 0600, and appears only when complete. */
+static int write_report(const char *path, const struct vmt_an_diff *d, report_fn render)
 {
 	struct vmt_out o;
 	int fd = vmt_out_open(&o, path, 0), err;
@@ -339,7 +352,7 @@ static int write_html(const char *path, const struct vmt_an_diff *d)
 		}
 		return err;
 	}
-	err = vmt_an_diff_html(f, d);
+	err = render(f, d);
 	if (fclose(f) && !err)
 		err = -EIO;
 	if (!err)
@@ -366,25 +379,39 @@ static int item_is(const char *path, const char *item, size_t n)
 	return colon && vmt_same_file(path, f);
 }
 
-/* The report must not replace a run it was computed from: each RUNS item
- * and --db are compared with it, through links. */
-static int html_is_input(const struct diff_args *a)
+/* A report must not replace a run it was computed from: each RUNS item
+ * and --db are compared with it, through links; two reports may not share
+ * a name. */
+static int report_is_input(const struct diff_args *a, const char *out)
 {
 	const char *lists[] = { a->base, a->cand, a->db };
+	const char *outs[] = { a->html, a->junit, a->markdown };
 
 	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
 		for (const char *p = lists[l]; p && *p;) {
 			size_t n = strcspn(p, ",");
 
-			if (item_is(a->html, p, n)) {
+			if (item_is(out, p, n)) {
 				fprintf(stderr, "vmtrail-analyze: %s: is one of the "
 					"runs compared; choose another report file\n",
-					a->html);
+					out);
 				return 1;
 			}
 			p += n + (p[n] == ',');
 		}
+	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+		if (outs[i] && outs[i] != out && !strcmp(outs[i], out)) {
+			fprintf(stderr, "vmtrail-analyze: %s: named for two reports\n", out);
+			return 1;
+		}
 	return 0;
+}
+
+static int reports_are_inputs(const struct diff_args *a)
+{
+	return (a->html && report_is_input(a, a->html)) ||
+	       (a->junit && report_is_input(a, a->junit)) ||
+	       (a->markdown && report_is_input(a, a->markdown));
 }
 
 static int run_diff(struct diff_args *a, struct vmt_an_srcs *srcs,
@@ -417,7 +444,11 @@ static int run_diff(struct diff_args *a, struct vmt_an_srcs *srcs,
 		return fail(vmt_strerror(err));
 	err = a->json ? vmt_an_diff_json(stdout, &d) : vmt_an_diff_text(stdout, &d, a->all);
 	if (!err && a->html)
-		err = write_html(a->html, &d);
+		err = write_report(a->html, &d, vmt_an_diff_html);
+	if (!err && a->junit)
+		err = write_report(a->junit, &d, vmt_an_diff_junit);
+	if (!err && a->markdown)
+		err = write_report(a->markdown, &d, vmt_an_diff_markdown);
 	if (d.incomparable[0] && !d.forced) {
 		fprintf(stderr, "vmtrail-analyze: incomparable runs: %s; use --force to compare anyway\n",
 			d.incomparable);
@@ -441,7 +472,7 @@ static int cmd_diff(int argc, char **argv)
 	rc = parse_diff(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? EXIT_SAME : rc;
-	if (a.html && html_is_input(&a))
+	if (reports_are_inputs(&a))
 		return EXIT_TROUBLE;
 	if (vmt_an_srcs_new(&srcs, a.db))
 		return fail("out of memory");

@@ -4,7 +4,9 @@
 # It records the monitor ring during a test run of the baseline build and
 # of the candidate build (three runs each, different seeds: run-to-run
 # noise is measured, not guessed), compares them with vmtrail-analyze and
-# fails the job when the guest's behaviour changed significantly.  Here
+# fails the job when the guest's behaviour changed significantly.  Reports:
+# OUTDIR/report.html, junit.xml (the CI system's test view) and summary.md
+# (pull-request comment; appended to $GITHUB_STEP_SUMMARY when set).  Here
 # xensim's scenarios stand in for the guest under test: the baseline is
 # samples/workloads/variants/base.wl, the candidate a variant with one
 # injected change (default: one syscall made twice as often).
@@ -71,14 +73,22 @@ PHASES=$("$BIN/xensim" --workload "$HERE/workloads/variants/base.wl" --phase-nam
 for seed in 1 2 3; do record "baseline-$seed" base "$seed"; done
 for seed in 4 5 6; do record "candidate-$seed" "$CANDIDATE" "$seed"; done
 
-# The gate: text for the job log, HTML as a build artifact, JSON for bots.
+# The gate: text for the job log, HTML as a build artifact, JUnit XML for
+# the CI system's test view, Markdown for the pull request.
 # --min-change 10 ignores shifts under 10% (at a fixed event rate a new
 # action dilutes every other one by a few percent).
 "$BIN/vmtrail-analyze" diff \
 	--baseline "$OUT/baseline-1.vmt,$OUT/baseline-2.vmt,$OUT/baseline-3.vmt" \
 	--candidate "$OUT/candidate-4.vmt,$OUT/candidate-5.vmt,$OUT/candidate-6.vmt" \
-	--min-change 10 --html "$OUT/report.html"
+	--min-change 10 --html "$OUT/report.html" \
+	--junit "$OUT/junit.xml" --markdown "$OUT/summary.md"
 status=$?
+# GitHub Actions shows the summary on the run's page; elsewhere, post
+# summary.md as a pull-request comment and hand junit.xml to the CI
+# system's test report (GitLab artifacts:reports:junit, Jenkins junit).
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$OUT/summary.md" ]; then
+	cat "$OUT/summary.md" >>"$GITHUB_STEP_SUMMARY"
+fi
 case $status in
 0) verdict="no significant behaviour change: job passes" ;;
 1) verdict="behaviour changed: job fails (see $OUT/report.html)" ;;
