@@ -249,11 +249,25 @@ int vmt_vtab_register(sqlite3 *db);
 
 /* ---- sinks.c: the registry; sink_*.c: the streams it lists ---- */
 
+/* What a server sink does (vmt_replay_dest_*() dispatch to it). */
+struct vmt_server_ops {
+	int (*open)(void **conn, const char *url);
+	int (*load)(void *conn, const char *trace, const struct vmt_import_opts *opts,
+		    struct vmt_import_result *res);
+	const char *(*error)(const void *conn);
+	const char *(*database)(const void *conn);
+	void (*close)(void *conn);
+};
+
 struct vmt_sink {
 	struct vmt_replay_sink pub;
-	/* Streams: writes @w's records to @out; NULL for a database sink. */
+	/* Streams: writes @w's records to @out; NULL for the others. */
 	int (*run)(FILE *out, struct vmt_walk *w);
+	/* Server sinks: their connection and loader; NULL for the others. */
+	const struct vmt_server_ops *server;
 };
+
+extern const struct vmt_server_ops vmt_server_clickhouse;
 
 int vmt_stream_jsonl(FILE *out, struct vmt_walk *w);
 int vmt_stream_csv(FILE *out, struct vmt_walk *w);

@@ -607,3 +607,35 @@ VMT_API int vmt_replay_clickhouse(struct vmt_ch *c, const char *trace,
 	}
 	return err;
 }
+
+/* ---- the sink registry's entry (sinks.c) ---- */
+
+static int ch_open(void **conn, const char *url)
+{
+	return vmt_ch_open((struct vmt_ch **)conn, url);
+}
+
+static int ch_load(void *conn, const char *trace, const struct vmt_import_opts *opts,
+		   struct vmt_import_result *res)
+{
+	return vmt_replay_clickhouse(conn, trace, opts, res);
+}
+
+static const char *ch_error(const void *conn)
+{
+	return vmt_ch_error(conn);
+}
+
+static const char *ch_database(const void *conn)
+{
+	return vmt_ch_database(conn);
+}
+
+static void ch_close(void *conn)
+{
+	vmt_ch_close(conn);
+}
+
+const struct vmt_server_ops vmt_server_clickhouse = {
+	ch_open, ch_load, ch_error, ch_database, ch_close,
+};

@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmt/clickhouse.h"
 #include "vmt/format.h"
 #include "vmt/replay.h"
 #include "vmt_cli.h"
@@ -102,13 +101,13 @@ static const char usage_tail[] =
 "  " PROG " run.vmt --format perfetto -o run.pftrace\n"
 "  " PROG " --info --json run.vmt\n";
 
-enum mode { M_SQLITE, M_STREAM, M_INFO, M_CLICKHOUSE };
+enum mode { M_SQLITE, M_STREAM, M_INFO, M_SERVER };
 
 struct cli {
 	enum mode mode;
-	const struct vmt_replay_sink *sink;  /* M_STREAM: which one */
-	const char *output;
-	const char *clickhouse;
+	const struct vmt_replay_sink *sink;  /* M_STREAM, M_SERVER: which one */
+	const char *output;                  /* M_SERVER: the URL */
+	const char *clickhouse;              /* --clickhouse URL */
 	int append, json, quiet;
 	struct vmt_import_opts o;
 	uint32_t vcpus[MAX_VCPU_FILTER];
@@ -206,7 +205,8 @@ static int parse_format(const char *s, struct cli *c)
 
 	if (!k)
 		return -1;
-	c->mode = k->kind == VMT_SINK_STREAM ? M_STREAM : M_SQLITE;
+	c->mode = k->kind == VMT_SINK_STREAM ? M_STREAM : k->kind == VMT_SINK_SERVER ? M_SERVER
+								       : M_SQLITE;
 	c->sink = k;
 	return 0;
 }
@@ -217,7 +217,7 @@ static void usage(void)
 
 	fputs(usage_head, stdout);
 	for (size_t i = 0; (k = vmt_replay_sink_at(i)); i++)
-		printf("%25s%-7s %s\n", "", k->name, k->summary);
+		printf("%25s%-10s %s\n", "", k->name, k->summary);
 	fputs(usage_tail, stdout);
 }
 
@@ -296,7 +296,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	}
 	if (c->clickhouse && (info || c->mode != M_SQLITE || c->output || c->append))
 		return usage_error("%s", "--clickhouse is a destination of its own: no -o, --append, --format or --info");
-	c->mode = info ? M_INFO : c->clickhouse ? M_CLICKHOUSE : c->mode;
+	/* --clickhouse URL is --format clickhouse -o URL */
+	if (c->clickhouse && parse_format("clickhouse", c) == 0)
+		c->output = c->clickhouse;
+	c->mode = info ? M_INFO : c->mode;
 	c->traces = argv + optind;
 	c->ntraces = argc - optind;
 	c->o.vcpus = c->nvcpus ? c->vcpus : NULL;
@@ -305,6 +308,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		return usage_error("%s", "no TRACE given");
 	if (c->mode == M_SQLITE && !c->output)
 		return usage_error("%s", "no database given: use -o DB (or a stream --format)");
+	if (c->mode == M_SERVER && !c->output)
+		return usage_error("no server given: --format %s -o URL", c->sink->name);
 	if (c->mode == M_STREAM && c->ntraces > 1)
 		return usage_error("%s", "streams take one TRACE");
 	if (c->append && c->mode != M_SQLITE)
@@ -449,10 +454,10 @@ static int run_import(struct cli *c)
 	return err ? 1 : 0;
 }
 
-/* ---- ClickHouse ---- */
+/* ---- server sinks (ClickHouse) ---- */
 
 /* The server as messages name it: no credentials, no parameters. */
-static void ch_where(const char *url, char *out, size_t cap)
+static void server_where(const char *url, char *out, size_t cap)
 {
 	const char *host = strstr(url, "://"), *at;
 	size_t n;
@@ -467,27 +472,26 @@ static void ch_where(const char *url, char *out, size_t cap)
 	snprintf(out, cap, "%.*s", (int)n, host);
 }
 
-static int ch_error(const struct cli *c, struct vmt_ch *ch, const char *trace, int err)
+static int server_error(const struct cli *c, struct vmt_replay_dest *d, const char *where,
+			const char *trace, int err)
 {
-	const char *db = vmt_ch_database(ch);
-	char where[256];
+	const char *db = vmt_replay_dest_database(d), *t = c->sink->title;
 
-	ch_where(c->clickhouse, where, sizeof(where));
 	switch (err) {
 	case -EACCES:
-		err_msg("ClickHouse at %s: login refused (check user and password): %s",
-			where, vmt_ch_error(ch));
+		err_msg("%s at %s: login refused (check user and password): %s",
+			t, where, vmt_replay_dest_error(d));
 		break;
 	case -ENOENT:
-		err_msg("ClickHouse at %s: database '%s' does not exist (create it: CREATE DATABASE %s)",
-			where, db, db);
+		err_msg("%s at %s: database '%s' does not exist (create it: CREATE DATABASE %s)",
+			t, where, db, db);
 		break;
 	case -ECONNREFUSED:
-		err_msg("ClickHouse at %s: no server answers: %s", where, vmt_ch_error(ch));
+		err_msg("%s at %s: no server answers: %s", t, where, vmt_replay_dest_error(d));
 		break;
 	case -EIO:
 	case -ECONNRESET:
-		err_msg("%s: ClickHouse at %s: %s", trace, where, vmt_ch_error(ch));
+		err_msg("%s: %s at %s: %s", trace, t, where, vmt_replay_dest_error(d));
 		break;
 	default:
 		return trace_error(trace, err);
@@ -496,40 +500,40 @@ static int ch_error(const struct cli *c, struct vmt_ch *ch, const char *trace, i
 }
 
 /* A message between two traces: the progress line goes first. */
-static void ch_clear_line(struct bar *b)
+static void clear_line(struct bar *b)
 {
 	if (b->drawn)
 		fprintf(stderr, "\r%*s\r", 64, "");
 	b->drawn = 0;
 }
 
-static int run_clickhouse(struct cli *c)
+static int run_server(struct cli *c)
 {
 	struct vmt_import_result *res = calloc((size_t)c->ntraces, sizeof(*res));
 	struct bar bar = { now_s(), 0, 0, 0, 0 };
 	char where[256];
-	struct vmt_ch *ch;
-	int i, err = res ? vmt_ch_open(&ch, c->clickhouse) : -ENOMEM;
+	struct vmt_replay_dest *d;
+	int i, err = res ? vmt_replay_dest_open(c->sink, c->output, &d) : -ENOMEM;
 
 	if (err) {
 		free(res);
-		return err == -EINVAL ? usage_error("bad --clickhouse URL '%s' (http://HOST:PORT/?database=DB)",
-						    c->clickhouse)
-				      : trace_error("--clickhouse", err);
+		return err == -EINVAL ? usage_error("bad server URL '%s' (http://HOST:PORT/?database=DB)",
+						    c->output)
+				      : trace_error(c->output, err);
 	}
-	ch_where(c->clickhouse, where, sizeof(where));
+	server_where(c->output, where, sizeof(where));
 	c->output = where;
 	if (!c->quiet && isatty(STDERR_FILENO)) {
 		c->o.on_progress = progress;
 		c->o.progress_ctx = &bar;
 	}
 	for (i = 0; i < c->ntraces; i++) {
-		err = vmt_replay_clickhouse(ch, c->traces[i], &c->o, &res[i]);
+		err = vmt_replay_dest_load(d, c->traces[i], &c->o, &res[i]);
 		if (err == -EEXIST) {
-			ch_clear_line(&bar);
+			clear_line(&bar);
 			if (!c->quiet)
-				fprintf(stderr, PROG ": %s: run %s already in ClickHouse, skipped\n",
-					c->traces[i], res[i].uuid);
+				fprintf(stderr, PROG ": %s: run %s already in %s, skipped\n",
+					c->traces[i], res[i].uuid, c->sink->title);
 			memset(&res[i], 0, sizeof(res[i]));
 			err = 0;
 		}
@@ -538,10 +542,10 @@ static int run_clickhouse(struct cli *c)
 	}
 	progress_end(c, &bar, res, err);
 	if (err)
-		ch_error(c, ch, c->traces[i], err);
+		server_error(c, d, where, c->traces[i], err);
 	for (i = 0; !err && i < c->ntraces; i++)
 		warn_damage(c, c->traces[i], &res[i]);
-	vmt_ch_close(ch);
+	vmt_replay_dest_close(d);
 	free(res);
 	return err ? 1 : 0;
 }
@@ -634,7 +638,7 @@ int main(int argc, char **argv)
 	switch (c.mode) {
 	case M_SQLITE: ret = run_import(&c); break;
 	case M_INFO: ret = run_info(&c); break;
-	case M_CLICKHOUSE: ret = run_clickhouse(&c); break;
+	case M_SERVER: ret = run_server(&c); break;
 	default: ret = run_stream(&c); break;
 	}
 	if (vmt_stdout_close() && !ret) {

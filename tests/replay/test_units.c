@@ -223,6 +223,21 @@ Test(units, sink_registry)
 	cr_expect_eq(vmt_replay_sink_named("sqlite")->kind, VMT_SINK_DATABASE);
 	cr_expect_null(vmt_replay_sink_named("nosuch"));
 	cr_expect_null(vmt_replay_sink_named(NULL));
+	/* a server sink is reached by URL, and only a server sink */
+	struct vmt_replay_dest *d = NULL;
+
+	k = vmt_replay_sink_named("clickhouse");
+	cr_assert_not_null(k);
+	cr_expect_eq(k->kind, VMT_SINK_SERVER);
+	cr_expect_str_eq(k->title, "ClickHouse");
+	cr_expect_eq(vmt_replay_dest_open(vmt_replay_sink_named("jsonl"), "http://127.0.0.1:1/", &d),
+		     -EINVAL);
+	cr_expect_eq(vmt_replay_dest_open(k, "ftp:/nowhere", &d), -EINVAL);
+	cr_assert_eq(vmt_replay_dest_open(k, "http://127.0.0.1:1/?database=db1", &d), 0);
+	cr_expect_str_eq(vmt_replay_dest_database(d), "db1");
+	cr_expect_eq(vmt_replay_dest_load(d, trace, NULL, NULL), -ECONNREFUSED);
+	cr_expect_str_neq(vmt_replay_dest_error(d), "");
+	vmt_replay_dest_close(d);
 	cr_expect_eq(vmt_replay_stream(stdout, trace, (enum vmt_stream_format)0, NULL, NULL),
 		     -EINVAL);
 	cr_expect_eq(vmt_replay_stream(stdout, trace, (enum vmt_stream_format)999, NULL, NULL),

@@ -214,10 +214,12 @@ VMT_API int vmt_replay_stream(FILE *out, const char *trace,
 			      const struct vmt_import_opts *opts,
 			      struct vmt_import_result *res);
 
-/* What a sink writes: a database (vmt_replay_import_file()) or a stream. */
+/* What a sink writes: a database (vmt_replay_import_file()), a stream,
+ * or a database server reached by URL (vmt_replay_dest_open()). */
 enum vmt_sink_kind {
 	VMT_SINK_DATABASE = 0,
 	VMT_SINK_STREAM = 1,
+	VMT_SINK_SERVER = 2,
 };
 
 /**
@@ -226,6 +228,7 @@ enum vmt_sink_kind {
  * @kind:    enum vmt_sink_kind
  * @format:  for streams, the code vmt_replay_stream() takes; 0 otherwise
  * @summary: one line for a --help text
+ * @title:   how messages name it ("SQLite", "ClickHouse")
  *
  * replay/sinks.c holds the only table of sinks; the CLI's --format, its
  * help text and vmt_replay_stream() all read it.
@@ -235,6 +238,7 @@ struct vmt_replay_sink {
 	enum vmt_sink_kind kind;
 	enum vmt_stream_format format;
 	const char *summary;
+	const char *title;
 };
 
 /** vmt_replay_sink_at() - the @i-th sink in --help order, NULL past the end */
@@ -242,6 +246,37 @@ VMT_API const struct vmt_replay_sink *vmt_replay_sink_at(size_t i);
 
 /** vmt_replay_sink_named() - the sink called @name, or NULL */
 VMT_API const struct vmt_replay_sink *vmt_replay_sink_named(const char *name);
+
+/*
+ * A server sink's destination: one connection, any number of traces
+ * loaded through it, each run at most once (keyed by its UUID).
+ */
+struct vmt_replay_dest;
+
+/**
+ * vmt_replay_dest_open() - a destination of the server sink @k at @url
+ * Return: 0; -EINVAL (@k is no server sink, or a bad URL); -ENOMEM.
+ * Nothing is sent yet: login and database are checked by the first load.
+ */
+VMT_API int vmt_replay_dest_open(const struct vmt_replay_sink *k, const char *url,
+				 struct vmt_replay_dest **out);
+
+/**
+ * vmt_replay_dest_load() - load one trace into @d, constant memory
+ * Return: 0; -EEXIST when the run is already there (@res->uuid names it);
+ *         -EACCES refused login; -ENOENT missing database; -ECONNREFUSED no
+ *         server; -EIO/-ECONNRESET the server failed (vmt_replay_dest_error());
+ *         reader errors as vmt_replay_import_file().
+ */
+VMT_API int vmt_replay_dest_load(struct vmt_replay_dest *d, const char *trace,
+				 const struct vmt_import_opts *opts,
+				 struct vmt_import_result *res);
+
+/** vmt_replay_dest_error() - the server's last error text ("" if none) */
+VMT_API const char *vmt_replay_dest_error(const struct vmt_replay_dest *d);
+/** vmt_replay_dest_database() - the database loaded into */
+VMT_API const char *vmt_replay_dest_database(const struct vmt_replay_dest *d);
+VMT_API void vmt_replay_dest_close(struct vmt_replay_dest *d);
 
 /**
  * vmt_replay_info() - describe a trace (header, summary, chunks, integrity)
