@@ -1,8 +1,9 @@
 /*
  * keys.c - behaviour keys: what identifies "the same thing happening" for
  * each vm_event reason, and how a key reads in a report.  The definitions
- * are documented in analyze/README.md "Behaviour keys"; the SQL that
- * extracts them lives in load.c next to the schema it reads.
+ * are documented in analyze/README.md "Behaviour keys".  The keys of the
+ * detail tables are defined once, below; load.c and load_ch.c render them
+ * as the SQL of their database.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +14,20 @@
 #include "analyze_int.h"
 #include "keys.h"
 #include "vmt/event.h"
+
+/* In the order the loaders scan the detail tables. */
+const struct vmt_an_detail_key vmt_an_detail_keys[VMT_AN_DETAIL_KEYS] = {
+	{ VMT_REASON_MOV_TO_MSR, "mov_to_msr", "msr", NULL, NULL, VMT_AN_B_ZERO, 0 },
+	{ VMT_REASON_WRITE_CTRLREG, "write_ctrlreg", "index", "old_value", "new_value",
+	  VMT_AN_B_CR_BITS, 0 },
+	{ VMT_REASON_CPUID, "cpuid", "leaf", "subleaf", NULL, VMT_AN_B_COLUMN, 0 },
+	{ VMT_REASON_MEM_ACCESS, "mem_access", "gfn", "flags", NULL, VMT_AN_B_ACCESS, 1 },
+	{ VMT_REASON_INTERRUPT, "interrupt", "vector", NULL, NULL, VMT_AN_B_ZERO, 0 },
+	{ VMT_REASON_DESCRIPTOR_ACCESS, "descriptor_access", "descriptor", "is_write", NULL,
+	  VMT_AN_B_COLUMN, 0 },
+	{ VMT_REASON_VMEXIT, "vmexit", "reason", NULL, NULL, VMT_AN_B_ZERO, 0 },
+	{ VMT_REASON_IO_INSTRUCTION, "io_instruction", "port", "in", NULL, VMT_AN_B_COLUMN, 0 },
+};
 
 /* Well-known MSRs, named in reports because an index alone says little. */
 static const struct {

@@ -215,7 +215,6 @@ struct slot {
 	uint16_t sysno;          /* NO_SYSCALL, or rax at the syscall entry */
 };
 #define NO_SYSCALL 0xffffu
-#define SYSNO_MAX 0xfffeu        /* larger rax values are not syscalls */
 
 /* MSR_LSTAR writes recorded in mov_to_msr, in event order. */
 struct lstar_writes {
@@ -478,7 +477,7 @@ static int row_keys(struct scan *s, sqlite3_stmt *st, uint32_t v, uint32_t reaso
 		if (reason == VMT_REASON_MEM_ACCESS) {
 			if (sl)
 				sl->sysno = !entry ? NO_SYSCALL
-					    : rax < SYSNO_MAX ? (uint16_t)rax : SYSNO_MAX;
+					    : rax < VMT_AN_SYSNO_MAX ? (uint16_t)rax : VMT_AN_SYSNO_MAX;
 			return 0;
 		}
 		return entry ? count(s->r, VMT_AN_KEY, reason, rax, VMT_AN_KEY_SYSCALL, ph)
@@ -550,29 +549,33 @@ static int scan_events(struct scan *s)
 }
 
 /* ---- detail tables ------------------------------------------------------
- * Each query returns (event_id, a, b) over the run's rowid range.
+ * Each query returns (event_id, a, b) over the run's rowid range: the keys
+ * of keys.c in SQLite's dialect.
  */
-struct detail {
-	uint32_t reason;
-	const char *sql;
-};
+static void detail_sql(const struct vmt_an_detail_key *k, char *out, size_t cap)
+{
+	char b[320];
 
-static const struct detail details[] = {
-	{VMT_REASON_MOV_TO_MSR, "SELECT event_id, msr, 0 FROM mov_to_msr"},
-	/* SQLite has no XOR: (a | b) & ~(a & b), overflow-free */
-	{VMT_REASON_WRITE_CTRLREG,
-	 "SELECT event_id, \"index\", CASE WHEN \"index\" = 1 THEN 0"
-	 " ELSE (coalesce(old_value, 0) | coalesce(new_value, 0))"
-	 " & ~(coalesce(old_value, 0) & coalesce(new_value, 0)) END"
-	 " FROM write_ctrlreg"},
-	{VMT_REASON_CPUID, "SELECT event_id, leaf, subleaf FROM cpuid"},
-	{VMT_REASON_MEM_ACCESS, "SELECT event_id, gfn, flags & 7 FROM mem_access"},
-	{VMT_REASON_INTERRUPT, "SELECT event_id, vector, 0 FROM interrupt"},
-	{VMT_REASON_DESCRIPTOR_ACCESS,
-	 "SELECT event_id, descriptor, is_write FROM descriptor_access"},
-	{VMT_REASON_VMEXIT, "SELECT event_id, reason, 0 FROM vmexit"},
-	{VMT_REASON_IO_INSTRUCTION, "SELECT event_id, port, \"in\" FROM io_instruction"},
-};
+	switch (k->b_rule) {
+	case VMT_AN_B_ZERO:
+		snprintf(b, sizeof(b), "0");
+		break;
+	case VMT_AN_B_COLUMN:
+		snprintf(b, sizeof(b), "\"%s\"", k->b);
+		break;
+	case VMT_AN_B_ACCESS:
+		snprintf(b, sizeof(b), "\"%s\" & 7", k->b);
+		break;
+	case VMT_AN_B_CR_BITS:
+		/* SQLite has no XOR: (x | y) & ~(x & y), overflow-free */
+		snprintf(b, sizeof(b), "CASE WHEN \"%s\" = 1 THEN 0 ELSE"
+			 " (coalesce(\"%s\", 0) | coalesce(\"%s\", 0))"
+			 " & ~(coalesce(\"%s\", 0) & coalesce(\"%s\", 0)) END",
+			 k->a, k->b, k->b2, k->b, k->b2);
+		break;
+	}
+	snprintf(out, cap, "SELECT event_id, \"%s\", %s FROM %s", k->a, b, k->table);
+}
 
 /* RIP of one event: asked only for execute faults away from the entry. */
 static int rip_of(struct scan *s, sqlite3_stmt **st, int64_t id, uint64_t *rip)
@@ -589,12 +592,12 @@ static int rip_of(struct scan *s, sqlite3_stmt **st, int64_t id, uint64_t *rip)
 
 /* An execute fault is keyed by the syscall number when the event scan saw
  * it at the syscall entry, else by its RIP; other accesses by gfn + kind. */
-static int detail_key(struct scan *s, sqlite3_stmt **rip_st, uint32_t reason,
-		      int64_t id, uint64_t *a, uint64_t *b)
+static int detail_key(struct scan *s, sqlite3_stmt **rip_st,
+		      const struct vmt_an_detail_key *k, int64_t id, uint64_t *a, uint64_t *b)
 {
 	const struct slot *sl = &s->slot[id - s->lo];
 
-	if (reason != VMT_REASON_MEM_ACCESS || !(*b & VMT_MEM_ACCESS_X))
+	if (!k->exec_rekey || !(*b & VMT_MEM_ACCESS_X))
 		return 0;
 	if (sl->sysno != NO_SYSCALL) {
 		*a = sl->sysno;
@@ -605,13 +608,14 @@ static int detail_key(struct scan *s, sqlite3_stmt **rip_st, uint32_t reason,
 	return rip_of(s, rip_st, id, a);
 }
 
-static int scan_detail(struct scan *s, const struct detail *d)
+static int scan_detail(struct scan *s, const struct vmt_an_detail_key *d)
 {
 	char sql[512];
 	sqlite3_stmt *st, *rip_st = NULL;
 	int err, rc;
 
-	snprintf(sql, sizeof(sql), "%s WHERE event_id BETWEEN ?1 AND ?2", d->sql);
+	detail_sql(d, sql, sizeof(sql));
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " WHERE event_id BETWEEN ?1 AND ?2");
 	err = prepare(s->db, sql, &st);
 	if (err)
 		return err;
@@ -622,7 +626,7 @@ static int scan_detail(struct scan *s, const struct detail *d)
 		uint64_t a = (uint64_t)sqlite3_column_int64(st, 1);
 		uint64_t b = (uint64_t)sqlite3_column_int64(st, 2);
 
-		err = detail_key(s, &rip_st, d->reason, ev, &a, &b);
+		err = detail_key(s, &rip_st, d, ev, &a, &b);
 		if (!err)
 			err = count(s->r, VMT_AN_KEY, d->reason, a, b, s->slot[ev - s->lo].phase);
 	}
@@ -693,8 +697,8 @@ static int scan_all(struct scan *s)
 		err = load_lstar_writes(s);
 	if (!err)
 		err = scan_events(s);
-	for (size_t i = 0; !err && s->slot && i < sizeof(details) / sizeof(details[0]); i++)
-		err = scan_detail(s, &details[i]);
+	for (size_t i = 0; !err && s->slot && i < VMT_AN_DETAIL_KEYS; i++)
+		err = scan_detail(s, &vmt_an_detail_keys[i]);
 	if (!err)
 		err = tot_flush(s);
 	if (!err)

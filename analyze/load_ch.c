@@ -589,43 +589,57 @@ static int count_event_keys(struct chload *l)
 	return query(l, f, &sql, key_row, &k);
 }
 
-/* Each detail table's key (a, b), as load.c's details[] */
-static const struct {
-	uint32_t reason;
-	const char *table, *a, *b;
-} details[] = {
-	{ VMT_REASON_MOV_TO_MSR, "mov_to_msr", "ifNull(msr, 0)", "0" },
-	{ VMT_REASON_WRITE_CTRLREG, "write_ctrlreg", "ifNull(`index`, 0)",
-	  "if(ifNull(`index` = 1, 0), 0, bitXor(ifNull(old_value, 0), ifNull(new_value, 0)))" },
-	{ VMT_REASON_CPUID, "cpuid", "ifNull(leaf, 0)", "ifNull(subleaf, 0)" },
-	/* an execute fault: by syscall number at the entry, else by RIP */
-	{ VMT_REASON_MEM_ACCESS, "mem_access",
-	  "if(bitAnd(ifNull(flags, 0), 4) = 0, ifNull(gfn, 0), if(entry,"
-	  " if(toUInt64(ifNull(rax, 0)) < 65534, ifNull(rax, 0), 65534), ifNull(rip, 0)))",
-	  "if(bitAnd(ifNull(flags, 0), 4) = 0, bitAnd(ifNull(flags, 0), 7), if(entry, 512, 256))" },
-	{ VMT_REASON_INTERRUPT, "interrupt", "ifNull(vector, 0)", "0" },
-	{ VMT_REASON_DESCRIPTOR_ACCESS, "descriptor_access", "ifNull(descriptor, 0)",
-	  "ifNull(is_write, 0)" },
-	{ VMT_REASON_VMEXIT, "vmexit", "ifNull(reason, 0)", "0" },
-	{ VMT_REASON_IO_INSTRUCTION, "io_instruction", "ifNull(port, 0)", "ifNull(`in`, 0)" },
-};
+/* The keys of keys.c in ClickHouse's dialect: a and b of one detail row;
+ * an execute fault re-keyed by syscall number at the entry (the joined
+ * event's entry flag), else by RIP. */
+static void detail_exprs(FILE *f, const struct vmt_an_detail_key *k)
+{
+	char a[64], b[256];
+
+	snprintf(a, sizeof(a), "ifNull(`%s`, 0)", k->a);
+	switch (k->b_rule) {
+	case VMT_AN_B_ZERO:
+		snprintf(b, sizeof(b), "0");
+		break;
+	case VMT_AN_B_COLUMN:
+		snprintf(b, sizeof(b), "ifNull(`%s`, 0)", k->b);
+		break;
+	case VMT_AN_B_ACCESS:
+		snprintf(b, sizeof(b), "bitAnd(ifNull(`%s`, 0), 7)", k->b);
+		break;
+	case VMT_AN_B_CR_BITS:
+		snprintf(b, sizeof(b), "if(ifNull(`%s` = 1, 0), 0, bitXor(ifNull(`%s`, 0), ifNull(`%s`, 0)))",
+			 k->a, k->b, k->b2);
+		break;
+	}
+	if (!k->exec_rekey) {
+		fprintf(f, "%s AS a, %s AS b", a, b);
+		return;
+	}
+	fprintf(f, "if(bitAnd(%s, %u) = 0, %s, if(entry, if(toUInt64(ifNull(rax, 0)) < %u,"
+		" ifNull(rax, 0), %u), ifNull(rip, 0))) AS a, if(bitAnd(%s, %u) = 0, %s,"
+		" if(entry, %u, %u)) AS b", b, VMT_MEM_ACCESS_X, a, VMT_AN_SYSNO_MAX,
+		VMT_AN_SYSNO_MAX, b, VMT_MEM_ACCESS_X, b, VMT_AN_KEY_SYSCALL, VMT_AN_KEY_EXEC);
+}
 
 static int count_detail(struct chload *l, size_t i)
 {
-	struct key_ctx k = { l, VMT_AN_KEY, details[i].reason };
+	const struct vmt_an_detail_key *d = &vmt_an_detail_keys[i];
+	struct key_ctx k = { l, VMT_AN_KEY, d->reason };
 	char *sql;
 	size_t len;
 	FILE *f = open_memstream(&sql, &len);
 
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "SELECT ph, %s AS a, %s AS b, count() FROM %s ANY INNER JOIN (",
-		details[i].a, details[i].b, details[i].table);
+	fputs("SELECT ph, ", f);
+	detail_exprs(f, d);
+	fprintf(f, ", count() FROM %s ANY INNER JOIN (", d->table);
 	with_lstar_k(f, l);
 	fprintf(f, "SELECT event_id, %s AS ph, %s AS entry, rip, rax FROM events"
 		" WHERE run_id = %" PRId64 " AND reason = %u) USING event_id"
 		" WHERE run_id = %" PRId64 " GROUP BY ph, a, b",
-		l->ph_expr, l->entry_expr, l->id, details[i].reason, l->id);
+		l->ph_expr, l->entry_expr, l->id, d->reason, l->id);
 	return query(l, f, &sql, key_row, &k);
 }
 
@@ -675,7 +689,7 @@ static int load_counts(struct chload *l, int with_spaces)
 		err = count_totals(l);
 	if (!err)
 		err = count_event_keys(l);
-	for (size_t i = 0; !err && i < sizeof(details) / sizeof(details[0]); i++)
+	for (size_t i = 0; !err && i < VMT_AN_DETAIL_KEYS; i++)
 		err = count_detail(l, i);
 	if (!err && with_spaces)
 		err = count_spaces(l);
