@@ -169,7 +169,7 @@ static int junit_failure(FILE *f, const struct vmt_an_diff *d, const struct vmt_
 	char name[128], ch[128], level[16];
 	int err;
 
-	vmt_an_key_format(&r->key, name, sizeof(name));
+	vmt_an_key_format(&r->key, &d->names, name, sizeof(name));
 	change_text(r, ch, sizeof(ch));
 	snprintf(level, sizeof(level), "%.3g%%", 100 * (1 - d->opts.alpha));
 	fprintf(f, "   <failure type=\"%s\" message=\"", vmt_an_verdict_name(r->verdict));
@@ -288,7 +288,7 @@ static int md_row(FILE *f, const struct vmt_an_diff *d, const struct vmt_an_row 
 	char name[128], ch[128];
 	int err;
 
-	vmt_an_key_format(&r->key, name, sizeof(name));
+	vmt_an_key_format(&r->key, &d->names, name, sizeof(name));
 	change_text(r, ch, sizeof(ch));
 	fputs("| ", f);
 	err = md_str(f, name);
@@ -329,7 +329,7 @@ static int md_first(FILE *f, const struct vmt_an_diff *d)
 
 			if (!r->verdict || vmt_an_headline_rank(r) != rank)
 				continue;
-			vmt_an_key_format(&r->key, name, sizeof(name));
+			vmt_an_key_format(&r->key, &d->names, name, sizeof(name));
 			change_text(r, ch, sizeof(ch));
 			fputs("**What changed first:** ", f);
 			err = md_str(f, name);
