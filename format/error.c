@@ -21,6 +21,7 @@ static const char *const vmt_messages[VMT_E_MAX - VMT_E_BASE] = {
 	[VMT_E_DAMAGED - VMT_E_BASE] = "damaged chunk (strict mode)",
 	[VMT_E_STATE - VMT_E_BASE] = "call not valid in this state",
 	[VMT_E_RING - VMT_E_BASE] = "ring index out of bounds (producer fault)",
+	[VMT_E_REPEAT - VMT_E_BASE] = "repeats requests an earlier chunk holds",
 };
 
 const char *vmt_strerror(int err)

@@ -118,6 +118,12 @@ size_t vmt_trailer_encode(uint8_t *out, const struct vmt_chunk_info *idx,
 int vmt_trailer_decode(const uint8_t *buf, uint64_t len, uint64_t body_start,
 		       uint64_t *trailer_off, struct vmt_chunk_info **idx,
 		       uint32_t *n, struct vmt_run_summary *s);
+/* Where the trailer at @toff ends with its end marker, from the trailer's
+ * own sizes; 0 if that is past @len. */
+uint64_t vmt_trailer_end(const uint8_t *buf, uint64_t len, uint64_t toff);
+/* 0 if @buf ends with an end marker whose magic and CRC hold: *@toff is
+ * the trailer offset it names (unchecked). */
+int vmt_end_marker_target(const uint8_t *buf, uint64_t len, uint64_t *toff);
 /* 1 if @p (with @avail bytes) starts with the trailer magic. */
 int vmt_is_trailer_start(const uint8_t *p, uint64_t avail);
 

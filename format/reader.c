@@ -16,6 +16,7 @@
 #include "format_int.h"
 #include "reader_int.h"
 
+/* @err 0: damaged in part (repeats), the chunk is still read. */
 static void reader_damage(struct vmt_reader *r, uint32_t i, int err)
 {
 	struct vmt_chunk_info *c = &r->idx[i];
@@ -93,9 +94,76 @@ static int chunk_decode(struct vmt_reader *r, uint32_t i, struct vmt_chunk_hdr *
 	err = vmt_chunk_validate(r->cdata, r->clen, h, &unknown);
 	if (err)
 		return err;
-	if (!r->counted[i]) {
-		r->counted[i] = 1;
+	if (!r->seen[i].unknown_counted) {
+		r->seen[i].unknown_counted = 1;
 		r->integ.unknown_records += unknown;
+	}
+	return 0;
+}
+
+/*
+ * Requests are numbered in the order they were read from the ring, so in a
+ * sound file each request's seq is above every earlier one.  A chunk whose
+ * requests were already read (a copied or overlapping chunk) repeats them:
+ * its records before the first new request are skipped, the whole chunk
+ * when nothing in it is new.
+ */
+static void chunk_classify(struct vmt_reader *r, uint32_t i)
+{
+	struct vmt_chunk_seen *s = &r->seen[i];
+	struct vmt_chunk_info *c = &r->idx[i];
+	struct vmt_record rec;
+	size_t pos = 0, at = 0;
+	uint32_t before = 0;
+	int keep = -1;
+
+	s->classified = 1;
+	while (vmt_chunk_rec_next(r->cdata, r->clen, &pos, &rec) == 1) {
+		if (rec.type == VMT_REC_REQUEST) {
+			s->req_hi = !s->has_req || rec.seq > s->req_hi ? rec.seq : s->req_hi;
+			s->has_req = 1;
+			if (keep < 0 && r->req_known && rec.seq < r->req_next) {
+				c->repeat_first = c->repeated ? c->repeat_first : rec.seq;
+				c->repeat_last = rec.seq;
+				c->repeated = 1;
+			} else if (keep < 0) {
+				keep = 1;
+				s->keep_from = (uint32_t)at;
+			}
+		}
+		before += keep < 0;
+		at = pos;
+	}
+	if (!c->repeated) {
+		s->keep_from = 0;
+		return;
+	}
+	c->repeated = keep < 0 ? c->nrec : before;
+	r->integ.repeated += c->repeated;
+	if (keep >= 0)
+		reader_damage(r, i, 0);
+}
+
+/* Classify chunk @i if it is the next in file order; -VMT_E_REPEAT if
+ * every request in it is a repeat. */
+static int chunk_order(struct vmt_reader *r, uint32_t i)
+{
+	struct vmt_chunk_seen *s = &r->seen[i];
+
+	if (i == 0) {
+		r->order_next = 0;
+		r->req_known = 0;
+	}
+	if (i != r->order_next)
+		return 0;
+	r->order_next = i + 1;
+	if (!s->classified)
+		chunk_classify(r, i);
+	if (r->idx[i].repeated == r->idx[i].nrec && r->idx[i].repeated)
+		return -VMT_E_REPEAT;
+	if (s->has_req && (!r->req_known || s->req_hi >= r->req_next)) {
+		r->req_next = s->req_hi + 1;
+		r->req_known = s->req_hi != UINT64_MAX;
 	}
 	return 0;
 }
@@ -107,15 +175,23 @@ int vmt_reader_load(struct vmt_reader *r, uint32_t i, struct vmt_chunk_hdr *h)
 	r->cdata = NULL;
 	r->pos = 0;
 	r->last_chunk = i;
-	if (r->idx[i].status)
+	if (r->idx[i].status) {
+		r->order_next += i == r->order_next;
 		return r->idx[i].status;
+	}
 	err = chunk_decode(r, i, h);
+	if (!err)
+		err = chunk_order(r, i);
+	else
+		r->order_next += i == r->order_next;
 	if (err) {
 		r->cdata = NULL;
 		if (err != -ENOMEM)
 			reader_damage(r, i, err);
+		return err;
 	}
-	return err;
+	r->pos = r->seen[i].keep_from;
+	return 0;
 }
 
 /* Load the next chunk in file order: 1 loaded, 0 at the end, <0 error. */
@@ -168,6 +244,9 @@ static int reader_seek(struct vmt_reader *r, int by_ts, uint64_t v)
 		i++;
 	r->next_chunk = i;
 	r->cdata = NULL;
+	/* Repeats of requests before @i cannot be told from here on. */
+	r->order_next = i;
+	r->req_known = 0;
 	while ((ret = reader_advance(r)) == 1) {
 		struct vmt_record rec;
 		size_t save = r->pos;
@@ -275,6 +354,7 @@ static int reader_scan(struct vmt_reader *r, uint64_t end)
 		}
 		if (vmt_is_trailer_start(r->map + pos, left)) {
 			r->trailer_seen = 1;
+			r->integ.trailer_offset = pos;
 			break;
 		}
 		next = reader_resync(r, pos, end);
@@ -312,6 +392,44 @@ static int reader_rebuild_summary(struct vmt_reader *r)
 	return ret;
 }
 
+static void reader_use_trailer(struct vmt_reader *r)
+{
+	r->cap = r->n;
+	r->integ.complete = 1;
+	r->integ.trailer_status = 0;
+	reader_check_headers(r);
+}
+
+/*
+ * Bytes appended to a complete trace hide its end marker: the scan then
+ * meets the trailer, which is used if it and the end marker its sizes
+ * point to are intact.  What follows is counted, not taken for a cut.
+ */
+static int reader_trailing(struct vmt_reader *r)
+{
+	uint64_t toff = r->integ.trailer_offset, at = 0;
+	uint64_t end = vmt_trailer_end(r->map, r->len, toff);
+	struct vmt_chunk_info *idx;
+	struct vmt_run_summary sum;
+	uint32_t n;
+	int err;
+
+	if (!r->trailer_seen || !end || end == r->len)
+		return 0;
+	err = vmt_trailer_decode(r->map, end, r->hdr_len, &at, &idx, &n, &sum);
+	if (err)
+		return err == -ENOMEM ? err : 0;
+	free(r->idx);
+	r->idx = idx;
+	r->n = n;
+	r->sum = sum;
+	r->integ.damaged = 0;
+	r->integ.first_damaged = -1;
+	r->integ.trailing_bytes = r->len - end;
+	reader_use_trailer(r);
+	return 0;
+}
+
 static int reader_index(struct vmt_reader *r)
 {
 	uint64_t toff = 0;
@@ -321,16 +439,19 @@ static int reader_index(struct vmt_reader *r)
 	if (err == -ENOMEM)
 		return err;
 	if (!err) {
-		r->cap = r->n;
-		r->integ.complete = 1;
-		reader_check_headers(r);
+		r->integ.trailer_offset = toff;
+		reader_use_trailer(r);
 		return 0;
 	}
+	r->integ.trailer_status = err;
+	r->end_valid = vmt_end_marker_target(r->map, r->len, &r->end_says) == 0;
 	if (r->strict)
 		return -VMT_E_DAMAGED;
 	/* A valid end marker still says where the body ends. */
 	r->trailer_seen = toff != 0;
-	return reader_scan(r, toff ? toff : r->len);
+	r->integ.trailer_offset = toff;
+	err = reader_scan(r, toff ? toff : r->len);
+	return err ? err : reader_trailing(r);
 }
 
 static int reader_init(struct vmt_reader *r, const struct vmt_reader_opts *opts)
@@ -356,8 +477,8 @@ static int reader_init(struct vmt_reader *r, const struct vmt_reader_opts *opts)
 	if (err)
 		return err;
 	r->integ.chunks = r->n;
-	r->counted = calloc(r->n ? r->n : 1, 1);
-	if (!r->counted)
+	r->seen = calloc(r->n ? r->n : 1, sizeof(*r->seen));
+	if (!r->seen)
 		return -ENOMEM;
 	if (!r->integ.complete)
 		return reader_rebuild_summary(r);
@@ -432,7 +553,7 @@ void vmt_reader_close(struct vmt_reader *r)
 	ZSTD_freeDCtx(r->dctx);
 	free(r->ubuf);
 	free(r->idx);
-	free(r->counted);
+	free(r->seen);
 	free(r);
 }
 

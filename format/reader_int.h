@@ -8,6 +8,13 @@
 
 #include "format_int.h"
 
+/* What the first decode of a chunk learned. */
+struct vmt_chunk_seen {
+	uint8_t unknown_counted, classified, has_req;
+	uint32_t keep_from;        /* payload offset of the first kept record */
+	uint64_t req_hi;           /* its largest request seq */
+};
+
 struct vmt_reader {
 	const uint8_t *map;        /* the whole file (mmap) or caller buffer */
 	uint64_t len;
@@ -18,7 +25,7 @@ struct vmt_reader {
 	struct vmt_integrity integ;
 	struct vmt_chunk_info *idx;
 	uint32_t n, cap;
-	uint8_t *counted;          /* per chunk: unknown records counted once */
+	struct vmt_chunk_seen *seen; /* per chunk, filled when first decoded */
 	int partial;               /* scan stopped at a partial chunk */
 	int trailer_seen;          /* a trailer exists, even if damaged */
 	ZSTD_DCtx *dctx;
@@ -29,6 +36,13 @@ struct vmt_reader {
 	size_t clen, pos;
 	uint32_t next_chunk;
 	int64_t last_chunk;
+	/* Repeats (SPEC.md 10.4): every request below req_next was read in
+	 * the chunks before order_next, in file order. */
+	uint64_t end_says;         /* trailer offset a valid end marker names */
+	int end_valid;
+	uint32_t order_next;
+	int req_known;
+	uint64_t req_next;
 };
 
 /* Verify and decode chunk @i into r->cdata; marks it damaged on failure. */

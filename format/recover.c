@@ -36,7 +36,8 @@ int vmt_verify(const char *path, int deep, struct vmt_integrity *out)
 	for (uint32_t i = 0; deep && i < r->n && err != -ENOMEM; i++)
 		err = vmt_reader_load(r, i, &h);
 	if (err != -ENOMEM)
-		err = r->integ.complete && !r->integ.damaged ? 0 : -VMT_E_DAMAGED;
+		err = r->integ.complete && !r->integ.damaged && !r->integ.trailing_bytes ?
+		      0 : -VMT_E_DAMAGED;
 	if (out)
 		*out = r->integ;
 	vmt_reader_close(r);

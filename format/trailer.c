@@ -124,6 +124,30 @@ static int end_marker(const uint8_t *buf, uint64_t len, uint64_t body_start,
 	return 0;
 }
 
+int vmt_end_marker_target(const uint8_t *buf, uint64_t len, uint64_t *toff)
+{
+	const uint8_t *e = buf + len - VMT_END_LEN;
+
+	VMT_RETURN_IF(len < VMT_END_LEN || memcmp(e, end_magic, 8), -VMT_E_TRUNCATED);
+	VMT_RETURN_IF(VMT_CRC_BAD(vmt_crc32c(0, e, 28), vmt_get32(e + 28)), -VMT_E_CHECKSUM);
+	*toff = vmt_get64(e + 8);
+	return 0;
+}
+
+uint64_t vmt_trailer_end(const uint8_t *buf, uint64_t len, uint64_t toff)
+{
+	const uint8_t *t = buf + toff;
+	uint64_t tlen;
+
+	if (toff > len || len - toff < VMT_TRAILER_FIXED)
+		return 0;
+	tlen = (uint64_t)vmt_get32(t + 4) * vmt_get32(t + 8) + vmt_get32(t + 12) +
+	       VMT_TRAILER_FIXED + 4;
+	if (tlen > len - toff || len - toff - tlen < VMT_END_LEN)
+		return 0;
+	return toff + tlen + VMT_END_LEN;
+}
+
 static int trailer_index(const uint8_t *p, uint32_t n, uint32_t elen, uint64_t body_start,
 			 uint64_t toff, struct vmt_chunk_info *idx)
 {

@@ -383,12 +383,11 @@ static void progress_end(struct cli *c, struct bar *b,
 static void warn_damage(const struct cli *c, const char *trace,
 			const struct vmt_import_result *r)
 {
-	if (c->quiet || (r->complete && !r->damaged_chunks))
+	if (c->quiet || !r->damage[0])
 		return;
-	fprintf(stderr, PROG ": warning: %s: %s; %u damaged chunk(s) skipped, "
-		"%llu gap(s) recorded\n", trace,
-		r->complete ? "damaged trace" : "trace has no trailer (cut or crashed recording)",
-		r->damaged_chunks, (unsigned long long)r->gaps);
+	fprintf(stderr, PROG ": warning: %s: %s; %u damaged chunk(s), %llu gap(s) "
+		"recorded\n", trace, r->damage, r->damaged_chunks,
+		(unsigned long long)r->gaps);
 }
 
 static int trace_error(const char *trace, int err)

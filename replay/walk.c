@@ -176,6 +176,7 @@ void vmt_walk_result(const struct vmt_walk *w, struct vmt_import_result *res)
 	res->chunks = in->chunks;
 	res->damaged_chunks = in->damaged;
 	res->complete = in->complete;
+	vmt_reader_damage_text(w->r, res->damage, sizeof(res->damage));
 }
 
 /* 1: inside the --from/--to window, 0: before it, -1: past it (stop). */
@@ -363,12 +364,26 @@ static const struct vmt_chunk_info *intact_near(const struct vmt_walk *w,
 	return NULL;
 }
 
+/* Nothing is missing, but the file held these requests twice. */
+static void gap_repeated(const struct vmt_chunk_info *c, uint32_t i, struct vmt_gap *g)
+{
+	*g = (struct vmt_gap){ .kind = "repeated", .chunk = i };
+	snprintf(g->cause, sizeof(g->cause), "chunk at byte %llu: %s",
+		 (unsigned long long)c->offset, vmt_strerror(-VMT_E_REPEAT));
+	g->v[VMT_G_FIRST_SEQ] = c->repeat_first;
+	g->v[VMT_G_LAST_SEQ] = c->repeat_last;
+	g->v[VMT_G_COUNT] = c->repeated;
+	g->known = 1u << VMT_G_FIRST_SEQ | 1u << VMT_G_LAST_SEQ | 1u << VMT_G_COUNT;
+}
+
 static void gap_damaged(const struct vmt_walk *w, uint32_t i, struct vmt_gap *g)
 {
 	const struct vmt_chunk_info *c = vmt_reader_chunk(w->r, i);
 	const struct vmt_chunk_info *prev = intact_near(w, i, -1);
 	const struct vmt_chunk_info *next = intact_near(w, i, 1);
 
+	if (c->repeated)
+		return gap_repeated(c, i, g);
 	*g = (struct vmt_gap){ .kind = "damaged_chunk", .chunk = i };
 	snprintf(g->cause, sizeof(g->cause), "chunk at byte %llu: %s",
 		 (unsigned long long)c->offset, vmt_strerror(c->status));
@@ -421,7 +436,9 @@ static int report_gaps(struct vmt_walk *w, const struct vmt_walk_ops *ops,
 	int err = 0;
 
 	for (uint32_t i = 0; !err && i < vmt_reader_chunk_count(w->r); i++) {
-		if (!vmt_reader_chunk(w->r, i)->status)
+		const struct vmt_chunk_info *c = vmt_reader_chunk(w->r, i);
+
+		if (!c->status && !c->repeated)
 			continue;
 		gap_damaged(w, i, &g);
 		w->gaps++;

@@ -28,6 +28,7 @@ enum vmt_error {
 	VMT_E_DAMAGED,      /* strict mode: a damaged chunk was met */
 	VMT_E_STATE,        /* call not valid in the handle's state */
 	VMT_E_RING,         /* ring indices out of bounds (producer fault) */
+	VMT_E_REPEAT,       /* a chunk repeats requests an earlier chunk holds */
 	VMT_E_MAX
 };
 

@@ -331,6 +331,11 @@ struct vmt_chunk_info {
 	uint32_t csize, usize;
 	uint64_t first_seq, last_seq, first_ts, last_ts;
 	int status;                /* 0 intact, else the negative error */
+	/* Requests this chunk repeats from earlier chunks (SPEC.md 10.4):
+	 * the records before its first new request are skipped, all of them
+	 * when every request is a repeat (then status is -VMT_E_REPEAT). */
+	uint32_t repeated;         /* records skipped as repeats */
+	uint64_t repeat_first, repeat_last; /* seq range of the repeated requests */
 };
 
 /**
@@ -346,6 +351,11 @@ struct vmt_chunk_info {
  * @unknown_records: records of unknown type skipped
  * @file_size:     bytes in the file
  * @unknown_meta:  header metadata records of unknown type skipped
+ * @trailer_offset: where a trailer was found (intact or not), else 0
+ * @trailer_status: 0, or why the trailer found there was not used
+ * @trailing_bytes: bytes after an intact trailer's end marker (appended)
+ * @repeated:      records skipped because they repeat earlier chunks'
+ *                 requests (their chunks count in @damaged)
  */
 struct vmt_integrity {
 	int complete;
@@ -356,6 +366,10 @@ struct vmt_integrity {
 	uint64_t unknown_records;
 	uint64_t file_size;
 	uint32_t unknown_meta;
+	uint64_t trailer_offset;
+	int trailer_status;
+	uint64_t trailing_bytes;
+	uint64_t repeated;
 };
 
 /** vmt_reader_open() - validate the header and build the chunk index
@@ -393,6 +407,16 @@ VMT_API int vmt_reader_seek_seq(struct vmt_reader *r, uint64_t seq);
 VMT_API int vmt_reader_seek_ts(struct vmt_reader *r, uint64_t ts_ns);
 
 VMT_API void vmt_reader_close(struct vmt_reader *r);
+
+/**
+ * vmt_reader_damage_text() - what is wrong with the file, in words, for a
+ * warning: the trailer (where, why it was not used), each damaged chunk
+ * (which, at what byte, why), repeated requests, trailing bytes, a cut
+ * end.  Chunks are known damaged once read, so call it after the reading.
+ * Return: the length of the text (truncated to fit @len), 0 if nothing
+ *         read so far is wrong.
+ */
+VMT_API size_t vmt_reader_damage_text(const struct vmt_reader *r, char *buf, size_t len);
 
 /**
  * vmt_recover() - rewrite a trace without its damage: every intact chunk

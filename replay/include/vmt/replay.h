@@ -93,6 +93,8 @@ struct vmt_import_opts {
  * @skipped:    requests and responses left out by the filters
  * @chunks, @damaged_chunks: from the trace index
  * @complete:   the trace had a valid trailer and end marker
+ * @damage:     what is wrong with the trace, in words (empty if nothing):
+ *              vmt_reader_damage_text() after the walk
  */
 struct vmt_import_result {
 	int64_t run_id;
@@ -109,6 +111,7 @@ struct vmt_import_result {
 	uint32_t chunks;
 	uint32_t damaged_chunks;
 	int complete;
+	char damage[512];
 };
 
 /**
