@@ -35,6 +35,11 @@ void vmt_chunkbuf_reset(struct vmt_chunkbuf *c)
 	c->first_seq = c->last_seq = c->first_ts = c->last_ts = 0;
 }
 
+int vmt_chunkbuf_fits(const struct vmt_chunkbuf *c, uint32_t size, unsigned n)
+{
+	return (VMT_REC_HDR + VMT_PAD(size)) * n <= c->cap - c->len;
+}
+
 uint8_t *vmt_chunkbuf_reserve(struct vmt_chunkbuf *c, uint16_t type, uint16_t flags,
 			      uint64_t seq, uint64_t ts_ns, uint32_t size)
 {

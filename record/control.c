@@ -107,14 +107,15 @@ static void do_stats(struct vmt_control *c, char *reply, size_t cap)
 		 "{\"requests\":%llu,\"markers\":%llu,\"bytes_raw\":%llu,"
 		 "\"bytes_written\":%llu,\"backpressure_ns\":%llu,"
 		 "\"batches\":%llu,\"max_occupancy\":%u,\"elapsed_ns\":%llu,"
-		 "\"drain_cpu_ns\":%llu}",
+		 "\"drain_cpu_ns\":%llu,\"stall_lost\":%llu}",
 		 (unsigned long long)s.requests, (unsigned long long)s.markers,
 		 (unsigned long long)s.bytes_raw,
 		 (unsigned long long)s.bytes_written,
 		 (unsigned long long)s.backpressure_ns,
 		 (unsigned long long)s.batches, s.max_occupancy,
 		 (unsigned long long)s.elapsed_ns,
-		 (unsigned long long)s.drain_cpu_ns);
+		 (unsigned long long)s.drain_cpu_ns,
+		 (unsigned long long)s.stall_lost);
 }
 
 static void dispatch(struct vmt_control *c, const char *line, char *reply,

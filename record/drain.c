@@ -25,10 +25,48 @@ struct sring_hdr {
 	uint32_t req_prod, req_event, rsp_prod, rsp_event;
 };
 
+static int dropping(const struct vmt_recorder *r)
+{
+	return r->cur == &r->scratch;
+}
+
+/* Hand the full chunk over and take a free one, waiting at most the
+ * bounds of vmt_pipeline_get(); past them, record into the scratch. */
 static void rotate(struct vmt_recorder *r)
 {
-	vmt_pipeline_put(&r->pipe, r->cur);
-	r->cur = vmt_pipeline_get(&r->pipe, &r->batch_bp_ns);
+	if (!dropping(r)) {
+		vmt_pipeline_put(&r->pipe, r->cur);
+		r->cur = vmt_pipeline_get(&r->pipe, &r->batch_bp_ns);
+	}
+	if (!r->cur)
+		r->cur = &r->scratch;
+	if (dropping(r))
+		vmt_chunkbuf_reset(&r->scratch);
+}
+
+/*
+ * Back from the scratch as soon as a buffer is free: the requests that
+ * went into it are one LOSS.  Never between a request and its response,
+ * so a recorded response always has its request before it.
+ */
+static void drop_end(struct vmt_recorder *r)
+{
+	struct vmt_chunkbuf *c;
+
+	if (!dropping(r) || !(c = vmt_pipeline_tryget(&r->pipe)))
+		return;
+	r->cur = c;
+	if (!r->drop_count)
+		return;
+	struct vmt_loss l = { .first_seq = r->drop_first, .count = r->drop_count,
+			      .cause = VMT_LOSS_BACKLOG };
+	uint8_t buf[VMT_LOSS_SIZE], *p;
+	vmt_loss_put(buf, &l);
+	p = vmt_chunkbuf_reserve(r->cur, VMT_REC_LOSS, 0, r->seq,
+				 vmt_now_ns() - r->t0, sizeof(buf));
+	if (p)
+		memcpy(p, buf, sizeof(buf));
+	r->drop_count = 0;
 }
 
 /* Room for one record; hands a full chunk over (may wait: back-pressure). */
@@ -45,6 +83,7 @@ static uint8_t *reserve(struct vmt_recorder *r, uint16_t type, uint64_t seq,
 int vmt_drain_note(struct vmt_recorder *r, uint16_t type, const void *data,
 		   uint32_t size)
 {
+	drop_end(r);
 	uint8_t *p = reserve(r, type, r->seq, vmt_now_ns() - r->t0, size);
 	if (!p)
 		return -E2BIG;
@@ -149,12 +188,23 @@ static int handle_one(struct vmt_recorder *r, uint8_t *slot, uint32_t idx)
 	}
 	/* Only this thread writes seq; others read it for statistics. */
 	uint64_t seq = atomic_load_explicit(&r->seq, memory_order_relaxed);
+	if (__builtin_expect(dropping(r), 0))
+		drop_end(r);
+	/* Request and response in one chunk: a chunk given up on (dropped
+	 * or lost) never holds a request without its response. */
+	if (!vmt_chunkbuf_fits(r->cur, esz, 2))
+		rotate(r);
 	uint64_t t_req = vmt_now_ns() - r->t0;
 	uint8_t *req = reserve(r, VMT_REC_REQUEST, seq, t_req, esz);
 	if (!req)
 		return -E2BIG;
 	memcpy(req, slot, esz);
-	r->pipe.nreq[r->cur - r->pipe.bufs]++;
+	if (__builtin_expect(dropping(r), 0)) {
+		r->drop_first = r->drop_count++ ? r->drop_first : seq;
+		r->stall_lost++;
+	} else {
+		r->pipe.nreq[r->cur - r->pipe.bufs]++;
+	}
 	uint32_t vcpu = vmt_get32(req + VMT_ABI_OFF_VCPU);
 	uint32_t reason = vmt_get32(req + VMT_ABI_OFF_REASON);
 	uint32_t flags = vmt_get32(req + VMT_ABI_OFF_FLAGS);
@@ -319,7 +369,10 @@ void vmt_drain_take_marker(struct vmt_recorder *r)
 		return;
 	}
 	m->seq = r->seq;
-	int rc = vmt_drain_note(r, VMT_REC_MARKER, m->text,
+	drop_end(r);
+	/* A marker that cannot be kept is refused, never acknowledged. */
+	int rc = dropping(r) ? -ENOBUFS :
+		 vmt_drain_note(r, VMT_REC_MARKER, m->text,
 				(uint32_t)strlen(m->text));
 	if (!rc)
 		r->markers++;
@@ -341,7 +394,9 @@ static void update_cpu(struct vmt_recorder *r)
 static void housekeeping(struct vmt_recorder *r)
 {
 	uint64_t now = vmt_now_ns();
-	if (r->cur->nrec && now - r->t0 - r->cur->first_ts >= r->flush_ns) {
+	if (dropping(r)) {
+		drop_end(r);
+	} else if (r->cur->nrec && now - r->t0 - r->cur->first_ts >= r->flush_ns) {
 		r->batch_bp_ns = 0;
 		rotate(r);
 		r->bp_ns += r->batch_bp_ns;
@@ -423,6 +478,7 @@ void *vmt_drain_main(void *arg)
 		housekeeping(r);
 	}
 	r->end_cause = r->stop_cause;
+	vmt_pipeline_stopping(&r->pipe);
 	vmt_session_teardown(r);
 	vmt_drain_take_marker(r);
 	vmt_drain_close_mailbox(r);
@@ -443,7 +499,9 @@ void vmt_drain_close_mailbox(struct vmt_recorder *r)
 void vmt_drain_done(struct vmt_recorder *r)
 {
 	r->end_ns = vmt_now_ns();
-	vmt_pipeline_put(&r->pipe, r->cur);
+	drop_end(r);
+	if (!dropping(r))
+		vmt_pipeline_put(&r->pipe, r->cur);
 	r->cur = NULL;
 	vmt_pipeline_finish(&r->pipe);
 	uint64_t one = 1;

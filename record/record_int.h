@@ -56,14 +56,39 @@ struct vmt_pipeline {
 	_Atomic uint64_t lost_records;  /* records dropped after a write error */
 	uint32_t *nreq;            /* per buffer: REQUEST records in it */
 	_Atomic uint64_t requests_written;  /* in chunks that reached the file */
+	/* Bounded waits (FAULTS.md "disk hangs"): the drain waits at most
+	 * max_wait_ns for a free buffer (0: as long as it takes), and from
+	 * the stop on at most VMT_STOP_WAIT_NS more. */
+	uint64_t max_wait_ns;
+	const _Atomic uint32_t *running; /* != VMT_RUNNING: stopping; or NULL */
+	_Atomic uint64_t stop_ns;  /* when the drain saw the stop */
+	_Atomic uint64_t last_write_ns;  /* how long the last write took */
+	/* After the stop, once a write took longer than VMT_DISK_HANG_NS the
+	 * chunks still queued are dropped (not written) and counted here. */
+	_Atomic uint64_t dropped_chunks, dropped_requests;
 };
+
+/* How long, after a stop, the drain may still wait for a free buffer
+ * before answering the ring without recording (a healthy disk frees one
+ * well within it; the ring must be answered within 1 s of the stop). */
+#define VMT_STOP_WAIT_NS 100000000ull
+/* A write slower than this after the stop means the disk hangs: nothing
+ * more is written, so the recorder exits after that one write. */
+#define VMT_DISK_HANG_NS 2000000000ull
+/* The default --max-stall (vmt_recorder_opts.max_stall_ns). */
+#define VMT_MAX_STALL_DEFAULT_NS 1000000000ull
 
 int vmt_pipeline_init(struct vmt_pipeline *p, unsigned nbufs, size_t cap,
 		      struct vmt_writer *w, int wake_fd);
 int vmt_pipeline_start(struct vmt_pipeline *p);
-/* Drain side: a free buffer (waits; the wait is back-pressure). */
+/* Drain side: a free buffer (waits; the wait is back-pressure), or NULL
+ * if none came within the bounds above. */
 struct vmt_chunkbuf *vmt_pipeline_get(struct vmt_pipeline *p,
 				      uint64_t *wait_ns);
+/* Drain side: a free buffer if one is free now, else NULL. */
+struct vmt_chunkbuf *vmt_pipeline_tryget(struct vmt_pipeline *p);
+/* Drain side: the recording has stopped (starts the stop's bounds). */
+void vmt_pipeline_stopping(struct vmt_pipeline *p);
 /* Drain side: hand a filled buffer to the writer (empty ones go back). */
 void vmt_pipeline_put(struct vmt_pipeline *p, struct vmt_chunkbuf *c);
 /* Drain side: no more chunks; wait for the writer to finish. */
@@ -161,6 +186,12 @@ struct vmt_recorder {
 
 	struct vmt_pipeline pipe;
 	struct vmt_chunkbuf *cur;
+	/* No free buffer within --max-stall: the drain answers the ring and
+	 * writes into @scratch, which is thrown away; the requests it held
+	 * become one LOSS (cause backlog) once a buffer is free again. */
+	struct vmt_chunkbuf scratch;
+	uint64_t drop_first, drop_count;   /* requests not recorded so far */
+	_Atomic uint64_t stall_lost;       /* all of them, LOSS or not */
 	uint64_t cur_since_ns;     /* when @cur received its first record */
 	uint64_t flush_ns;
 	struct vmt_control ctl;

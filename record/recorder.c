@@ -193,6 +193,7 @@ void vmt_recorder_free(struct vmt_recorder *r)
 	if (r->have_ctl)
 		vmt_control_close(&r->ctl);
 	vmt_pipeline_free(&r->pipe);
+	vmt_chunkbuf_free(&r->scratch);
 	vmt_session_close(r);
 	close(r->wake_fd);
 	close(r->done_fd);
@@ -200,6 +201,21 @@ void vmt_recorder_free(struct vmt_recorder *r)
 	pthread_cond_destroy(&r->mbox.done);
 	vmt_tap_free(r->tap);
 	free(r);
+}
+
+/* The drain waits for the disk at most @max_stall_ns (0: the default),
+ * then answers the ring into a scratch chunk that is thrown away. */
+static int bound_stalls(struct vmt_recorder *r, uint64_t max_stall_ns,
+			struct vmt_rec_error *err)
+{
+	int rc = vmt_chunkbuf_init(&r->scratch, 65536);
+
+	if (rc)
+		return VMT_ERR(err, rc, VMT_STAGE_RUN, "chunk buffers: %s",
+			       strerror(-rc));
+	r->pipe.max_wait_ns = max_stall_ns ? max_stall_ns : VMT_MAX_STALL_DEFAULT_NS;
+	r->pipe.running = &r->stop_cause;
+	return 0;
 }
 
 static int setup(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
@@ -223,6 +239,8 @@ static int setup(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 	    (rc = open_file(r, o, w, err)))
 		return rc;
 	rc = vmt_record_pipes(r, o->chunks, o->chunk_size, *w, o->control, err);
+	if (!rc)
+		rc = bound_stalls(r, o->max_stall_ns, err);
 	return rc ? rc : vmt_session_attach(r, o->domain, err);
 }
 
@@ -234,8 +252,10 @@ static void teardown_unstarted(struct vmt_recorder *r)
 	uint64_t bp = 0;
 	if (r->pipe.nbufs && !r->cur)
 		r->cur = vmt_pipeline_get(&r->pipe, &bp);
+	if (!r->cur && r->scratch.buf)
+		r->cur = &r->scratch;
 	vmt_session_teardown(r);
-	if (r->cur)
+	if (r->cur && r->cur != &r->scratch)
 		vmt_pipeline_put(&r->pipe, r->cur);
 	r->cur = NULL;
 }
@@ -321,6 +341,7 @@ void vmt_recorder_stats(const struct vmt_recorder *r,
 	s->max_occupancy = r->max_occ;
 	s->elapsed_ns = (end ? end : vmt_now_ns()) - r->t0;
 	s->drain_cpu_ns = r->cpu_ns;
+	s->stall_lost = r->stall_lost;
 }
 
 static int close_writer(struct vmt_recorder *r,
@@ -330,6 +351,18 @@ static int close_writer(struct vmt_recorder *r,
 	struct vmt_writer *w = r->pipe.writer;
 	int werr = r->pipe.write_error;
 	r->pipe.writer = NULL;
+	if (!werr && r->pipe.dropped_chunks) {
+		/* The trailer would be one more write to a hanging disk. */
+		vmt_writer_abandon(w);
+		return VMT_ERR(err, -ETIMEDOUT, VMT_STAGE_FILE, "%.600s: the disk "
+			       "hangs (a write took %.1f s after the stop): %llu "
+			       "chunk(s) holding %llu requests were not written, "
+			       "and the file has no trailer",
+			       vmt_record_trace_file(r),
+			       (double)r->pipe.last_write_ns / 1e9,
+			       (unsigned long long)r->pipe.dropped_chunks,
+			       (unsigned long long)r->pipe.dropped_requests);
+	}
 	if (werr) {
 		/* Leave it without trailer: readers recover every chunk. */
 		vmt_writer_abandon(w);
@@ -388,8 +421,11 @@ int vmt_recorder_close(struct vmt_recorder *r, struct vmt_recorder_result *res,
 	vmt_pipeline_finish(&r->pipe);
 	vmt_recorder_stats(r, &res->stats);
 	res->end_cause = r->end_cause;
-	res->write_error = r->pipe.write_error;
+	res->write_error = r->pipe.write_error ? r->pipe.write_error :
+			   r->pipe.dropped_chunks ? -ETIMEDOUT : 0;
 	res->requests_written = r->pipe.requests_written;
+	res->stall_lost = r->stall_lost;
+	res->stall_unrecorded = r->drop_count;
 	res->teardown_error = r->teardown_error;
 	res->abi_version = r->info.abi_version;
 	res->vcpus = r->info.vcpus;

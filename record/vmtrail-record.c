@@ -97,6 +97,10 @@ static const char usage_text[] =
 "                       the header is written, so the trace starts at its\n"
 "                       first instruction; refused (exit 1, nothing\n"
 "                       touched) if DOMAIN is not paused\n"
+"  --max-stall TIME     the longest the vCPUs wait on a disk that does not\n"
+"                       keep up (default 1s, under the guest's lockup\n"
+"                       watchdogs); past it requests are answered but not\n"
+"                       recorded, and a LOSS record counts them\n"
 "  --release            disable a stale monitor ring left on DOMAIN by a\n"
 "                       recorder that was killed, then exit\n"
 "  -q, --quiet          errors only: no status line, no final summary\n"
@@ -118,7 +122,7 @@ static const char usage_text[] =
 enum {
 	OPT_SIM = 256, OPT_LIBDIR, OPT_DURATION, OPT_MAX_EVENTS, OPT_MAX_SIZE,
 	OPT_LABEL, OPT_CONTROL, OPT_RELEASE, OPT_MONITOR, OPT_UNPAUSE,
-	OPT_PHASE_NAMES, OPT_TAP, OPT_TAP_BUFFER
+	OPT_PHASE_NAMES, OPT_TAP, OPT_TAP_BUFFER, OPT_MAX_STALL
 };
 
 static const struct option long_opts[] = {
@@ -129,6 +133,7 @@ static const struct option long_opts[] = {
 	{ "force", no_argument, NULL, 'f' },
 	{ "level", required_argument, NULL, 'l' },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "max-stall", required_argument, NULL, OPT_MAX_STALL },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 	{ "label", required_argument, NULL, OPT_LABEL },
@@ -343,6 +348,11 @@ static int parse_one(struct cli *c, int opt, const char *name)
 			return usage_error("bad --duration '%s' (e.g. 30s, 500ms, 5m)",
 					   optarg);
 		return 0;
+	case OPT_MAX_STALL:
+		if (!(c->o.max_stall_ns = parse_duration(optarg)))
+			return usage_error("bad --max-stall '%s' (e.g. 1s, 200ms)",
+					   optarg);
+		return 0;
 	case OPT_MAX_EVENTS:
 	case OPT_MAX_SIZE:
 	case OPT_TAP_BUFFER: {
@@ -541,6 +551,23 @@ static void summary(const char *path, const struct vmt_recorder_result *res)
 		res->vcpus, end_name(res->end_cause));
 }
 
+/* Requests the guest was not kept waiting for (--max-stall). */
+static void stall_report(const char *path, const struct vmt_recorder_result *res)
+{
+	if (!res->stall_lost)
+		return;
+	fprintf(stderr, PROG ": %s: the disk did not keep up: %llu requests were "
+		"answered without being recorded (--max-stall)", path,
+		(unsigned long long)res->stall_lost);
+	if (res->stall_unrecorded)
+		fprintf(stderr, "; the last %llu of them are not even counted in the "
+			"trace: no LOSS record could be written\n",
+			(unsigned long long)res->stall_unrecorded);
+	else
+		fprintf(stderr, "; LOSS records (cause backlog) in the trace count "
+			"them\n");
+}
+
 static void run_loop(struct vmt_recorder *r, int show)
 {
 	struct vmt_recorder_stats prev = { 0 }, cur;
@@ -583,6 +610,7 @@ static int record(struct cli *c)
 	g_rec = NULL;
 	if (!c->quiet)
 		summary(c->o.path, &res);
+	stall_report(c->o.path, &res);
 	if (rc || crc) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		if (res.write_error)

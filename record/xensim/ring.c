@@ -464,8 +464,12 @@ static unsigned produce_dom(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 			continue;
 		}
 		if (v->ringwait) {
+			uint64_t ns = now - v->ringwait_since;
+
 			v->ringwait = false;
-			d->c.ring_wait_ns_total += now - v->ringwait_since;
+			d->c.ring_wait_ns_total += ns;
+			if (ns > d->c.ring_wait_ns_max)
+				d->c.ring_wait_ns_max = ns;
 		}
 		publish(h, d, v, now);
 		n++;

@@ -254,7 +254,7 @@ struct vmt_sim_counts {
 	uint64_t responses_consumed, responses_rejected;
 	uint64_t rejected[VMT_REJ_COUNT];
 	uint64_t pause_ns_total, pause_ns_max;
-	uint64_t ring_full_waits, ring_wait_ns_total, blocked_pauses;
+	uint64_t ring_full_waits, ring_wait_ns_total, ring_wait_ns_max, blocked_pauses;
 	uint64_t reexecuted, refaults, swallowed_traps, denied_writes;
 	uint64_t reinjected_traps, register_sets, notifications;
 	uint64_t access_relaxed, access_crashes;   /* violations, no listener */

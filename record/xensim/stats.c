@@ -19,7 +19,7 @@ static const struct { const char *name; size_t off; } counters[] = {
 #define C(f) { #f, offsetof(struct vmt_sim_counts, f) }
 	C(produced_total), C(responses_consumed), C(responses_rejected),
 	C(pause_ns_total), C(pause_ns_max), C(ring_full_waits),
-	C(ring_wait_ns_total), C(blocked_pauses), C(reexecuted), C(refaults),
+	C(ring_wait_ns_total), C(ring_wait_ns_max), C(blocked_pauses), C(reexecuted), C(refaults),
 	C(swallowed_traps), C(denied_writes), C(reinjected_traps),
 	C(register_sets), C(notifications), C(access_relaxed),
 	C(access_crashes), C(altp2m_switches), C(remapped_accesses),
@@ -186,9 +186,13 @@ int vmt_sim_stats_write(const struct vmt_sim_host *h, FILE *f)
 		paused += count_paused(&h->dom[i]);
 	}
 	t.pause_ns_max = 0;
-	for (uint32_t i = 0; i < h->n_dom; i++)
+	t.ring_wait_ns_max = 0;
+	for (uint32_t i = 0; i < h->n_dom; i++) {
 		if (h->dom[i].c.pause_ns_max > t.pause_ns_max)
 			t.pause_ns_max = h->dom[i].c.pause_ns_max;
+		if (h->dom[i].c.ring_wait_ns_max > t.ring_wait_ns_max)
+			t.ring_wait_ns_max = h->dom[i].c.ring_wait_ns_max;
+	}
 	vmt_abi_xen_release(h->abi, &major, &minor);
 	fprintf(f, "{\n  \"xensim_version\": \"%s\",\n  \"abi\": %u,\n"
 		"  \"xen_version\": \"%u.%u\",\n  \"workload\": \"%s\",\n"

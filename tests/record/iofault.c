@@ -11,6 +11,10 @@
  *   VMT_IOFAULT_ERRNO=E      the errno of those failures: EIO (default),
  *                            ENOSPC, EDQUOT, EFBIG or a number
  *   VMT_IOFAULT_DELAY_US=N   every write call first sleeps N microseconds
+ *   VMT_IOFAULT_DELAY_SKIP=K the first K write calls do not sleep (the
+ *                            trace header is the first)
+ *   VMT_IOFAULT_DELAY_COUNT=C only C write calls sleep, later ones do not
+ *                            (a disk that hangs, then recovers)
  *   VMT_IOFAULT_LISTEN_US=N  every listen() first sleeps N microseconds (a
  *                            slow start: a socket bound but not listening)
  * Without VMT_IOFAULT_AFTER writes never fail.  write, pwrite, pwrite64
@@ -45,6 +49,7 @@ static struct {
 	unsigned long long budget;
 	int err;
 	unsigned long delay_us;
+	unsigned long long delay_skip, delay_count;
 	write_fn *write;
 	pwrite_fn *pwrite;
 	pwrite64_fn *pwrite64;
@@ -54,6 +59,7 @@ static struct {
 } cfg;
 
 static atomic_ullong used;  /* bytes let through to the file */
+static atomic_ullong calls; /* write calls to the file */
 
 static void *next(const char *name)
 {
@@ -91,6 +97,10 @@ __attribute__((constructor)) static void setup(void)
 	cfg.budget = cfg.have_budget ? strtoull(after, NULL, 0) : 0;
 	cfg.err = parse_errno(getenv("VMT_IOFAULT_ERRNO"));
 	cfg.delay_us = delay ? strtoul(delay, NULL, 0) : 0;
+	delay = getenv("VMT_IOFAULT_DELAY_SKIP");
+	cfg.delay_skip = delay ? strtoull(delay, NULL, 0) : 0;
+	delay = getenv("VMT_IOFAULT_DELAY_COUNT");
+	cfg.delay_count = delay && *delay ? strtoull(delay, NULL, 0) : ~0ull;
 	cfg.listen_us = listen_us ? strtoul(listen_us, NULL, 0) : 0;
 	/* dlsym returns an object pointer; copying it keeps C11 happy. */
 	void *p;
@@ -132,7 +142,10 @@ static void stall_us(unsigned long us)
 
 static void stall(void)
 {
-	stall_us(cfg.delay_us);
+	unsigned long long n = atomic_fetch_add(&calls, 1);
+
+	if (n >= cfg.delay_skip && n - cfg.delay_skip < cfg.delay_count)
+		stall_us(cfg.delay_us);
 }
 
 /*

@@ -197,6 +197,8 @@ struct vmt_chunkbuf {
 VMT_API int vmt_chunkbuf_init(struct vmt_chunkbuf *c, size_t cap);
 VMT_API void vmt_chunkbuf_free(struct vmt_chunkbuf *c);
 VMT_API void vmt_chunkbuf_reset(struct vmt_chunkbuf *c);
+/** vmt_chunkbuf_fits() - 1 if @n more records of @size payload bytes fit */
+VMT_API int vmt_chunkbuf_fits(const struct vmt_chunkbuf *c, uint32_t size, unsigned n);
 
 /**
  * vmt_chunkbuf_reserve() - reserve room for one record, header written

@@ -132,6 +132,10 @@ VMT_API int vmt_labels_add(char *labels, size_t cap, const char *kv);
  * @phase_names: canonical phase-name text (vmt_phase_names_add): names
  *               of the guest's phase markers, stored in the header; or
  *               NULL
+ * @max_stall_ns: the longest the drain waits for a free chunk buffer
+ *               while the disk is slow (vCPUs wait meanwhile); past it
+ *               the ring is answered without recording and the requests
+ *               become a LOSS (cause backlog).  0: 1 s (FAULTS.md)
  */
 struct vmt_recorder_opts {
 	size_t sz;
@@ -153,6 +157,7 @@ struct vmt_recorder_opts {
 	int best_effort;
 	int unpause;
 	const char *phase_names;
+	uint64_t max_stall_ns;
 };
 
 /* What failed, for the front end to print. */
@@ -193,6 +198,8 @@ struct vmt_recorder_stats {
 	uint32_t max_occupancy;    /* most requests seen pending at once */
 	uint64_t elapsed_ns;
 	uint64_t drain_cpu_ns;     /* CPU time of the drain thread */
+	uint64_t stall_lost;       /* requests answered without being recorded
+				    * (the disk stalled past --max-stall) */
 };
 
 /* The end of a recording. */
@@ -206,6 +213,9 @@ struct vmt_recorder_result {
 	struct vmt_recorder_stats stats;
 	uint64_t requests_written; /* requests in chunks that reached the file */
 	int command_status;        /* tap: COMMAND's wait status, else -1 */
+	uint64_t stall_lost;       /* requests answered but not recorded
+				    * because the disk stalled (--max-stall) */
+	uint64_t stall_unrecorded; /* of those, the ones no LOSS record holds */
 };
 
 struct vmt_recorder;
