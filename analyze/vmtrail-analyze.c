@@ -4,6 +4,7 @@
  * analyze/ that prints or chooses exit codes: 0 no significant change,
  * 1 significant change (regression), 2 error or incomparable runs.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -190,6 +191,19 @@ static int ch_summary(const char *url, const char *ref, int json)
 
 /* ---- summary ------------------------------------------------------------- */
 
+/* A run id: a whole number from 1 that fits runs.run_id (int64). */
+static int run_id_ok(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return !errno && !*end && v >= 1;
+}
+
 static int cmd_summary(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -208,7 +222,14 @@ static int cmd_summary(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "r:jC:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'r': run = optarg; break;
+		case 'r':
+			if (!run_id_ok(optarg)) {
+				snprintf(why, sizeof(why), "summary: bad --run '%.200s': a run "
+					 "id is a whole number from 1", optarg);
+				return bad_usage(why);
+			}
+			run = optarg;
+			break;
 		case 'j': json = 1; break;
 		case 'C': ch_url = optarg; break;
 		case 'h': usage(stdout); return EXIT_SAME;
