@@ -24,6 +24,15 @@ double vmt_an_perturbation(const struct vmt_an_run *r);
 /** vmt_an_coverage() - share of the run's time outside known gaps */
 double vmt_an_coverage(const struct vmt_an_run *r);
 
+/**
+ * vmt_an_text_rule() - @s as every report shows user text: vmt_out.h's
+ * terminal rule (controls, DEL, C1 and bytes outside well-formed UTF-8 as
+ * \xNN, '\' as \\), so HTML, JUnit and Markdown stay valid UTF-8 without
+ * controls before their own escaping
+ * Return: a string to free(), NULL when out of memory.
+ */
+char *vmt_an_text_rule(const char *s);
+
 const char *vmt_an_scope_name(const struct vmt_an_diff *d, int scope);
 void vmt_an_method(const struct vmt_an_diff *d, char *out, size_t cap);
 /** vmt_an_unit() - what the rates count: "per 1000 events of work", "per second" */

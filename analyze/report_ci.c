@@ -26,8 +26,7 @@
 
 /* ---- escaping ------------------------------------------------------------ */
 
-/* @s by the terminal rule, into a buffer to free (NULL: no memory). */
-static char *text_rule(const char *s)
+char *vmt_an_text_rule(const char *s)
 {
 	char *t = NULL;
 	size_t n;
@@ -51,7 +50,7 @@ static int xml_nonchar(const unsigned char *p)
 
 static int xml_str(FILE *f, const char *s)
 {
-	char *t = text_rule(s);
+	char *t = vmt_an_text_rule(s);
 
 	if (!t)
 		return -ENOMEM;
@@ -77,7 +76,7 @@ static int xml_str(FILE *f, const char *s)
 
 static int md_str(FILE *f, const char *s)
 {
-	char *t = text_rule(s);
+	char *t = vmt_an_text_rule(s);
 
 	if (!t)
 		return -ENOMEM;

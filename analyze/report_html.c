@@ -24,9 +24,12 @@
 #define UP_SIGN "\u25b2"
 #define DOWN_SIGN "\u25bc"
 
+/* User text by the reports' common rule, then HTML's entities. */
 static void html_str(FILE *f, const char *s)
 {
-	for (; *s; s++) {
+	char *t = vmt_an_text_rule(s);
+
+	for (s = t ? t : "?"; *s; s++) {
 		switch (*s) {
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
@@ -35,6 +38,7 @@ static void html_str(FILE *f, const char *s)
 		default: fputc(*s, f);
 		}
 	}
+	free(t);
 }
 
 static const char css[] =

@@ -5,7 +5,8 @@
 # behaviour family, a failure per significant change with its numbers; a
 # Markdown summary whose first change, table and verdict match the JSON.
 # Phase names hold Markdown, HTML, XML and invalid UTF-8, run names hold
-# control characters: both files must stay valid and escaped.  Then the
+# control characters: both files, and the HTML report of the same diff,
+# must stay valid and escaped.  Then the
 # incomparable and unchanged cases, and the file rules shared with --html.
 WORK=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -116,6 +117,14 @@ def check(d, rc):
     assert props["candidate"] == [shown(n) for n in js["candidate"]]
     assert props["significant_changes"] == [str(js["regressions"])]
 
+    # ---- HTML: the same rule for user text, then HTML's entities ----
+    page = open(d + "/report.html", "rb").read().decode("utf-8")  # valid UTF-8, or this raises
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", page), "a control character in the HTML"
+    assert "<script>alert" not in page and "<b>x</b>" not in page, "raw HTML in the HTML report"
+    ent = lambda t: t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    if rc == 1:
+        assert ent(text_rule(p2)) in page, "the hostile phase is not shown escaped"
+
     # ---- Markdown ----
     raw = open(d + "/summary.md", "rb").read()
     md = raw.decode("utf-8")  # valid UTF-8, or this raises
@@ -178,7 +187,8 @@ diff_to() { # DIR EXPECTED_RC ARGS...
 	local dir=$1 want=$2 rc
 	shift 2
 	mkdir -p "$dir"
-	"$AN" diff --db "$BAD.db" "$@" --json --junit "$dir/junit.xml" --markdown "$dir/summary.md" >"$dir/diff.json"
+	"$AN" diff --db "$BAD.db" "$@" --json --junit "$dir/junit.xml" --markdown "$dir/summary.md" \
+		--html "$dir/report.html" >"$dir/diff.json"
 	rc=$?
 	[ $rc = "$want" ] || { echo "FAIL: $dir: diff exited $rc, expected $want"; exit 1; }
 }

@@ -259,6 +259,70 @@ static struct tg_event *gen(const char *name, struct tg_opts *o, struct tg_count
 	return t;
 }
 
+/* schema.sql spells the reasons out for readers of the schema; format/'s
+ * table stays the one source: a reason added there and not here fails. */
+Test(import, reasons_table_is_formats)
+{
+	sqlite3 *db = mem_db();
+	sqlite3_stmt *st;
+	uint32_t r = 0;
+
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT reason, name FROM reasons ORDER BY reason",
+					-1, &st, NULL), SQLITE_OK);
+	for (; sqlite3_step(st) == SQLITE_ROW; r++) {
+		cr_expect_eq(sqlite3_column_int64(st, 0), r);
+		cr_expect_str_eq((const char *)sqlite3_column_text(st, 1), vmt_reason_name(r),
+				 "reason %u", r);
+	}
+	sqlite3_finalize(st);
+	cr_expect_eq(r, VMT_REASON_COUNT, "%u rows in reasons, format/ knows %d", r,
+		     (int)VMT_REASON_COUNT);
+	sqlite3_close(db);
+}
+
+extern const char vmt_clickhouse_sql[];
+
+/* clickhouse.sql's reasons view: the same names, count and reasons
+ * without a detail table as format/ and the SQLite schema. */
+Test(import, clickhouse_reasons_are_formats)
+{
+	const char *p = strstr(vmt_clickhouse_sql, "arrayElement([");
+	const char *nodetail = strstr(vmt_clickhouse_sql, "has([");
+	const char *limit = strstr(vmt_clickhouse_sql, "system.numbers LIMIT ");
+	sqlite3 *db = mem_db();
+	sqlite3_stmt *st;
+	uint32_t r = 0;
+
+	cr_assert(p && nodetail && limit, "clickhouse.sql: reasons view not found");
+	for (p += strlen("arrayElement(["); *p != ']'; r++) {
+		const char *end;
+
+		p += strspn(p, " \t\n,");
+		cr_assert_eq(*p, '\'', "clickhouse.sql: reason %u is not a quoted name", r);
+		end = strchr(++p, '\'');
+		cr_assert(end && vmt_reason_name(r));
+		cr_expect(strlen(vmt_reason_name(r)) == (size_t)(end - p) &&
+			  !strncmp(p, vmt_reason_name(r), (size_t)(end - p)),
+			  "clickhouse.sql: reason %u is '%.*s', format/ says '%s'", r,
+			  (int)(end - p), p, vmt_reason_name(r));
+		p = end + 1;
+		p += strspn(p, " \t\n,");
+	}
+	cr_expect_eq(r, VMT_REASON_COUNT);
+	cr_expect_eq(strtol(limit + strlen("system.numbers LIMIT "), NULL, 10),
+		     VMT_REASON_COUNT);
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT group_concat(reason, ', ') FROM (SELECT "
+					"reason FROM reasons WHERE detail_table IS NULL ORDER BY 1)",
+					-1, &st, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	const char *want = (const char *)sqlite3_column_text(st, 0);
+	nodetail += strlen("has([");
+	cr_expect(!strncmp(nodetail, want, strlen(want)) && nodetail[strlen(want)] == ']',
+		  "clickhouse.sql: no detail table for [%.20s, SQLite for [%s]", nodetail, want);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 Test(import, every_field_every_abi)
 {
 	for (uint32_t abi = VMT_ABI_MIN; abi <= VMT_ABI_MAX; abi++) {

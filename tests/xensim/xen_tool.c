@@ -507,6 +507,12 @@ int main(int argc, char **argv)
 
 	if (getenv("XEN_TOOL_DOMAIN"))
 		dom = (uint32_t)strtoul(getenv("XEN_TOOL_DOMAIN"), NULL, 0);
+	/* The ABI of the headers it was built against: the host it meets
+	 * must speak it, whatever xensim's newest ABI is. */
+	if (!strcmp(mode, "abi")) {
+		printf("%d\n", VM_EVENT_INTERFACE_VERSION);
+		return 0;
+	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	setup();
@@ -524,7 +530,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "signal"))
 		mode_signal();
 	else {
-		fprintf(stderr, "usage: xen_tool pages|required|altp2m|cpuid|async|signal [N|on|off]\n");
+		fprintf(stderr, "usage: xen_tool abi|pages|required|altp2m|cpuid|async|signal [N|on|off]\n");
 		teardown(false);
 		return 2;
 	}
