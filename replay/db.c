@@ -20,16 +20,30 @@ extern const char vmt_schema_sql[];
  */
 #define PAGE_SIZE 65536
 
+/*
+ * The statement that failed is for whoever debugs vmtrail (-v); users get
+ * SQLite's own words and a cause their scripts can test.  Our statements
+ * are fixed, so a plain SQL error (no such table or column) means the file
+ * is not the database they were written for.
+ */
 int vmt_db_err(sqlite3 *db, int rc, const char *what)
 {
-	vmt_log(VMT_LOG_ERROR, "sqlite: %s: %s", what, sqlite3_errmsg(db));
-	if (rc == SQLITE_FULL)
-		return -ENOSPC;
-	if (rc == SQLITE_NOMEM)
-		return -ENOMEM;
-	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+	int sys = sqlite3_system_errno(db);
+
+	vmt_log(VMT_LOG_DEBUG, "sqlite: %s", what);
+	vmt_log(VMT_LOG_ERROR, "sqlite: %s", sqlite3_errmsg(db));
+	switch (rc & 0xff) {
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_NOMEM: return -ENOMEM;
+	case SQLITE_NOTADB: case SQLITE_CORRUPT: case SQLITE_ERROR:
 		return -VMT_E_VERSION;
-	return -EIO;
+	case SQLITE_READONLY: case SQLITE_PERM: case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_BUSY: case SQLITE_LOCKED: return -EBUSY;
+	case SQLITE_CANTOPEN: case SQLITE_IOERR:
+		return sys > 0 ? -sys : -EIO;
+	default: return -EIO;
+	}
 }
 
 int vmt_db_exec(sqlite3 *db, const char *sql)
@@ -114,6 +128,22 @@ static int version_mismatch(sqlite3 *db, int64_t version)
 	return -VMT_E_VERSION;
 }
 
+/* The right user_version on a file whose tables are not ours (another
+ * program's, or a damaged copy): said once, at open, naming the file. */
+static int require_tables(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM runs, events, reasons, "
+				    "reg_blocks LIMIT 0", -1, &st, NULL);
+
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		return 0;
+	vmt_log(VMT_LOG_ERROR, "%s: schema %d, but %s", sqlite3_db_filename(db, "main"),
+		VMT_SCHEMA_VERSION, sqlite3_errmsg(db));
+	return -VMT_E_VERSION;
+}
+
 VMT_API int vmt_replay_db_init(struct sqlite3 *db)
 {
 	int64_t version, objects;
@@ -127,6 +157,8 @@ VMT_API int vmt_replay_db_init(struct sqlite3 *db)
 		err = create_schema(db);
 	else if (version != VMT_SCHEMA_VERSION)
 		err = version_mismatch(db, version);
+	else
+		err = require_tables(db);
 	if (!err && (rc = vmt_sqlfunc_register(db)) != SQLITE_OK)
 		err = vmt_db_err(db, rc, "registering the SQL functions");
 	return err;

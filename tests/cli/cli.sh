@@ -144,6 +144,23 @@ mkdir "$T/ro" && chmod 555 "$T/ro"
 outputs "$as" "$T/ro" "Permission denied"
 xs_stop
 
+# --- databases that are not vmtrail's ------------------------------------
+# A file of the right user_version whose tables are another program's, and
+# a file that is not SQLite at all: the file named, the cause said, no SQL.
+command -v sqlite3 >/dev/null || fail "sqlite3 shell missing (tests/deps.sh installs it)"
+"$REPLAY" -q "$GOLDEN" -o "$T/real.db" || fail "replay -o real.db"
+sqlite3 "$T/alien.db" "PRAGMA user_version=$(sqlite3 "$T/real.db" 'PRAGMA user_version');
+	CREATE TABLE events(x);" || fail "sqlite3 alien.db"
+printf 'not a database' >"$T/garbage.db"
+for db in alien garbage; do
+	"$REPLAY" "$GOLDEN" -o "$T/$db.db" --append 2>"$T/err"
+	[ $? = 1 ] || fail "replay --append $db.db: exit not 1"
+	expect_cause "replay --append $db.db" "not a vmtrail database" "$db.db"
+	"$ANALYZE" summary "$T/$db.db" >/dev/null 2>"$T/err"
+	[ $? = 2 ] || fail "analyze summary $db.db: exit not 2"
+	expect_cause "analyze summary $db.db" "not a vmtrail database" "$db.db"
+done
+
 # --- bash completion -------------------------------------------------------
 # help_opts PROG [SUB...]: long options of PROG's --help texts.
 help_opts() {
@@ -184,4 +201,4 @@ for p in $PROGS; do
 	cmp -s "$COMPLETION" "$T/inst/share/bash-completion/completions/$p" ||
 		fail "share/bash-completion/completions/$p not installed"
 done
-echo "cli: --version, units ($nunits options), -q, output folders and completion hold"
+echo "cli: --version, units ($nunits options), -q, output folders, foreign databases and completion hold"
