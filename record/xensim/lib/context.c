@@ -114,6 +114,13 @@ XSIM_EXPORT int xc_vcpu_setcontext(xc_interface *xch, uint32_t domid,
 /* Segments: the block packs limit (bits 0-19) and the 12-bit attributes
  * (bits 20-31) as vm_event does; the save record has them apart. */
 #define SEGS(X) X(cs, CS) X(ds, DS) X(es, ES) X(fs, FS) X(gs, GS) X(ss, SS)
+/* The 64-bit control, debug and MSR fields, named alike in both (the
+ * 32-bit gdtr_limit is converted by hand). */
+#define SYSREGS(X) X(cr0, CR0) X(cr2, CR2) X(cr3, CR3) X(cr4, CR4) \
+	X(dr6, DR6) X(dr7, DR7) X(gdtr_base, GDTR_BASE) \
+	X(sysenter_cs, SYSENTER_CS) X(sysenter_esp, SYSENTER_ESP) \
+	X(sysenter_eip, SYSENTER_EIP) X(shadow_gs, SHADOW_GS) \
+	X(msr_lstar, MSR_LSTAR) X(msr_star, MSR_STAR) X(msr_efer, MSR_EFER)
 
 static void to_cpu(const regs_t g, struct hvm_hw_cpu *c)
 {
@@ -127,21 +134,10 @@ static void to_cpu(const regs_t g, struct hvm_hw_cpu *c)
 	c->s##_base = g[VMT_REG_##R##_BASE];
 	SEGS(SEG)
 #undef SEG
-	c->cr0 = g[VMT_REG_CR0];
-	c->cr2 = g[VMT_REG_CR2];
-	c->cr3 = g[VMT_REG_CR3];
-	c->cr4 = g[VMT_REG_CR4];
-	c->dr6 = g[VMT_REG_DR6];
-	c->dr7 = g[VMT_REG_DR7];
-	c->gdtr_base = g[VMT_REG_GDTR_BASE];
+#define GET(f, R) c->f = g[VMT_REG_##R];
+	SYSREGS(GET)
+#undef GET
 	c->gdtr_limit = (uint32_t)g[VMT_REG_GDTR_LIMIT];
-	c->sysenter_cs = g[VMT_REG_SYSENTER_CS];
-	c->sysenter_esp = g[VMT_REG_SYSENTER_ESP];
-	c->sysenter_eip = g[VMT_REG_SYSENTER_EIP];
-	c->shadow_gs = g[VMT_REG_SHADOW_GS];
-	c->msr_lstar = g[VMT_REG_MSR_LSTAR];
-	c->msr_star = g[VMT_REG_MSR_STAR];
-	c->msr_efer = g[VMT_REG_MSR_EFER];
 }
 
 static void from_cpu(const struct hvm_hw_cpu *c, regs_t g)
@@ -155,21 +151,10 @@ static void from_cpu(const struct hvm_hw_cpu *c, regs_t g)
 	g[VMT_REG_##R##_BASE] = c->s##_base;
 	SEGS(SEG)
 #undef SEG
-	g[VMT_REG_CR0] = c->cr0;
-	g[VMT_REG_CR2] = c->cr2;
-	g[VMT_REG_CR3] = c->cr3;
-	g[VMT_REG_CR4] = c->cr4;
-	g[VMT_REG_DR6] = c->dr6;
-	g[VMT_REG_DR7] = c->dr7;
-	g[VMT_REG_GDTR_BASE] = c->gdtr_base;
+#define PUT(f, R) g[VMT_REG_##R] = c->f;
+	SYSREGS(PUT)
+#undef PUT
 	g[VMT_REG_GDTR_LIMIT] = c->gdtr_limit;
-	g[VMT_REG_SYSENTER_CS] = c->sysenter_cs;
-	g[VMT_REG_SYSENTER_ESP] = c->sysenter_esp;
-	g[VMT_REG_SYSENTER_EIP] = c->sysenter_eip;
-	g[VMT_REG_SHADOW_GS] = c->shadow_gs;
-	g[VMT_REG_MSR_LSTAR] = c->msr_lstar;
-	g[VMT_REG_MSR_STAR] = c->msr_star;
-	g[VMT_REG_MSR_EFER] = c->msr_efer;
 }
 
 static void header(struct hvm_save_header *h)
