@@ -25,8 +25,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${VMT_BIN:-$HERE/../build/bin}
 CANDIDATE=${1:-cand-syscall-2x}
 OUT=${2:-$(mktemp -d)}
-RATE=2000            # events per second xensim produces
-DURATION=1200ms      # length of one recorded test run
+RATE=20000           # at most this many events a second from xensim
+EVENTS=8000          # one test run: a fixed amount of guest work, so a slow
+                     # host makes a run longer, never shorter (all 3 phases)
 
 # What the recorder watches: the same for every run, or the comparison
 # refuses them (exit 2).  MSR writes, CPUID, the guest's test markers,
@@ -57,7 +58,7 @@ record() {
 		sleep 0.05
 	done
 	"$BIN/vmtrail-record" --sim="$sock" -d 1 -o "$OUT/$name.vmt" -f -q \
-		--duration "$DURATION" --label test=login-suite --unpause "${MONITORS[@]}" \
+		--max-events "$EVENTS" --label test=login-suite --unpause "${MONITORS[@]}" \
 		--phase-names "$PHASES"
 	rc=$?
 	kill "$pid" 2>/dev/null

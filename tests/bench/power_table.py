@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """power_table.py - the table of tests/bench/bench_power.sh from its trial
-directories: per case, the share of trials in which exactly the injected
-behaviour was flagged in its phase (reason totals of its own reason may
-move with it; nothing else may be flagged) and the share with any flag;
-then the run-to-run speed spread of the recordings.
+directories: per case, the share of trials in which the injected behaviour
+was flagged in its phase (found); the share in which exactly it was
+flagged in its phase (reason totals of its own reason may move with it;
+nothing else may be flagged); the share with any flag; then the
+run-to-run speed spread of the recordings.
 
 usage: power_table.py DIR TRIALS
 """
@@ -25,7 +26,8 @@ CASES = [
 
 
 def judge(report, behaviour, phases):
-    """(exactly the injected change, anything flagged, what else was flagged)"""
+    """(found: the injected change flagged in its phase; exactly: found
+    and nothing else flagged; anything flagged; what else was flagged)"""
     flagged = [r for r in report["rows"] if r["verdict"] != "~"]
     reason = behaviour.split(" ")[0] if behaviour else None
     others, hit = [], False
@@ -38,7 +40,7 @@ def judge(report, behaviour, phases):
         elif not (r["kind"] == "reason" and r["reason"] == reason):
             others.append("%s [%s]" % (r["behaviour"], r["scope"]))
     exact = (not flagged) if behaviour is None else (hit and not others)
-    return exact, bool(flagged), others
+    return hit, exact, bool(flagged), others
 
 
 def speeds(trial_dir):
@@ -51,11 +53,15 @@ def speeds(trial_dir):
 def main():
     top, trials = sys.argv[1], int(sys.argv[2])
     dirs = [os.path.join(top, "trial-%d" % t) for t in range(1, trials + 1)]
-    print("\n| case | trials | exactly the injected change | any flag | target |")
-    print("|---|---|---|---|---|")
-    held = True
+    print("\n| case | trials | found in its phase | exactly the injected change | any flag | target |")
+    print("|---|---|---|---|---|---|")
+    # A target is judged on "found" and, separately, on "exactly": at a
+    # calibrated alpha of 0.05 a trial with a change may flag an unchanged
+    # row by chance as often as a trial without one, so "exactly" in 100 %
+    # of trials is luck, not a property of the test; both are printed.
+    held = {"found": True, "exactly": True}
     for name, label, behaviour, phases, target in CASES:
-        exact = anyf = n = 0
+        found = exact = anyf = n = 0
         notes = {}
         for d in dirs:
             path = os.path.join(d, name + ".json")
@@ -64,8 +70,9 @@ def main():
             except (OSError, ValueError):
                 print("(no report: %s)" % path)
                 continue
-            e, a, others = judge(report, behaviour, phases)
+            f, e, a, others = judge(report, behaviour, phases)
             n += 1
+            found += f
             exact += e
             anyf += a
             for o in others:
@@ -73,17 +80,22 @@ def main():
         if not n:
             continue
         if behaviour is None:
-            goal, ok = "any flag <= 5 %", anyf <= 0.05 * n
+            goal = "any flag <= 5 %"
+            ok = {k: anyf <= 0.05 * n for k in held}
         elif target is None:
-            goal, ok = "(reported)", True
+            goal, ok = "(reported)", {k: True for k in held}
         else:
-            goal, ok = ">= %d %%" % round(target * 100), exact >= target * n - 1e-9
-        held &= ok
-        print("| %s | %d | %d (%.0f %%) | %d (%.0f %%) | %s%s |" % (
-            label, n, exact, 100.0 * exact / n, anyf, 100.0 * anyf / n, goal,
-            "" if ok else " (missed)"))
+            goal = ">= %d %%" % round(target * 100)
+            ok = {"found": found >= target * n - 1e-9, "exactly": exact >= target * n - 1e-9}
+        for k in held:
+            held[k] &= ok[k]
+        missed = [k for k in ("found", "exactly") if not ok[k]]
+        print("| %s | %d | %s | %d (%.0f %%) | %d (%.0f %%) | %s%s |" % (
+            label, n, "-" if behaviour is None else "%d (%.0f %%)" % (found, 100.0 * found / n),
+            exact, 100.0 * exact / n, anyf, 100.0 * anyf / n, goal,
+            " (missed on %s)" % " and ".join(missed) if missed else ""))
         for o, c in sorted(notes.items(), key=lambda x: -x[1])[:5]:
-            print("|   also flagged: %s | %d | | | |" % (o, c))
+            print("|   also flagged: %s | | %d | | | |" % (o, c))
     rates, ratios = [], []
     for d in dirs:
         if os.path.exists(os.path.join(d, "runs.db")):
@@ -102,7 +114,8 @@ def main():
     except OSError:
         fails = []
     print("failed recording attempts (each retried on a fresh host): %d" % len(fails))
-    print("targets %s" % ("held" if held else "NOT all held"))
+    for k in ("found", "exactly"):
+        print("targets judged on \"%s\": %s" % (k, "held" if held[k] else "NOT all held"))
     return 0
 
 

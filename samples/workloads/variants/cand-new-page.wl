@@ -10,7 +10,7 @@ phase boot steps=400
   msr     100 msrs=0xc0000080
   access  200 gfns=0x21000-0x2100f kinds=r,w
   syscall 400 nrs=0-40
-phase login steps=400
+phase login steps=1200
   syscall 500 nrs=0-40
   syscall  60 nrs=39
   access  300 gfns=0x21000-0x2103f kinds=r,w
