@@ -40,7 +40,7 @@ int vmt_pipeline_init(struct vmt_pipeline *p, unsigned nbufs, size_t cap,
 		if (rc)
 			return rc;
 		p->nbufs = i + 1;
-		p->freeq[i] = i;
+		p->freeq[i] = nbufs - 1 - i;
 	}
 	p->free_n = nbufs;
 	p->writer = w;
@@ -113,7 +113,7 @@ static void *writer_main(void *arg)
 		vmt_chunkbuf_reset(&p->bufs[i]);
 		p->nreq[i] = 0;
 		pthread_mutex_lock(&p->lock);
-		push(p->freeq, p->free_head, &p->free_n, p->nbufs, i);
+		p->freeq[p->free_n++] = i;
 		pthread_cond_signal(&p->cond_free);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -167,10 +167,12 @@ static void wait_free(struct vmt_pipeline *p, uint64_t since)
 	}
 }
 
+/* Free buffers are a stack: the one just written is taken again while its
+ * pages are mapped and its lines cached, so a recorder that keeps up
+ * touches two or three buffers instead of cycling through the pool. */
 static struct vmt_chunkbuf *take(struct vmt_pipeline *p)
 {
-	unsigned i = pop(p->freeq, &p->free_head, &p->free_n, p->nbufs);
-	return &p->bufs[i];
+	return &p->bufs[p->freeq[--p->free_n]];
 }
 
 struct vmt_chunkbuf *vmt_pipeline_get(struct vmt_pipeline *p, uint64_t *wait_ns)
@@ -208,7 +210,7 @@ void vmt_pipeline_put(struct vmt_pipeline *p, struct vmt_chunkbuf *c)
 		push(p->fullq, p->full_head, &p->full_n, p->nbufs, i);
 		pthread_cond_signal(&p->cond_full);
 	} else {
-		push(p->freeq, p->free_head, &p->free_n, p->nbufs, i);
+		p->freeq[p->free_n++] = i;
 	}
 	pthread_mutex_unlock(&p->lock);
 }

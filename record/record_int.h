@@ -41,9 +41,10 @@ static inline uint64_t vmt_now_ns(void)
 struct vmt_pipeline {
 	struct vmt_chunkbuf *bufs;
 	unsigned nbufs;
-	/* Two rings of buffer indices, protected by @lock. */
+	/* Free buffer indices (a stack) and full ones (a ring, in order),
+	 * protected by @lock. */
 	unsigned *freeq, *fullq;
-	unsigned free_head, free_n, full_head, full_n;
+	unsigned free_n, full_head, full_n;
 	pthread_mutex_t lock;
 	pthread_cond_t cond_free, cond_full;
 	int closing;               /* no more chunks will come */
