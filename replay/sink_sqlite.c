@@ -31,7 +31,8 @@ enum tab {
 
 /* events columns: fixed ones, the key registers, the payload, the
  * response (schema.sql) */
-#define EV_FIXED 9
+#define EV_VCPU 3
+#define EV_FIXED 8
 #define EV_P1 (EV_FIXED + 10)
 #define EV_NP 4
 #define EV_RSP (EV_P1 + EV_NP)
@@ -50,9 +51,15 @@ static const char *const ev_tail[] = {
 };
 
 static const struct tabspec tabs[T_COUNT + 1] = {
-	/* + the key registers (vmt_key_regs) and ev_tail */
-	[T_EVENTS] = { "events", { "event_id", "run_id", "seq", "ts_ns", "vcpu",
-				   "reason", "flags", "altp2m_idx", "process_id" } },
+	/*
+	 * + the key registers (vmt_key_regs) and ev_tail.  No event_id: SQLite
+	 * gives a row without one the largest id + 1, which is event_base +
+	 * ordinal since rows come in ordinal order (ids_check() makes sure);
+	 * a bound id costs a B-tree lookup per row to refuse a duplicate,
+	 * 6 % of the SQLite thread's instructions (BENCHMARKS.md "Replay").
+	 */
+	[T_EVENTS] = { "events", { "run_id", "seq", "ts_ns", "vcpu", "reason",
+				   "flags", "altp2m_idx", "process_id" } },
 	[T_REGBLOCKS] = { "reg_blocks", { "block_id", "run_id", "entries", "data" } },
 	[T_LONE] = { "lone_responses", { "run_id", "seq", "ts_ns", "vcpu", "flags",
 					 "altp2m_idx", "new_rip", "p2midx" } },
@@ -465,15 +472,14 @@ static int put_event(void *ctx, const struct vmt_record *rec,
 	if (!c)
 		return err;
 	*q = (struct pend){ ordinal, s->gen, (uint32_t)(c - s->cur->cells), 1 };
-	c[0] = cint(id);
-	c[1] = cint(s->run_id);
-	c[2] = cint((int64_t)rec->seq);
-	c[3] = cint((int64_t)rec->ts_ns);
-	c[4] = cint(ev->vcpu_id);
-	c[5] = cint(ev->reason);
-	c[6] = cint(ev->flags);
-	c[7] = cint(ev->altp2m_idx);
-	c[8] = copt(pid >= 0, (uint64_t)pid);
+	c[0] = cint(s->run_id);
+	c[1] = cint((int64_t)rec->seq);
+	c[2] = cint((int64_t)rec->ts_ns);
+	c[EV_VCPU] = cint(ev->vcpu_id);
+	c[4] = cint(ev->reason);
+	c[5] = cint(ev->flags);
+	c[6] = cint(ev->altp2m_idx);
+	c[7] = copt(pid >= 0, (uint64_t)pid);
 	for (size_t i = 0; i < VMT_ARRAY_SIZE(vmt_key_regs); i++)
 		c[EV_FIXED + i] = copt(ev->reg_present >> vmt_key_regs[i] & 1,
 				       ev->reg[vmt_key_regs[i]]);
@@ -537,7 +543,7 @@ static int put_response(void *ctx, const struct vmt_record *rec,
 		return put_lone(s, rec, r->ev);
 	if (q->valid && q->ordinal == ord && q->gen == s->gen) {
 		c = s->cur->cells + q->cell;
-		put_rsp_cols(c + EV_RSP, rec, r, (uint32_t)c[4].v);
+		put_rsp_cols(c + EV_RSP, rec, r, (uint32_t)c[EV_VCPU].v);
 		q->valid = 0;
 		return 0;
 	}
@@ -780,6 +786,26 @@ static int next_ids(sqlite3 *db, const char *uuid, int64_t *run_id,
 	return err;
 }
 
+/*
+ * The ids SQLite gave the events rows are the ones the register blocks
+ * and the late responses were written with (tabs[T_EVENTS]).
+ */
+static int ids_check(struct sink *s, uint64_t events)
+{
+	int64_t last;
+	int err;
+
+	if (!events)
+		return 0;
+	err = query_i64(s->db, "SELECT max(event_id) FROM events", NULL, &last);
+	if (!err && last != s->event_base + (int64_t)events - 1) {
+		vmt_log(VMT_LOG_ERROR, "events rows got ids up to %lld, expected %lld",
+			(long long)last, (long long)(s->event_base + (int64_t)events - 1));
+		err = -EIO;
+	}
+	return err;
+}
+
 static int import_walk(struct sink *s, struct vmt_walk *w, const char *trace,
 		       const char *uuid, int64_t proc_base)
 {
@@ -793,6 +819,8 @@ static int import_walk(struct sink *s, struct vmt_walk *w, const char *trace,
 	if (!err)
 		err = vmt_procs_finish(&s->procs);
 	err = sink_drain(s, err);
+	if (!err)
+		err = ids_check(s, w->events);
 	if (!err)
 		err = vmt_run_insert(s->db, s->run_id, w, trace, uuid);
 	if (!err)

@@ -30,12 +30,16 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* CPU seconds of the whole process so far (both pipeline threads). */
-static double cpu_s(void)
+/*
+ * CPU seconds so far of the whole process (@who RUSAGE_SELF: both pipeline
+ * threads, the joined SQLite thread included) or of this thread
+ * (RUSAGE_THREAD: the decoder, which runs on the caller's thread).
+ */
+static double cpu_s(int who)
 {
 	struct rusage ru;
 
-	getrusage(RUSAGE_SELF, &ru);
+	getrusage(who, &ru);
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
@@ -106,7 +110,7 @@ int main(int argc, char **argv)
 	const char *dir = "/tmp", *given = NULL;
 	char trace[512], db_path[512], cpu[128], split[128];
 	int opt, keep = 0, err;
-	double t0, t1, t2, t3, c1, c2, load_rss;
+	double t0, t1, t2, t3, c1, c2, d1, d2, load_rss;
 	sqlite3 *db;
 
 	/* as vmtrail-replay does: no global lock on every SQLite malloc */
@@ -155,11 +159,13 @@ int main(int argc, char **argv)
 	unlink(db_path);
 	err = vmt_replay_db_open(&db, db_path, 1);
 	t1 = now();
-	c1 = cpu_s();
+	c1 = cpu_s(RUSAGE_SELF);
+	d1 = cpu_s(RUSAGE_THREAD);
 	if (!err)
 		err = vmt_replay_import(db, trace, &io, &res);
 	t2 = now();
-	c2 = cpu_s();
+	c2 = cpu_s(RUSAGE_SELF);
+	d2 = cpu_s(RUSAGE_THREAD);
 	getrusage(RUSAGE_SELF, &ru);
 	load_rss = (double)ru.ru_maxrss / 1024;
 	rss_split(split, sizeof(split));
@@ -180,6 +186,11 @@ int main(int argc, char **argv)
 	       io.no_regs ? ", no event_regs" : "");
 	printf("load CPU: %.2f s user+sys (%.0f events per CPU-second); load average now %s",
 	       c2 - c1, (double)res.events / (c2 - c1), loadavg());
+	/* the SQLite thread is the pipeline's limit: 1 / its CPU per event */
+	printf("load CPU per event: %.3f us decoder thread, %.3f us SQLite thread%s\n",
+	       (d2 - d1) * 1e6 / (double)(res.events ? res.events : 1),
+	       ((c2 - c1) - (d2 - d1)) * 1e6 / (double)(res.events ? res.events : 1),
+	       io.single_thread ? " (single thread: all on the decoder's)" : "");
 	printf("index build: %.2f s\n", t3 - t2);
 	printf("database: %.1f MiB, %.2f x the trace, %.0f bytes per event\n",
 	       file_mib(db_path), file_mib(db_path) / file_mib(trace),
