@@ -12,6 +12,9 @@
 # events/s is requests answered / wall time of the consumer process itself
 # (bench_rusage around min_consumer, inside the tap in the tapped runs), so
 # the recorder's own start-up and final flush are not counted against it.
+# The recorder's CPU per event (its collector, writer and main thread: its
+# rusage, which includes COMMAND's, minus the consumer's) is printed too:
+# on a busy host the wall-clock ratio means little, CPU per event does.
 set -u
 
 BIN=${VMT_BIN:-$(cd "$(dirname "$0")/../../build/bin" 2>/dev/null && pwd)}
@@ -60,18 +63,19 @@ stop_xensim() {
 }
 kv() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1; }
 
-# One run; prints "events/s consumer_cpu_ns_per_event"
+# One run; prints "events/s consumer_cpu_ns_per_event recorder_cpu_ns_per_event"
 run_one() { # kind vcpus events tag
-	local kind=$1 v=$2 n=$3 tag=$4 ru=$WORK/ru.$4 st=$WORK/stats.$4.json
+	local kind=$1 v=$2 n=$3 tag=$4 ru=$WORK/ru.$4 rr=$WORK/rr.$4 st=$WORK/stats.$4.json
 	local consumer=("$BIN/bench_rusage" -o "$ru" -l "$kind" -- "$BIN/min_consumer"
 		--domain 1 --count "$n" "${MON[@]}")
-	rm -f "$ru" "$WORK/t.vmt"
+	rm -f "$ru" "$rr" "$WORK/t.vmt"
 	start_xensim "$v" "$n" "$st"
 	if [ "$kind" = plain ]; then
 		VMT_XENSIM_SOCKET=$SOCK LD_LIBRARY_PATH=$LIBDIR timeout 600 \
 			"${consumer[@]}" >/dev/null 2>"$WORK/err.$tag"
 	else
-		timeout 600 "$BIN/vmtrail-record" --tap --sim="$SOCK" -q -o "$WORK/t.vmt" \
+		timeout 600 "$BIN/bench_rusage" -o "$rr" -l recorder -- \
+			"$BIN/vmtrail-record" --tap --sim="$SOCK" -q -o "$WORK/t.vmt" \
 			-- "${consumer[@]}" >/dev/null 2>"$WORK/err.$tag"
 	fi
 	local rc=$?
@@ -81,9 +85,13 @@ run_one() { # kind vcpus events tag
 		cat "$WORK/err.$tag" "$WORK/xensim.log" >&2
 		exit 1
 	fi
-	local line; line=$(cat "$ru")
+	local line rline=; line=$(cat "$ru")
+	[ -s "$rr" ] && rline=$(cat "$rr")
 	awk -v n="$n" -v w="$(kv wall_s "$line")" -v u="$(kv user_s "$line")" \
-	    -v s="$(kv sys_s "$line")" 'BEGIN { printf "%.0f %.0f\n", n / w, (u + s) * 1e9 / n }'
+	    -v s="$(kv sys_s "$line")" -v ru="$(kv user_s "$rline")" \
+	    -v rs="$(kv sys_s "$rline")" 'BEGIN { c = (u + s) * 1e9 / n
+		r = ru + rs > 0 ? (ru + rs) * 1e9 / n - c : 0
+		printf "%.0f %.0f %.0f\n", n / w, c, r }'
 }
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END {
@@ -112,19 +120,23 @@ done
 
 echo "## Consumer under --tap vs untapped (median over alternations)"
 echo
-echo "| vCPUs | untapped events/s | tapped events/s | ratio (per-alternation values) | consumer CPU ns/event untapped / tapped |"
-echo "|---:|---:|---:|---:|---:|"
+echo "| vCPUs | untapped events/s | tapped events/s | ratio (per-alternation values) | consumer CPU ns/event untapped / tapped | recorder CPU ns/event |"
+echo "|---:|---:|---:|---:|---:|---:|"
 for v in $VCPUS; do
-	pr=; tr_=; ratio=; pc=; tc=
+	pr=; tr_=; ratio=; pc=; tc=; rc_=
 	for a in $(seq "$ALT"); do
 		read -ra p <<<"${R[$v,$a,plain]}"; read -ra t <<<"${R[$v,$a,tap]}"
 		pr+=" ${p[0]}"; tr_+=" ${t[0]}"; pc+=" ${p[1]}"; tc+=" ${t[1]}"
+		rc_+=" ${t[2]}"
 		ratio+=" $(awk -v x="${t[0]}" -v y="${p[0]}" 'BEGIN { printf "%.3f", x / y }')"
 	done
-	printf "| %s | %.0f | %.0f | %.3f (%s ) | %.0f / %.0f |\n" "$v" \
+	printf "| %s | %.0f | %.0f | %.3f (%s ) | %.0f / %.0f | %.0f |\n" "$v" \
 		"$(echo $pr | median)" "$(echo $tr_ | median)" "$(echo $ratio | median)" \
-		"$ratio" "$(echo $pc | median)" "$(echo $tc | median)"
+		"$ratio" "$(echo $pc | median)" "$(echo $tc | median)" \
+		"$(echo $rc_ | median)"
 done
 echo
 echo "events/s: requests / wall time of the consumer process; ratio: tapped / untapped"
 echo "within one alternation, median over alternations (target >= 0.95)."
+echo "recorder CPU: vmtrail-record's user+sys minus the consumer's, per event of the"
+echo "tapped runs (its start-up and final flush included: ~20 ms, weigh it at small N)."
