@@ -173,7 +173,7 @@ struct vmt_an_diff {
 	uint32_t nphases;      /* 0: whole runs only */
 	uint32_t *local;       /* [run * stride + common] = run's phase index */
 	uint32_t stride;
-	double *vals;          /* [row * (nb + nc) + run]: per-run rates */
+	struct vmt_an_cmp *cmp;       /* the last pass's work measure (compare.c) */
 	double unit;           /* rates are per @unit events of work, or per s */
 	int passes;            /* work-normalization passes until stable */
 	char incomparable[512];/* non-empty: the first differing factor */
@@ -202,6 +202,12 @@ int vmt_an_compare(struct vmt_an_diff *d, struct vmt_an_run **base, size_t nb,
 		   struct vmt_an_run **cand, size_t nc,
 		   const struct vmt_an_cmp_opts *opts);
 void vmt_an_diff_free(struct vmt_an_diff *d);
+/**
+ * vmt_an_row_values() - row @ri's rate in every run, baseline first: from
+ * the runs' counts and the last pass's work, when asked (reports), so
+ * nothing of size rows x runs is kept.  Valid until the next call on @d.
+ */
+const double *vmt_an_row_values(const struct vmt_an_diff *d, size_t ri);
 
 /* ---- report_*.c ------------------------------------------------------- */
 

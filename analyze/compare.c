@@ -232,7 +232,7 @@ struct scope_fit {
  * Work strata are the common phases, then "rest": the whole run outside
  * them (the whole run when no phase is common).
  */
-struct cmp {
+struct vmt_an_cmp {
 	struct vmt_an_diff *d;
 	size_t n;              /* runs, baseline first */
 	uint32_t ns;           /* strata */
@@ -241,15 +241,17 @@ struct cmp {
 	double *cnt;           /* [run * ns + stratum]: one row's counts */
 	int *common;           /* [run * width + table phase] -> stratum, or -1 */
 	size_t width;          /* 1 + the most phases of a run */
-	uint64_t *k;           /* [row * n + run] */
-	double *t;             /* [row * n + run] */
+	/* one row at a time, so memory follows the rows, not rows x runs */
+	uint64_t *k;           /* [run]: the row's counts */
+	double *t;             /* [run]: its exposures */
+	double *v;             /* [run]: its rates */
 	double *x2, *own_df;   /* [row]: Pearson X^2 within sides, its df */
 	struct scope_fit *fit; /* [scope + 1] */
 	struct vmt_an_tab flagged; /* keys flagged by the last pass */
 };
 
 /* Run @i's count of @k in stratum @c. */
-static double strat_count(const struct cmp *x, size_t i, const struct vmt_an_bkey *k,
+static double strat_count(const struct vmt_an_cmp *x, size_t i, const struct vmt_an_bkey *k,
 			  uint32_t c)
 {
 	const struct vmt_an_diff *d = x->d;
@@ -273,7 +275,7 @@ static double strat_count(const struct cmp *x, size_t i, const struct vmt_an_bke
  * except those flagged as changed, whose own change would otherwise move
  * every other key's share.
  */
-static void measure_work(struct cmp *x)
+static void measure_work(struct vmt_an_cmp *x)
 {
 	const struct vmt_an_diff *d = x->d;
 
@@ -304,7 +306,7 @@ static void measure_work(struct cmp *x)
 	}
 }
 
-static int map_strata(struct cmp *x)
+static int map_strata(struct vmt_an_cmp *x)
 {
 	const struct vmt_an_diff *d = x->d;
 	size_t w = 1;
@@ -332,7 +334,7 @@ static int map_strata(struct cmp *x)
  * its last phase (a faster host, a fixed duration) expects more of that
  * phase's behaviours and less of the others'.
  */
-static void row_exposures(struct cmp *x, const struct vmt_an_row *row, double *t)
+static void row_exposures(struct vmt_an_cmp *x, const struct vmt_an_row *row, double *t)
 {
 	const struct vmt_an_diff *d = x->d;
 	/* a vCPU's share is of every event: its flagged ones are its work too */
@@ -370,26 +372,38 @@ static void row_exposures(struct cmp *x, const struct vmt_an_row *row, double *t
 
 /* ---- one row -------------------------------------------------------- */
 
-/* Counts, exposures, rates and Pearson X^2 around each side's rate. */
-static void fill_row(struct cmp *x, size_t ri)
+/* The row's counts, exposures and rates per run into x->k, x->t, x->v. */
+static void row_runs(struct vmt_an_cmp *x, const struct vmt_an_row *row)
 {
-	struct vmt_an_diff *d = x->d;
-	struct vmt_an_row *row = &d->rows[ri];
-	uint64_t *k = &x->k[ri * x->n];
-	double *t = &x->t[ri * x->n], *v = &d->vals[ri * x->n];
-	size_t nb = d->nb;
+	const struct vmt_an_diff *d = x->d;
 
-	row_exposures(x, row, t);
-	row->kb = row->kc = 0;
-	row->tb = row->tc = 0;
-	row->pres_b = row->pres_c = 0;
+	row_exposures(x, row, x->t);
 	for (size_t i = 0; i < x->n; i++) {
 		const struct vmt_an_entry *e = vmt_an_tab_get(&run_at(d, i)->tab, &row->key,
 							      table_phase(d, i, row->scope));
 
-		k[i] = e ? e->count : 0;
-		t[i] = t[i] > 1e-9 ? t[i] : 1e-9;
-		v[i] = (double)k[i] / t[i] * d->unit;
+		x->k[i] = e ? e->count : 0;
+		x->t[i] = x->t[i] > 1e-9 ? x->t[i] : 1e-9;
+		x->v[i] = (double)x->k[i] / x->t[i] * d->unit;
+	}
+}
+
+/* Pooled counts, exposures, rates and Pearson X^2 around each side's rate. */
+static void fill_row(struct vmt_an_cmp *x, size_t ri)
+{
+	struct vmt_an_diff *d = x->d;
+	struct vmt_an_row *row = &d->rows[ri];
+	const uint64_t *k = x->k;
+	const double *t = x->t;
+	size_t nb = d->nb;
+
+	row_runs(x, row);
+	/* reported, never part of a verdict: the last pass's stays */
+	row->p_rank = vmt_stats_mann_whitney(x->v, nb, x->v + nb, d->nc, NULL);
+	row->kb = row->kc = 0;
+	row->tb = row->tc = 0;
+	row->pres_b = row->pres_c = 0;
+	for (size_t i = 0; i < x->n; i++) {
 		*(i < nb ? &row->kb : &row->kc) += k[i];
 		*(i < nb ? &row->tb : &row->tc) += t[i];
 		*(i < nb ? &row->pres_b : &row->pres_c) += k[i] > 0;
@@ -438,7 +452,7 @@ static double pooled_p(const struct vmt_an_row *row, int extreme, int side)
 	return vmt_stats_poisson_test(kb, row->tb, kc, row->tc);
 }
 
-static double mean_count(const struct cmp *x, const struct vmt_an_row *row)
+static double mean_count(const struct vmt_an_cmp *x, const struct vmt_an_row *row)
 {
 	return (double)(row->kb + row->kc) / (double)x->n;
 }
@@ -448,7 +462,7 @@ static double mean_count(const struct cmp *x, const struct vmt_an_row *row)
  * excess over the trend shrunk toward the scope's prior (empirical Bayes),
  * widened by (t / z)^2 for the degrees of freedom that estimate rests on.
  */
-static void row_tests(struct cmp *x, size_t ri)
+static void row_tests(struct vmt_an_cmp *x, size_t ri)
 {
 	struct vmt_an_diff *d = x->d;
 	struct vmt_an_row *row = &d->rows[ri];
@@ -477,15 +491,13 @@ static void row_tests(struct cmp *x, size_t ri)
 				1 - d->opts.alpha, &lo, &hi);
 	row->ci_lo = (lo - 1) * 100;
 	row->ci_hi = (hi - 1) * 100;
-	row->p_rank = vmt_stats_mann_whitney(&d->vals[ri * x->n], d->nb,
-					     &d->vals[ri * x->n + d->nb], d->nc, NULL);
 }
 
 /* ---- the dispersion of a scope ---------------------------------------- */
 
 /* Rows that inform a scope's dispersion: behaviour keys seen on both sides,
  * with replicates and enough events for Pearson's X^2 to mean something. */
-static int informs(const struct cmp *x, size_t ri, int scope)
+static int informs(const struct vmt_an_cmp *x, size_t ri, int scope)
 {
 	const struct vmt_an_row *row = &x->d->rows[ri];
 
@@ -500,7 +512,7 @@ static int informs(const struct cmp *x, size_t ri, int scope)
  * the same exposures, whose Pearson dispersion is 1 + a mu_total.  Counted
  * per work, the totals are their own exposure and a is about 0.
  */
-static double scope_trend(struct cmp *x, int scope, uint64_t *k, double *t)
+static double scope_trend(struct vmt_an_cmp *x, int scope, uint64_t *k, double *t)
 {
 	const struct vmt_an_diff *d = x->d;
 	size_t n[2] = {d->nb, d->nc};
@@ -529,14 +541,14 @@ static double scope_trend(struct cmp *x, int scope, uint64_t *k, double *t)
  * an F distribution fitted to them, as limma and edgeR's quasi-likelihood
  * do (README "Statistics").
  */
-static void fit_trend(struct cmp *x, int scope)
+static void fit_trend(struct vmt_an_cmp *x, int scope)
 {
 	struct scope_fit *f = &x->fit[scope + 1];
 
 	f->trend = scope_trend(x, scope, x->k, x->t);
 }
 
-static void fit_prior(struct cmp *x, int scope, double *ratio, double *df)
+static void fit_prior(struct vmt_an_cmp *x, int scope, double *ratio, double *df)
 {
 	struct scope_fit *f = &x->fit[scope + 1];
 	size_t m = 0;
@@ -668,7 +680,7 @@ static int correct_and_judge(struct vmt_an_diff *d)
 }
 
 /* One pass: every row against the current work measure. */
-static int pass(struct cmp *x, double *ratio, double *df)
+static int pass(struct vmt_an_cmp *x, double *ratio, double *df)
 {
 	struct vmt_an_diff *d = x->d;
 
@@ -688,7 +700,7 @@ static int pass(struct cmp *x, double *ratio, double *df)
  * The flagged keys become the next pass's exclusions; returns 1 when they
  * are the ones this pass excluded already (the passes have converged).
  */
-static int reflag(struct cmp *x)
+static int reflag(struct vmt_an_cmp *x)
 {
 	struct vmt_an_tab next = {0};
 	size_t same = 0;
@@ -714,51 +726,88 @@ static int reflag(struct cmp *x)
 
 #define MAX_PASSES 4
 
+static void cmp_free(struct vmt_an_cmp *x)
+{
+	for (uint32_t s = 0; x && x->fit && s < x->ns; s++) {
+		free(x->fit[s].widen);
+		free(x->fit[s].own_widen);
+	}
+	if (x) {
+		free(x->fit);
+		vmt_an_tab_free(&x->flagged);
+		free(x->common);
+		free(x->work);
+		free(x->all);
+		free(x->cnt);
+		free(x->k);
+		free(x->t);
+		free(x->v);
+		free(x->x2);
+		free(x->own_df);
+	}
+	free(x);
+}
+
+static int cmp_alloc(struct vmt_an_cmp *x, size_t nrows)
+{
+	x->work = calloc(x->n * x->ns, sizeof(*x->work));
+	x->all = calloc(x->n * x->ns, sizeof(*x->all));
+	x->cnt = calloc(x->n * x->ns, sizeof(*x->cnt));
+	x->k = calloc(x->n, sizeof(*x->k));
+	x->t = calloc(x->n, sizeof(*x->t));
+	x->v = calloc(x->n, sizeof(*x->v));
+	x->x2 = calloc(nrows + 1, sizeof(*x->x2));
+	x->own_df = calloc(nrows + 1, sizeof(*x->own_df));
+	x->fit = calloc(x->ns, sizeof(*x->fit));
+	if (!x->work || !x->all || !x->cnt || !x->k || !x->t || !x->v || !x->x2 ||
+	    !x->own_df || !x->fit)
+		return -ENOMEM;
+	for (uint32_t s = 0; s < x->ns; s++)
+		if (!(x->fit[s].widen = calloc(x->n, sizeof(double))) ||
+		    !(x->fit[s].own_widen = calloc(x->n, sizeof(double))))
+			return -ENOMEM;
+	return map_strata(x);
+}
+
+/*
+ * The passes.  What stays afterwards (d->cmp) is the last pass's work
+ * measure, O(runs x strata): the reports get a row's per-run values from it
+ * (vmt_an_row_values()), so no table of rows x runs is ever held.
+ */
 static int compare_rows(struct vmt_an_diff *d)
 {
-	struct cmp x = {.d = d, .n = d->nb + d->nc, .ns = d->nphases + 1};
+	struct vmt_an_cmp *x = calloc(1, sizeof(*x));
 	double *ratio = malloc((d->nrows + 1) * sizeof(double) * 2);
-	int err = ratio ? map_strata(&x) : -ENOMEM;
+	int err = x && ratio ? 0 : -ENOMEM;
 
-	x.work = calloc(x.n * x.ns, sizeof(*x.work));
-	x.all = calloc(x.n * x.ns, sizeof(*x.all));
-	x.cnt = calloc(x.n * x.ns, sizeof(*x.cnt));
-	x.k = calloc(x.n * (d->nrows + 1), sizeof(*x.k));
-	x.t = calloc(x.n * (d->nrows + 1), sizeof(*x.t));
-	x.x2 = calloc(d->nrows + 1, sizeof(*x.x2));
-	x.own_df = calloc(d->nrows + 1, sizeof(*x.own_df));
-	x.fit = calloc(x.ns, sizeof(*x.fit));
-	d->vals = calloc(x.n * (d->nrows + 1), sizeof(*d->vals));
-	if (!x.work || !x.all || !x.cnt || !x.k || !x.t || !x.x2 || !x.own_df || !x.fit || !d->vals)
-		err = -ENOMEM;
-	for (uint32_t s = 0; !err && s < x.ns; s++)
-		if (!(x.fit[s].widen = calloc(x.n, sizeof(double))) ||
-		    !(x.fit[s].own_widen = calloc(x.n, sizeof(double))))
-			err = -ENOMEM;
+	if (!err) {
+		*x = (struct vmt_an_cmp){.d = d, .n = d->nb + d->nc, .ns = d->nphases + 1};
+		err = cmp_alloc(x, d->nrows);
+	}
 	d->unit = d->opts.per == VMT_AN_PER_WORK ? 1000 : 1;
 	/* per second nothing is excluded, so one pass is final */
 	while (!err && d->passes < MAX_PASSES) {
 		d->passes++;
-		err = pass(&x, ratio, ratio + d->nrows + 1);
-		if (err || d->opts.per != VMT_AN_PER_WORK || reflag(&x))
+		err = pass(x, ratio, ratio + d->nrows + 1);
+		if (err || d->opts.per != VMT_AN_PER_WORK || reflag(x))
 			break;
 	}
-	for (uint32_t s = 0; x.fit && s < x.ns; s++) {
-		free(x.fit[s].widen);
-		free(x.fit[s].own_widen);
-	}
-	free(x.fit);
-	vmt_an_tab_free(&x.flagged);
-	free(x.common);
-	free(x.work);
-	free(x.all);
-	free(x.cnt);
-	free(x.k);
-	free(x.t);
-	free(x.x2);
-	free(x.own_df);
 	free(ratio);
-	return err;
+	if (err) {
+		cmp_free(x);
+		return err;
+	}
+	free(x->x2);
+	free(x->own_df);
+	x->x2 = x->own_df = NULL;
+	d->cmp = x;
+	return 0;
+}
+
+const double *vmt_an_row_values(const struct vmt_an_diff *d, size_t ri)
+{
+	row_runs(d->cmp, &d->rows[ri]);
+	return d->cmp->v;
 }
 
 int vmt_an_compare(struct vmt_an_diff *d, struct vmt_an_run **base, size_t nb,
@@ -795,7 +844,7 @@ void vmt_an_diff_free(struct vmt_an_diff *d)
 	free(d->phase_names);
 	vmt_an_names_free(&d->names);
 	free(d->local);
-	free(d->vals);
+	cmp_free(d->cmp);
 	memset(d, 0, sizeof(*d));
 }
 

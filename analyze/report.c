@@ -475,7 +475,8 @@ static void text_values(FILE *f, const char *label, const double *v, size_t n)
  * values of both sides, so the separation (or its absence) shows. */
 static void text_headlines(FILE *f, const struct vmt_an_diff *d)
 {
-	size_t shown = 0, n = d->nb + d->nc;
+	size_t shown = 0;
+	const double *v;
 	char level[16];
 
 	snprintf(level, sizeof(level), "%.3g%%", 100 * (1 - d->opts.alpha));
@@ -495,8 +496,9 @@ static void text_headlines(FILE *f, const struct vmt_an_diff *d)
 				r->scope < 0 ? "" : vmt_an_scope_name(d, r->scope),
 				r->scope < 0 ? "" : "\"", r->change > 0 ? "\u25b2 up" : "\u25bc down",
 				ci, level, r->q);
-			text_values(f, "baseline", &d->vals[i * n], d->nb);
-			text_values(f, "| candidate", &d->vals[i * n + d->nb], d->nc);
+			v = vmt_an_row_values(d, i);
+			text_values(f, "baseline", v, d->nb);
+			text_values(f, "| candidate", v + d->nb, d->nc);
 			fprintf(f, " (%s)\n", vmt_an_unit(d));
 		}
 	}
@@ -563,7 +565,7 @@ static void json_row(FILE *f, const struct vmt_an_diff *d, size_t ri)
 {
 	static const char *const kinds[] = {"reason", "vcpu", "key", "space"};
 	const struct vmt_an_row *row = &d->rows[ri];
-	size_t n = d->nb + d->nc;
+	const double *v;
 	char name[128], rb[24];
 
 	vmt_an_key_format(&row->key, &d->names, name, sizeof(name));
@@ -589,8 +591,9 @@ static void json_row(FILE *f, const struct vmt_an_diff *d, size_t ri)
 	json_field(f, "ci_low_pct", row->ci_lo);
 	json_field(f, "ci_high_pct", row->ci_hi);
 	json_field(f, "dispersion_df", row->df);
-	json_values(f, "baseline_values", &d->vals[ri * n], d->nb);
-	json_values(f, "candidate_values", &d->vals[ri * n + d->nb], d->nc);
+	v = vmt_an_row_values(d, ri);
+	json_values(f, "baseline_values", v, d->nb);
+	json_values(f, "candidate_values", v + d->nb, d->nc);
 	fprintf(f, ",\"baseline_runs_with\":%u,\"candidate_runs_with\":%u,\"set\":\"%s\","
 		"\"consistent\":%s,\"testable\":%s,\"verdict\":\"%s\"}", row->pres_b, row->pres_c,
 		row->set > 0 ? "new" : row->set < 0 ? "vanished" : "both",

@@ -251,7 +251,7 @@ static void change_bars(FILE *f, const struct vmt_an_diff *d)
 
 static void dots(FILE *f, const struct vmt_an_diff *d, size_t ri)
 {
-	const double *v = &d->vals[ri * (d->nb + d->nc)];
+	const double *v = vmt_an_row_values(d, ri);
 	const int w = 520, h = 46, pad = 70;
 	double hi = 0;
 
