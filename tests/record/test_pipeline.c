@@ -16,9 +16,10 @@
 #define CHUNKS 300
 #define PER_CHUNK 20
 
-Test(pipeline, small_pool_loses_nothing)
+/* A running pool of @nbufs buffers of 8 KiB writing to a new file @path. */
+static void pool_start(struct vmt_pipeline *p, unsigned nbufs, char *path,
+		       struct vmt_writer **w, int *wake)
 {
-	char path[] = "/tmp/vmt-pipe-XXXXXX";
 	int fd = mkstemp(path);
 	cr_assert_geq(fd, 0);
 	close(fd);
@@ -26,12 +27,19 @@ Test(pipeline, small_pool_loses_nothing)
 
 	struct vmt_trace_info info = { .abi_version = 7, .req_size = 400,
 				       .rsp_size = 400, .page_size = 4096 };
+	cr_assert_eq(vmt_writer_open(w, path, &info, NULL), 0);
+	*wake = eventfd(0, EFD_NONBLOCK);
+	cr_assert_eq(vmt_pipeline_init(p, nbufs, 8192, *w, *wake), 0);
+	cr_assert_eq(vmt_pipeline_start(p), 0);
+}
+
+Test(pipeline, small_pool_loses_nothing)
+{
+	char path[] = "/tmp/vmt-pipe-XXXXXX";
 	struct vmt_writer *w;
-	cr_assert_eq(vmt_writer_open(&w, path, &info, NULL), 0);
-	int wake = eventfd(0, EFD_NONBLOCK);
 	struct vmt_pipeline p;
-	cr_assert_eq(vmt_pipeline_init(&p, 2, 8192, w, wake), 0);
-	cr_assert_eq(vmt_pipeline_start(&p), 0);
+	int wake;
+	pool_start(&p, 2, path, &w, &wake);
 
 	uint64_t waited = 0, seq = 0;
 	uint8_t payload[300] = { 1, 2, 3 };
@@ -80,19 +88,10 @@ static unsigned free_now(struct vmt_pipeline *p)
 Test(pipeline, keeping_up_reuses_one_buffer)
 {
 	char path[] = "/tmp/vmt-pipe-XXXXXX";
-	int fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	unlink(path);
-
-	struct vmt_trace_info info = { .abi_version = 7, .req_size = 400,
-				       .rsp_size = 400, .page_size = 4096 };
 	struct vmt_writer *w;
-	cr_assert_eq(vmt_writer_open(&w, path, &info, NULL), 0);
-	int wake = eventfd(0, EFD_NONBLOCK);
 	struct vmt_pipeline p;
-	cr_assert_eq(vmt_pipeline_init(&p, 8, 8192, w, wake), 0);
-	cr_assert_eq(vmt_pipeline_start(&p), 0);
+	int wake;
+	pool_start(&p, 8, path, &w, &wake);
 
 	uint64_t waited = 0;
 	uint8_t payload[300] = { 4, 5, 6 };
