@@ -11,16 +11,18 @@ EXT="$VMT_BUILD/lib/vmtrail"
 [ -x "$R" ] && [ -x "$GEN" ] && [ -f "$EXT.so" ] || { echo "vmtrail-replay, vmt_gen_trace or vmtrail.so not built"; exit 77; }
 command -v sqlite3 >/dev/null && command -v python3 >/dev/null || { echo "no sqlite3 shell or python3"; exit 77; }
 # A sanitizer build's extension needs the sanitizer runtimes loaded first
-# into the programs that load it (leak reports would be the hosts').
+# into the programs that load it (leak reports would be the hosts').  Only
+# those: Python under the ASan runtime takes seconds to parse the JSONL.
 pre=$(ldd "$EXT.so" | awk '/lib(asan|ubsan)\.so/ { print $3 }' | tr '\n' ' ')
-[ -z "$pre" ] || export LD_PRELOAD="$pre" ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+host=()
+[ -z "$pre" ] || host=(env LD_PRELOAD="$pre" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
 T=$(mktemp -d /tmp/vmt-ext-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 fail=0
 check() { # check DESCRIPTION WANT GOT
 	if [ "$2" != "$3" ]; then echo "FAIL: $1: want '$2', got '$3'"; fail=1; else echo "ok: $1"; fi
 }
-q() { sqlite3 -cmd ".load $EXT" "$@"; }
+q() { "${host[@]}" sqlite3 -cmd ".load $EXT" "$@"; }
 
 "$GEN" "$T/a.vmt" 7 1500 11 >/dev/null
 "$GEN" "$T/c.vmt" 6 1500 12 cut >/dev/null
@@ -68,12 +70,12 @@ check "vmt_events without a trace is refused" 1 "$(q "$T/a.db" "SELECT count(*) 
 # Python's sqlite3: every register and payload field of every event
 py=""
 for p in python3 /usr/bin/python3; do
-	command -v "$p" >/dev/null && "$p" -c 'import sqlite3; sqlite3.connect(":memory:").enable_load_extension(True)' 2>/dev/null && { py=$p; break; }
+	command -v "$p" >/dev/null && "${host[@]}" "$p" -c 'import sqlite3; sqlite3.connect(":memory:").enable_load_extension(True)' 2>/dev/null && { py=$p; break; }
 done
 if [ -z "$py" ]; then
 	echo "no python3 whose sqlite3 loads extensions: Python part skipped"
 else
-	check "python: every register and payload field equals the JSONL" ok "$("$py" - "$T/a.db" "$EXT" "$T/a.jsonl" <<'PY'
+	check "python: every register and payload field equals the JSONL" ok "$("${host[@]}" "$py" - "$T/a.db" "$EXT" "$T/a.jsonl" <<'PY'
 import json, sqlite3, sys
 db, ext, jsonl = sys.argv[1:4]
 c = sqlite3.connect(db)
