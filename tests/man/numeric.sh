@@ -37,20 +37,22 @@ for line in sys.stdin:
             print(m.group(1), m.group(2))'
 }
 
-# run PROG OPTION VALUE: PROG with OPTION VALUE where nothing else can be
-# wrong before the options are checked (no daemon, no file is touched).
-run() {
-	local p=$1 o=$2 v=$3
+# argv PROG OPTION VALUE: sets CMD to PROG with OPTION VALUE where nothing
+# else can be wrong before the options are checked (no daemon, no file is
+# touched).
+argv() {
+	local p=$1 o=$2 v=$3 b="$VMT_BIN/$1"
 	case $p:$o in
-	vmtrail-record:*) "$VMT_BIN/$p" -d 1 -o "$T/never.vmt" --cpuid "$o" "$v" ;;
-	vmtrail-replay:*) "$VMT_BIN/$p" "$o" "$v" "$T/none.vmt" -o "$T/never.db" ;;
-	vmtrail-analyze:--run) "$VMT_BIN/$p" summary "$o" "$v" "$T/none.db" ;;
-	vmtrail-analyze:*) "$VMT_BIN/$p" diff --baseline "$T/a" --candidate "$T/b" "$o" "$v" ;;
-	xensim:*) "$VMT_BIN/$p" -s "$T/xs.sock" "$o" "$v" ;;
+	vmtrail-record:*) CMD=("$b" -d 1 -o "$T/never.vmt" --cpuid "$o" "$v") ;;
+	vmtrail-replay:*) CMD=("$b" "$o" "$v" "$T/none.vmt" -o "$T/never.db") ;;
+	vmtrail-analyze:--run) CMD=("$b" summary "$o" "$v" "$T/none.db") ;;
+	vmtrail-analyze:*) CMD=("$b" diff --baseline "$T/a" --candidate "$T/b" "$o" "$v") ;;
+	xensim:*) CMD=("$b" -s "$T/xs.sock" "$o" "$v") ;;
 	esac
 }
 
-checked=0
+# The cases: CP[i] CO[i] CV[i] = program, option, bad value.
+CP=() CO=() CV=()
 for p in $PROGS; do
 	options "$p" >"$T/$p.opts"
 	[ -s "$T/$p.opts" ] || fail "$p --help: no option with a value found"
@@ -67,17 +69,42 @@ for p in $PROGS; do
 			case "$v" in
 			-1|" -1") case " $NEGATIVE_OK " in *" $p:$opt "*) continue ;; esac ;;
 			esac
-			rc=0
-			timeout 20 bash -c "$(declare -f run); VMT_BIN='$VMT_BIN' T='$T' run \"\$@\"" _ \
-				"$p" "$opt" "$v" >"$T/out" 2>"$T/err" </dev/null || rc=$?
-			if [ "$rc" != 2 ]; then
-				fail "$p $opt '$v': exit $rc, expected 2: $(head -c 300 "$T/err")"
-			elif ! grep -qF -- "$opt" "$T/err"; then
-				fail "$p $opt '$v': the message does not name $opt: $(head -c 300 "$T/err")"
-			fi
-			checked=$((checked + 1))
+			CP+=("$p") CO+=("$opt") CV+=("$v")
 		done
 	done <"$T/$p.opts"
+done
+
+# Each case is one short process, so its time is start-up: several run at
+# once (VMT_NUMERIC_JOBS), each exit status collected by pid.
+J=${VMT_NUMERIC_JOBS:-4}
+declare -A CASE_OF
+RC=()
+collect() {
+	local pid rc=0
+	wait -n -p pid || rc=$?
+	RC[${CASE_OF[$pid]}]=$rc
+}
+running=0
+for i in "${!CP[@]}"; do
+	[ "$running" -lt "$J" ] || { collect; running=$((running - 1)); }
+	argv "${CP[i]}" "${CO[i]}" "${CV[i]}"
+	timeout 20 "${CMD[@]}" >"$T/$i.out" 2>"$T/$i.err" </dev/null &
+	CASE_OF[$!]=$i
+	running=$((running + 1))
+done
+for ((; running > 0; running--)); do collect; done
+
+checked=0
+for i in "${!CP[@]}"; do
+	what="${CP[i]} ${CO[i]} '${CV[i]}'"
+	msg=""
+	read -r -d '' msg <"$T/$i.err"
+	if [ "${RC[i]}" != 2 ]; then
+		fail "$what: exit ${RC[i]}, expected 2: ${msg:0:300}"
+	elif [[ $msg != *"${CO[i]}"* ]]; then
+		fail "$what: the message does not name ${CO[i]}: ${msg:0:300}"
+	fi
+	checked=$((checked + 1))
 done
 [ -e "$T/never.vmt" ] || [ -e "$T/never.db" ] && fail "a refused command created its output"
 echo "numeric options: $checked bad values refused"
