@@ -357,6 +357,14 @@ int vmt_drain_ring(struct vmt_recorder *r)
 	return (int)total;
 }
 
+/* Tells the control thread to look at the mailbox. */
+static void answer(struct vmt_mailbox *m)
+{
+	uint64_t one = 1;
+	if (write(m->answer_fd, &one, sizeof(one)) < 0)
+		vmt_log(VMT_LOG_DEBUG, "marker answer: %s", strerror(errno));
+}
+
 /* A marker from the control thread: recorded where the drain is now. */
 void vmt_drain_take_marker(struct vmt_recorder *r)
 {
@@ -378,8 +386,8 @@ void vmt_drain_take_marker(struct vmt_recorder *r)
 		r->markers++;
 	m->answered = rc ? rc : 1;
 	m->pending = 0;
-	pthread_cond_broadcast(&m->done);
 	pthread_mutex_unlock(&m->lock);
+	answer(m);
 }
 
 static void update_cpu(struct vmt_recorder *r)
@@ -492,8 +500,8 @@ void vmt_drain_close_mailbox(struct vmt_recorder *r)
 {
 	pthread_mutex_lock(&r->mbox.lock);
 	r->mbox.closed = 1;
-	pthread_cond_broadcast(&r->mbox.done);
 	pthread_mutex_unlock(&r->mbox.lock);
+	answer(&r->mbox);
 }
 
 void vmt_drain_done(struct vmt_recorder *r)

@@ -182,7 +182,9 @@ struct vmt_chunkbuf *vmt_pipeline_get(struct vmt_pipeline *p, uint64_t *wait_ns)
 	pthread_mutex_lock(&p->lock);
 	if (!p->free_n) {
 		uint64_t t = vmt_now_ns();
+		p->drain_waiting = 1;
 		wait_free(p, t);
+		p->drain_waiting = 0;
 		*wait_ns += vmt_now_ns() - t;
 	}
 	if (p->free_n)

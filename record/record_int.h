@@ -64,6 +64,7 @@ struct vmt_pipeline {
 	const _Atomic uint32_t *running; /* != VMT_RUNNING: stopping; or NULL */
 	_Atomic uint64_t stop_ns;  /* when the drain saw the stop */
 	_Atomic uint64_t last_write_ns;  /* how long the last write took */
+	_Atomic int drain_waiting; /* the drain waits for a free buffer now */
 	/* After the stop, once a write took longer than VMT_DISK_HANG_NS the
 	 * chunks still queued are dropped (not written) and counted here. */
 	_Atomic uint64_t dropped_chunks, dropped_requests;
@@ -123,7 +124,7 @@ int vmt_policy_respond(struct vmt_policy *pol, const uint8_t *req,
 /* A marker travelling from the control thread to the drain. */
 struct vmt_mailbox {
 	pthread_mutex_t lock;
-	pthread_cond_t done;
+	int answer_fd;             /* eventfd: the drain answered, or ended */
 	_Atomic int pending;
 	int answered;
 	int closed;                /* drain has ended: refuse new markers */

@@ -147,12 +147,8 @@ struct vmt_recorder *vmt_recorder_alloc(const char *path, uint64_t max_events,
 	r->duration_ns = duration_ns;
 	r->flush_ns = (flush_ms ? flush_ms : 100) * 1000000ull;
 	snprintf(r->path, sizeof(r->path), "%s", path);
+	r->mbox.answer_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&r->mbox.lock, NULL);
-	pthread_condattr_t ca;   /* marker deadlines on the monotonic clock */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->mbox.done, &ca);
-	pthread_condattr_destroy(&ca);
 	return r;
 }
 
@@ -197,8 +193,8 @@ void vmt_recorder_free(struct vmt_recorder *r)
 	vmt_session_close(r);
 	close(r->wake_fd);
 	close(r->done_fd);
+	close(r->mbox.answer_fd);
 	pthread_mutex_destroy(&r->mbox.lock);
-	pthread_cond_destroy(&r->mbox.done);
 	vmt_tap_free(r->tap);
 	free(r);
 }
@@ -221,7 +217,7 @@ static int bound_stalls(struct vmt_recorder *r, uint64_t max_stall_ns,
 static int setup(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 		 struct vmt_writer **w, struct vmt_rec_error *err)
 {
-	if (r->wake_fd < 0 || r->done_fd < 0)
+	if (r->wake_fd < 0 || r->done_fd < 0 || r->mbox.answer_fd < 0)
 		return VMT_ERR(err, -errno, VMT_STAGE_RUN, "eventfd: %s",
 			       strerror(errno));
 	int rc = vmt_session_open(r, o, err);
@@ -342,6 +338,7 @@ void vmt_recorder_stats(const struct vmt_recorder *r,
 	s->elapsed_ns = (end ? end : vmt_now_ns()) - r->t0;
 	s->drain_cpu_ns = r->cpu_ns;
 	s->stall_lost = r->stall_lost;
+	s->waiting_for_disk = (uint32_t)r->pipe.drain_waiting;
 }
 
 static int close_writer(struct vmt_recorder *r,

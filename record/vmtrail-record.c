@@ -459,6 +459,13 @@ static int control_client(int argc, char **argv)
 	if (is_mark && (!argv[i][0] || strchr(argv[i], '\n')))
 		return usage_error("the marker text must be one non-empty line");
 	int rc = vmt_control_request(sock, line, reply, sizeof(reply));
+	if (is_mark && (rc == -ETIMEDOUT || rc == -ECONNRESET)) {
+		/* Sent, and no verdict: only a refusal means "not recorded". */
+		fprintf(stderr, PROG ": %s: %s: no answer from the recorder; "
+			"the marker may or may not be recorded\n", sock,
+			strerror(-rc));
+		return 3;
+	}
 	if (rc) {
 		fprintf(stderr, PROG ": %s: %s\n", sock, strerror(-rc));
 		return 1;

@@ -252,7 +252,7 @@ int vmt_tap_open(struct vmt_recorder **out, const struct vmt_tap_opts *opts,
 	struct vmt_recorder *r = alloc_tap(o);
 	if (!r)
 		return VMT_ERR(err, -ENOMEM, VMT_STAGE_RUN, "out of memory");
-	if (r->wake_fd < 0 || r->done_fd < 0)
+	if (r->wake_fd < 0 || r->done_fd < 0 || r->mbox.answer_fd < 0)
 		rc = VMT_ERR(err, -errno, VMT_STAGE_RUN, "eventfd: %s",
 			     strerror(errno));
 	if (!rc)

@@ -15,6 +15,11 @@
  *                            trace header is the first)
  *   VMT_IOFAULT_DELAY_COUNT=C only C write calls sleep, later ones do not
  *                            (a disk that hangs, then recovers)
+ *   VMT_IOFAULT_GATE=FIFO    the first write call that would sleep (see
+ *                            DELAY_SKIP) first waits until the test opens
+ *                            FIFO for writing and closes it: a disk that
+ *                            hangs until the test lets it go, so a test
+ *                            knows the writer is stuck, not just slow
  *   VMT_IOFAULT_LISTEN_US=N  every listen() first sleeps N microseconds (a
  *                            slow start: a socket bound but not listening)
  * Without VMT_IOFAULT_AFTER writes never fail.  write, pwrite, pwrite64
@@ -23,6 +28,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,6 +51,7 @@ typedef int listen_fn(int, int);
 static struct {
 	atomic_int ready;
 	const char *path;
+	const char *gate;
 	int have_budget;
 	unsigned long long budget;
 	int err;
@@ -93,6 +100,7 @@ __attribute__((constructor)) static void setup(void)
 	const char *listen_us = getenv("VMT_IOFAULT_LISTEN_US");
 
 	cfg.path = getenv("VMT_IOFAULT_PATH");
+	cfg.gate = getenv("VMT_IOFAULT_GATE");
 	cfg.have_budget = after && *after;
 	cfg.budget = cfg.have_budget ? strtoull(after, NULL, 0) : 0;
 	cfg.err = parse_errno(getenv("VMT_IOFAULT_ERRNO"));
@@ -140,12 +148,34 @@ static void stall_us(unsigned long us)
 		;
 }
 
+/* Once: the FIFO's writer end is opened and closed by the test. */
+static void gate_wait(void)
+{
+	static atomic_int passed;
+	char b[64];
+	int fd = -1;
+
+	if (!cfg.gate || !*cfg.gate || atomic_load(&passed))
+		return;
+	while (fd < 0 && (fd = open(cfg.gate, O_RDONLY | O_CLOEXEC)) < 0 &&
+	       errno == EINTR)
+		;
+	for (ssize_t n = 1; fd >= 0 && n;)
+		if ((n = read(fd, b, sizeof(b))) < 0 && errno != EINTR)
+			break;
+	if (fd >= 0)
+		close(fd);
+	atomic_store(&passed, 1);
+}
+
 static void stall(void)
 {
 	unsigned long long n = atomic_fetch_add(&calls, 1);
 
-	if (n >= cfg.delay_skip && n - cfg.delay_skip < cfg.delay_count)
+	if (n >= cfg.delay_skip && n - cfg.delay_skip < cfg.delay_count) {
+		gate_wait();
 		stall_us(cfg.delay_us);
+	}
 }
 
 /*

@@ -200,6 +200,8 @@ struct vmt_recorder_stats {
 	uint64_t drain_cpu_ns;     /* CPU time of the drain thread */
 	uint64_t stall_lost;       /* requests answered without being recorded
 				    * (the disk stalled past --max-stall) */
+	uint32_t waiting_for_disk; /* 1 while the drain waits for a free
+				    * chunk buffer (back-pressure, now) */
 };
 
 /* The end of a recording. */
