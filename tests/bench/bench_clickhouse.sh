@@ -7,8 +7,9 @@
 #      events each (default 200,000), by vmtrail-analyze diff --clickhouse
 #      and --db;
 #   3. client memory of the ClickHouse diff: R + R runs of E/4 events
-#      (default 50,000) beside the R + R runs of E of step 2: peak RSS must
-#      not grow with the events.
+#      (default 50,000) beside the R + R runs of E of step 2; the last
+#      lines say whether peak RSS stayed flat, else its growth per extra
+#      row of the report (the rows grow with the distinct keys).
 # The runs are synthetic (tests/analyze/gen_runs, the generator of the
 # analyze tests: base against syscall-2x, 4 vCPUs, 4,000 events/s); each
 # set is loaded once into each store, the ClickHouse loads J at a time.
@@ -120,4 +121,18 @@ row diff_sqlite $((2 * R * E))
 row fill_ch_small $((2 * R * S))
 row diff_ch_${R}x$S $((2 * R * S))
 row diff_clickhouse $((2 * R * E))
+
+# The check of step 3: peak RSS against events, and against the rows the
+# report holds (every (behaviour, phase) pair seen: the method line's "of N
+# rows"); synthetic runs find new pages and RIPs as they grow.
+rows_of() { sed -n 's/^method .* of \([0-9]*\) rows.*/\1/p' "$WORK/$1.out"; }
+awk -v s="$S" -v e="$E" -v rs="$(field diff_ch_${R}x$S maxrss_kib)" \
+	-v re="$(field diff_clickhouse maxrss_kib)" -v ns="$(rows_of diff_ch_${R}x$S)" \
+	-v ne="$(rows_of diff_clickhouse)" 'BEGIN {
+	printf "# client memory, %s events a run: %d KiB for %d rows; %s events: %d KiB for %d rows\n",
+		s, rs, ns, e, re, ne
+	if (re <= rs * 1.15) { print "# client memory: flat within 15 % for 4x the events"; exit }
+	printf "# client memory: NOT flat: x%.2f for 4x the events and x%.2f the rows,", re / rs, ne / ns
+	printf " %.0f bytes per extra row\n", ne > ns ? (re - rs) * 1024 / (ne - ns) : 0
+}'
 echo "# load average at end: $(cat /proc/loadavg)"
