@@ -618,24 +618,40 @@ static int union_keys(struct vmt_an_diff *d, struct vmt_an_tab *u)
 	return 0;
 }
 
+/*
+ * The union's entries packed to the front of its slots and the empty rest
+ * given back before the rows are allocated: the rows' peak then costs one
+ * entry a row beside them, not the hash table's two to four.
+ */
+static size_t pack_entries(struct vmt_an_tab *u)
+{
+	struct vmt_an_entry *slot;
+	size_t m = 0;
+
+	for (size_t j = 0; j < u->cap; j++)
+		if (u->slot[j].count)
+			u->slot[m++] = u->slot[j];
+	if (m && (slot = realloc(u->slot, m * sizeof(*slot))))
+		u->slot = slot;
+	return m;
+}
+
 static int build_rows(struct vmt_an_diff *d)
 {
 	struct vmt_an_tab u = {0};
 	int err = union_keys(d, &u);
+	size_t m = err ? 0 : pack_entries(&u);
 
-	d->rows = calloc(u.len ? u.len : 1, sizeof(*d->rows));
+	d->rows = calloc(m ? m : 1, sizeof(*d->rows));
 	if (!err && !d->rows)
 		err = -ENOMEM;
-	for (size_t j = 0; !err && j < u.cap; j++) {
-		struct vmt_an_row *row;
+	for (size_t j = 0; !err && j < m; j++) {
+		struct vmt_an_row *row = &d->rows[d->nrows++];
 
-		if (!u.slot[j].count)
-			continue;
-		row = &d->rows[d->nrows++];
 		row->key = u.slot[j].key;
 		row->scope = (int)u.slot[j].phase - 1;
 	}
-	vmt_an_tab_free(&u);
+	vmt_an_tab_free(&u); /* packed: no longer a table, only freed */
 	if (!err)
 		qsort(d->rows, d->nrows, sizeof(*d->rows), cmp_rows);
 	return err;
