@@ -180,6 +180,16 @@ static int meta_get(const struct meta_tlv *t, const uint8_t *p, uint32_t size,
 	return 0;
 }
 
+/* A header the reader refuses: which field, its value, what was expected
+ * (the error code alone cannot say; SPEC.md section 3 names the fields). */
+#define HDR_BAD(cond, code, ...)                                        \
+	do {                                                             \
+		if (cond) {                                              \
+			vmt_log(VMT_LOG_ERROR, "trace header: " __VA_ARGS__); \
+			return (code);                                   \
+		}                                                        \
+	} while (0)
+
 static int header_tlvs(const uint8_t *p, uint32_t len, struct vmt_trace_info *info,
 		       uint32_t *unknown)
 {
@@ -187,13 +197,17 @@ static int header_tlvs(const uint8_t *p, uint32_t len, struct vmt_trace_info *in
 	int err;
 
 	while (pos < len) {
-		VMT_RETURN_IF(len - pos < VMT_TLV_HDR, -VMT_E_CORRUPT);
+		HDR_BAD(len - pos < VMT_TLV_HDR, -VMT_E_CORRUPT, "metadata "
+			"ends %u bytes into a record header (at offset %u)",
+			len - pos, VMT_FHDR_FIXED + pos);
 		uint16_t type = vmt_get16(p + pos), flags = vmt_get16(p + pos + 2);
 		uint32_t size = vmt_get32(p + pos + 4);
 		const struct meta_tlv *t = meta_find(type);
 
 		pos += VMT_TLV_HDR;
-		VMT_RETURN_IF(size > len - pos, -VMT_E_CORRUPT);
+		HDR_BAD(size > len - pos, -VMT_E_CORRUPT, "metadata record "
+			"type %u (at offset %u) has size %u, %u bytes are left",
+			type, VMT_FHDR_FIXED + pos - VMT_TLV_HDR, size, len - pos);
 		if (!t) {
 			if (flags & VMT_TLV_CRITICAL) {
 				vmt_log(VMT_LOG_DEBUG, "unknown critical header record type %u", type);
@@ -201,7 +215,8 @@ static int header_tlvs(const uint8_t *p, uint32_t len, struct vmt_trace_info *in
 			}
 			(*unknown)++;
 		} else {
-			VMT_RETURN_IF(seen & (1u << type), -VMT_E_CORRUPT);
+			HDR_BAD(seen & (1u << type), -VMT_E_CORRUPT, "metadata "
+				"record type %u appears twice", type);
 			seen |= 1u << type;
 			err = meta_get(t, p + pos, size, info);
 			if (err)
@@ -209,7 +224,9 @@ static int header_tlvs(const uint8_t *p, uint32_t len, struct vmt_trace_info *in
 		}
 		pos += size;
 	}
-	VMT_RETURN_IF((seen & META_REQUIRED) != META_REQUIRED, -VMT_E_CORRUPT);
+	HDR_BAD((seen & META_REQUIRED) != META_REQUIRED, -VMT_E_CORRUPT,
+		"required metadata record type %d missing",
+		__builtin_ctz(META_REQUIRED & ~seen));
 	return header_check_info(info);
 }
 
@@ -225,20 +242,25 @@ int vmt_header_decode(const uint8_t *buf, uint64_t len, struct vmt_trace_info *i
 	VMT_RETURN_IF(memcmp(buf, vmt_file_magic, len < VMT_MAGIC_LEN ? len : VMT_MAGIC_LEN),
 		      -VMT_E_MAGIC);
 	VMT_RETURN_IF(len < VMT_FHDR_FIXED, -VMT_E_TRUNCATED);
-	VMT_RETURN_IF(vmt_get16(buf + 8) != VMT_FILE_MAJOR, -VMT_E_VERSION);
+	HDR_BAD(vmt_get16(buf + 8) != VMT_FILE_MAJOR, -VMT_E_VERSION,
+		"major %u, this reader reads major %u", vmt_get16(buf + 8),
+		VMT_FILE_MAJOR);
 	hlen = vmt_get32(buf + 12);
-	VMT_RETURN_IF(hlen < VMT_FHDR_FIXED + 4, -VMT_E_CORRUPT);
-	VMT_RETURN_IF(hlen > VMT_HEADER_MAX, -VMT_E_TOOBIG);
-	VMT_RETURN_IF(hlen > len, -VMT_E_TRUNCATED);
-	VMT_RETURN_IF(VMT_CRC_BAD(vmt_crc32c(0, buf, hlen - 4), vmt_get32(buf + hlen - 4)),
-		      -VMT_E_CHECKSUM);
+	HDR_BAD(hlen < VMT_FHDR_FIXED + 4, -VMT_E_CORRUPT,
+		"header_len %u, below the minimum %u", hlen, VMT_FHDR_FIXED + 4);
+	HDR_BAD(hlen > VMT_HEADER_MAX, -VMT_E_TOOBIG,
+		"header_len %u, above the maximum %u", hlen, VMT_HEADER_MAX);
+	HDR_BAD(hlen > len, -VMT_E_TRUNCATED, "header_len %u, but the file "
+		"has %llu bytes", hlen, (unsigned long long)len);
+	uint32_t crc = vmt_crc32c(0, buf, hlen - 4), stored = vmt_get32(buf + hlen - 4);
+	HDR_BAD(VMT_CRC_BAD(crc, stored), -VMT_E_CHECKSUM, "crc 0x%08x at "
+		"offset %u, but the CRC32C of bytes 0-%u is 0x%08x (a damaged "
+		"header field or header_len)", stored, hlen - 4, hlen - 5, crc);
 	incompat = vmt_get32(buf + 20);
-	if (incompat & ~VMT_INCOMPAT_KNOWN) {
-		/* The error code cannot carry the bit, so say it once here. */
-		vmt_log(VMT_LOG_ERROR, "trace needs unknown incompat feature bit %d",
-			__builtin_ctz(incompat & ~VMT_INCOMPAT_KNOWN));
-		return -VMT_E_INCOMPAT;
-	}
+	/* The error code cannot carry the bit, so say it here. */
+	HDR_BAD(incompat & ~VMT_INCOMPAT_KNOWN, -VMT_E_INCOMPAT,
+		"incompat_flags 0x%08x: unknown feature bit %d", incompat,
+		__builtin_ctz(incompat & ~VMT_INCOMPAT_KNOWN));
 	*hdr_len = hlen;
 	return header_tlvs(buf + VMT_FHDR_FIXED, hlen - VMT_FHDR_FIXED - 4, info, unknown);
 }

@@ -144,5 +144,9 @@ VMT_API int vmt_replay_info(FILE *out, const char *trace, int json)
 		fprintf(out, "lost: %" PRIu64 "\n", vmt_reader_summary(r)->lost);
 	vmt_reader_close(r);
 	vmt_tmap_close(&map);
-	return err ? err : (ferror(out) ? -EIO : 0);
+	if (ferror(out))
+		return -EIO;
+	/* Described, with damage: a warning, not a failure (replay.h). */
+	return err == -VMT_E_DAMAGED || err == -VMT_E_CHECKSUM ||
+	       err == -VMT_E_CORRUPT ? -err : err;
 }

@@ -610,8 +610,7 @@ static int run_info(struct cli *c)
 	for (int i = 0; i < c->ntraces; i++) {
 		int err = vmt_replay_info(stdout, c->traces[i], c->json);
 
-		if (err && err != -VMT_E_DAMAGED && err != -VMT_E_CHECKSUM &&
-		    err != -VMT_E_CORRUPT) {
+		if (err < 0) {
 			status = trace_error(c->traces[i], err);
 			continue;
 		}

@@ -285,7 +285,9 @@ VMT_API void vmt_replay_dest_close(struct vmt_replay_dest *d);
  * vmt_replay_info() - describe a trace (header, summary, chunks, integrity)
  * @json: 0 for text for people, 1 for one JSON object with stable keys
  *        (SCHEMA.md "--info JSON")
- * Return: 0; reader errors.
+ * Return: 0; a positive VMT_E_* code when it described a trace whose
+ * chunks are damaged (a warning); a negative code when it could not
+ * describe it (a refused header, a write error).
  */
 VMT_API int vmt_replay_info(FILE *out, const char *trace, int json);
 
