@@ -203,6 +203,11 @@ int vmt_tw_init(struct vmt_tw *t, sqlite3 *db, const char *table,
 int vmt_tw_add(struct vmt_tw *t, const struct vmt_cell *row,
 	       const uint8_t *bytes);
 int vmt_tw_flush(struct vmt_tw *t);
+/* Makes @db's inserts of more than one row work (the vmt_rows table). */
+int vmt_tw_module(sqlite3 *db);
+/* vtab_events.c: declares a virtual table of the schema in @schema
+ * (consumed) and allocates it; an SQLite result code. */
+int vmt_vtab_declare(sqlite3 *db, sqlite3_str *schema, sqlite3_vtab **out);
 void vmt_tw_free(struct vmt_tw *t);
 
 /* ---- runfacts.c: the run facts of the runs row and of --info ---- */

@@ -17,7 +17,8 @@
 #include "replay_int.h"
 #include "vmt_le.h"
 
-/* Values per multi-row INSERT (SCHEMA.md "Import"). */
+/* Values per insert statement (SCHEMA.md "Import"): more rows per
+ * statement changed nothing measurable (BENCHMARKS.md "Replay"). */
 #define ROW_VALUES 512
 
 /* ---- tables ---- */
@@ -659,6 +660,7 @@ static int sink_open(struct sink *s, sqlite3 *db)
 	int want_thread = s->threaded, err = 0;
 
 	s->threaded = 0;
+	err = vmt_tw_module(db);
 	for (int t = 0; !err && t <= T_COUNT; t++) {
 		s->ncols[t] = tab_spec(t, &spec);
 		if (t < T_COUNT)

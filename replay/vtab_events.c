@@ -33,20 +33,11 @@ struct ev_cursor {
 	char *trace;
 };
 
-static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-		      sqlite3_vtab **out, char **err)
+int vmt_vtab_declare(sqlite3 *db, sqlite3_str *schema, sqlite3_vtab **out)
 {
-	sqlite3_str *s = sqlite3_str_new(db);
-	char *sql;
+	char *sql = sqlite3_str_finish(schema);
 	int rc;
 
-	(void)aux; (void)argc; (void)argv; (void)err;
-	sqlite3_str_appendall(s, "CREATE TABLE x(seq, ts_ns, vcpu, reason, reason_name, "
-			      "flags, altp2m_idx, version");
-	for (size_t i = 0; i < VMT_ARRAY_SIZE(vmt_key_regs); i++)
-		sqlite3_str_appendf(s, ", %s", vmt_reg_name(vmt_key_regs[i]));
-	sqlite3_str_appendall(s, ", p1, p2, p3, p4, entry, trace HIDDEN)");
-	sql = sqlite3_str_finish(s);
 	if (!sql)
 		return SQLITE_NOMEM;
 	rc = sqlite3_declare_vtab(db, sql);
@@ -57,8 +48,25 @@ static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 	if (!*out)
 		return SQLITE_NOMEM;
 	memset(*out, 0, sizeof(**out));
-	sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
 	return SQLITE_OK;
+}
+
+static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+		      sqlite3_vtab **out, char **err)
+{
+	sqlite3_str *s = sqlite3_str_new(db);
+	int rc;
+
+	(void)aux; (void)argc; (void)argv; (void)err;
+	sqlite3_str_appendall(s, "CREATE TABLE x(seq, ts_ns, vcpu, reason, reason_name, "
+			      "flags, altp2m_idx, version");
+	for (size_t i = 0; i < VMT_ARRAY_SIZE(vmt_key_regs); i++)
+		sqlite3_str_appendf(s, ", %s", vmt_reg_name(vmt_key_regs[i]));
+	sqlite3_str_appendall(s, ", p1, p2, p3, p4, entry, trace HIDDEN)");
+	rc = vmt_vtab_declare(db, s, out);
+	if (rc == SQLITE_OK)
+		sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+	return rc;
 }
 
 static int ev_disconnect(sqlite3_vtab *vt)
