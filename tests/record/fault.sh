@@ -229,18 +229,26 @@ row_foreign_abi() {
 row_slow_disk() {
 	need_iofault
 	xs_start w -a 7 -c 2 -w mixed --rate 5000
+	mkfifo "$T/gate"
+	# The disk holds the first chunk write until the test lets it go (a
+	# disk that is merely slow would leave the drain waiting at the stop
+	# by chance, and the stop gives up on the disk after 100 ms: the
+	# disk_hang_sigint row).  --max-stall 120s: the row shows the wait,
+	# not its bound.
 	env LD_PRELOAD="$IOFAULT" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-		VMT_IOFAULT_PATH="$T/slow.vmt" VMT_IOFAULT_DELAY_US=250000 "$REC" --sim="$XS_SOCK" -d 1 -o "$T/slow.vmt" --cr cr3 --cr cr0 \
-		--guest-request --max-stall 30s --control "$T/ctl.sock" 2>"$T/err" &
+		VMT_IOFAULT_PATH="$T/slow.vmt" VMT_IOFAULT_GATE="$T/gate" VMT_IOFAULT_DELAY_SKIP=1 \
+		"$REC" --sim="$XS_SOCK" -d 1 -o "$T/slow.vmt" --cr cr3 --cr cr0 \
+		--guest-request --max-stall 120s --control "$T/ctl.sock" 2>"$T/err" &
 	local pid=$!
-	stalled() {
-		local bp
-		bp=$("$REC" stats --control "$T/ctl.sock" 2>/dev/null | jq -r .backpressure_ns)
-		[ "${bp:-0}" -gt 0 ]
-	}
-	wait_until "back-pressure" 60 stalled
+	wait_socket "$T/ctl.sock" "$pid"
+	wait_until "the drain waiting for the held disk" 60 stat_is waiting_for_disk 1
 	wait_until "vCPUs waiting for the ring" 30 held
+	timeout 60 sh -c ': >"$1"' sh "$T/gate" || fail "the writer never reached the gate"
+	# The wait is timed once it ends; the writer then empties the pool
+	# long before the drain could fill it again.
+	wait_until "back-pressure" 60 stat_gt backpressure_ns 0
+	wait_until "the drain running again" 60 stat_is waiting_for_disk 0
 	kill -INT "$pid"
 	reap "$pid"; expect_rc "$RC" 0 "slow disk"
 	expect_err "ended: signal"; expect_lines 1
@@ -261,6 +269,7 @@ now_us() { local t=$EPOCHREALTIME; echo $((10#${t/[.,]/})); }
 # stat_of KEY: the recorder's live counter KEY (control socket $T/ctl.sock).
 stat_of() { "$REC" stats --control "$T/ctl.sock" 2>/dev/null | jq -r ".$1"; }
 stat_gt() { local v; v=$(stat_of "$1"); [ "${v:-0}" -gt "$2" ] 2>/dev/null; }
+stat_is() { [ "$(stat_of "$1")" = "$2" ]; }
 held() {
 	[ "$(xs_stats | jq -r '[.vcpus_paused[].reason] | unique | join(",")')" = ring_blocked ]
 }
