@@ -52,16 +52,23 @@ X
 X
 }
 
-# ch_wait I: until server I answers /ping (or has died: return 1)
-ch_wait() {
-	local i=$1
-	for _ in $(seq 600); do
-		curl -sf "http://127.0.0.1:${CH_HTTP[$i]}/ping" >/dev/null 2>&1 && return 0
-		kill -0 "${CH_PIDS[$i]}" 2>/dev/null || return 1
-		sleep 0.1
+# wait_for PID SECS CMD...: until CMD succeeds (0), PID has died (1) or
+# SECS have passed (1).  The bound is there only so a broken server fails
+# the test instead of its CTest timeout: a busy host is slow, not broken.
+wait_for() {
+	local pid=$1 end=$((SECONDS + $2))
+	shift 2
+	until "$@"; do
+		kill -0 "$pid" 2>/dev/null || { "$@"; return; }
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
 	done
-	return 1
 }
+
+ch_pings() { curl -sf "http://127.0.0.1:${CH_HTTP[$1]}/ping" >/dev/null 2>&1; }
+
+# ch_wait I: until server I answers /ping (or has died: return 1)
+ch_wait() { wait_for "${CH_PIDS[$1]}" 240 ch_pings "$1"; }
 
 # ch_start_n N [CLUSTER_NAME]: N servers; with a name, they form one cluster
 # of N shards (remote_servers) that every server knows.

@@ -109,7 +109,7 @@ grep -q "no server answers" "$WORK/e3" || fail "dead server message: $(cat "$WOR
 # ---- 4. transient errors are retried (a balancer's 503 three times) ----
 python3 "$VMT_SRC/tests/clickhouse/chproxy.py" "$WORK/p1" "${CH_HTTP[0]}" --fail-first 3 &
 PROXY=$!
-for _ in $(seq 300); do [ -s "$WORK/p1" ] && break; sleep 0.05; done
+wait_for "$PROXY" 120 test -s "$WORK/p1" || fail "the proxy never listened"
 CLICKHOUSE_USER=loader CLICKHOUSE_PASSWORD=s3cret "$REPLAY" -q "$WORK/c.vmt" \
 	--clickhouse "http://127.0.0.1:$(cat "$WORK/p1")/?database=vmtrail" || fail "load through 503s"
 kill "$PROXY"; wait "$PROXY" 2>/dev/null; PROXY=
@@ -118,11 +118,10 @@ kill "$PROXY"; wait "$PROXY" 2>/dev/null; PROXY=
 # ---- 5. killed halfway, then re-run ----
 python3 "$VMT_SRC/tests/clickhouse/chproxy.py" "$WORK/p2" "${CH_HTTP[0]}" --hold-insert 3 "$WORK/held" &
 PROXY=$!
-for _ in $(seq 300); do [ -s "$WORK/p2" ] && break; sleep 0.05; done
+wait_for "$PROXY" 120 test -s "$WORK/p2" || fail "the proxy never listened"
 "$REPLAY" -q "$WORK/d.vmt" --clickhouse "http://127.0.0.1:$(cat "$WORK/p2")/?database=vmtrail" &
 LOADER=$!
-for _ in $(seq 1200); do [ -e "$WORK/held" ] && break; kill -0 $LOADER 2>/dev/null || break; sleep 0.05; done
-[ -e "$WORK/held" ] || fail "the load of d never reached its third insert"
+wait_for "$LOADER" 240 test -e "$WORK/held" || fail "the load of d never reached its third insert"
 kill -9 $LOADER; wait $LOADER 2>/dev/null
 kill "$PROXY"; wait "$PROXY" 2>/dev/null; PROXY=
 RD=$(run_id_of "$WORK/d.vmt")
