@@ -355,6 +355,20 @@ static bool dom_running(const struct vmt_sim_dom *d)
 	return !d->ring.jumped && sources_active(d);
 }
 
+/*
+ * Whether a vCPU asleep for ring space may place the request it already
+ * made: Xen wakes it from the ring's wait queue when a slot frees and it
+ * puts its request whatever the monitor switches say by then, so a
+ * consumer that switched its sources off, answered the ring and unpaused
+ * gets those requests and can then disable (xc_monitor_disable is EBUSY
+ * until the wait queue is empty).
+ */
+static bool dom_places(const struct vmt_sim_dom *d)
+{
+	return d->state == VMT_DOM_ALIVE && !d->pause_count &&
+	       d->ring.enabled && !d->ring.jumped;
+}
+
 /* Faults that rewrite request @n (0-based) of a domain, header only: the
  * header layout is the same in every version (abi.md 2).
  * Return: the reason code now on the ring. */
@@ -451,9 +465,12 @@ static unsigned produce_dom(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 {
 	unsigned n = 0;
 
-	for (uint32_t k = 0; k < d->nvcpus && n < budget && dom_running(d); k++) {
+	for (uint32_t k = 0; k < d->nvcpus && n < budget; k++) {
 		struct vmt_sim_vcpu *v = &d->vcpu[(d->rr + k) % d->nvcpus];
-		if (!vcpu_free(v) || (!v->ringwait && !stage(h, d, v)))
+		bool run = dom_running(d);
+		if (!run && !dom_places(d))
+			break;
+		if (!vcpu_free(v) || (!v->ringwait && (!run || !stage(h, d, v))))
 			continue;
 		if (!ring_free(&d->ring)) {
 			if (!v->ringwait) {
@@ -508,11 +525,12 @@ bool vmt_sim_runnable(const struct vmt_sim_host *h)
 		return false;
 	for (uint32_t i = 0; i < h->n_dom; i++) {
 		const struct vmt_sim_dom *d = &h->dom[i];
-		if (!dom_running(d))
+		bool run = dom_running(d);
+		if (!run && !dom_places(d))
 			continue;
 		for (uint32_t k = 0; k < d->nvcpus; k++) {
 			const struct vmt_sim_vcpu *v = &d->vcpu[k];
-			if (vcpu_free(v) && (!v->ringwait || ring_free(&d->ring)))
+			if (vcpu_free(v) && (v->ringwait ? ring_free(&d->ring) != 0 : run))
 				return true;
 		}
 	}

@@ -294,12 +294,25 @@ Test(clientlib, mem_access_and_foreign_maps, .fini = stop)
 	xc_interface_close(x);
 }
 
+/* xensim's counts (--query stats) into @buf. */
+static void stats(char *buf, size_t cap)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "%s/bin/xensim --query stats", VMT_BINARY_DIR);
+	FILE *f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	size_t n = fread(buf, 1, cap - 1, f);
+	pclose(f);
+	buf[n] = '\0';
+}
+
 /* A consumer that publishes more responses than there are requests must
  * not make xensim read beyond what it produced. */
 Test(clientlib, corrupt_rsp_prod_is_clamped, .fini = stop)
 {
 	uint32_t port;
-	char cmd[256], buf[4096];
+	char buf[4096];
 
 	START("--vcpus", "1");
 	xc_interface *x = xc();
@@ -320,13 +333,79 @@ Test(clientlib, corrupt_rsp_prod_is_clamped, .fini = stop)
 	/* The untouched request is a valid answer (version, vCPU, flag). */
 	__atomic_store_n(&ring[2], 100u, __ATOMIC_RELEASE);
 	cr_assert_eq(xenevtchn_notify(e, (evtchn_port_t)lp), 0);
-	snprintf(cmd, sizeof(cmd), "%s/bin/xensim --query stats", VMT_BINARY_DIR);
-	FILE *f = popen(cmd, "r");
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	pclose(f);
-	buf[n] = '\0';
+	stats(buf, sizeof(buf));
 	cr_expect_not_null(strstr(buf, "\"bad_rsp_prod\": 1"), "%s", buf);
 	cr_expect_not_null(strstr(buf, "\"responses_consumed\": 1,"), "%s", buf);
+	xenevtchn_close(e);
+	xc_interface_close(x);
+}
+
+/* Answer everything on @ring with the requests themselves (valid answers
+ * to asynchronous requests), the domain paused, and tell xensim. */
+static void answer_all(uint32_t *ring, xenevtchn_handle *e, int lp)
+{
+	uint32_t prod = __atomic_load_n(&ring[0], __ATOMIC_ACQUIRE);
+
+	__atomic_store_n(&ring[2], prod, __ATOMIC_RELEASE);
+	cr_assert_eq(xenevtchn_notify(e, (evtchn_port_t)lp), 0);
+}
+
+/*
+ * A vCPU asleep for ring space made its request before the consumer
+ * switched the source off: as in Xen, it places the request once a slot
+ * frees and the domain runs, and xc_monitor_disable is EBUSY until then.
+ * This is the recorder's teardown (switch off, pause, answer, disable,
+ * unpause and retry on EBUSY); a xensim that held such a vCPU back
+ * forever made that teardown give up with EBUSY.
+ */
+Test(clientlib, ring_waiter_places_after_switch_off, .fini = stop)
+{
+	char buf[16384];
+	uint32_t port;
+
+	/* 10 vCPUs, 8 slots, nobody answering: 8 requests, 2 vCPUs asleep. */
+	START("--vcpus", "10", "--workload", "boot");
+	xc_interface *x = xc();
+	uint32_t *ring = xc_monitor_enable(x, 1, &port);
+	cr_assert_not_null(ring);
+	xenevtchn_handle *e = xenevtchn_open(NULL, 0);
+	cr_assert_not_null(e);
+	int lp = xenevtchn_bind_interdomain(e, 1, port);
+	cr_assert_geq(lp, 0);
+	for (uint16_t cr = VM_EVENT_X86_CR0; cr <= VM_EVENT_X86_XCR0; cr++)
+		cr_assert_eq(xc_monitor_write_ctrlreg(x, 1, cr, true, false, 0, false), 0);
+	/* The count bounds a guest that never fills the ring, not time. */
+	for (int q = 0; stats(buf, sizeof(buf)), !strstr(buf, "\"ring_full\""); q++)
+		cr_assert_lt(q, 100000, "no vCPU ever waited for ring space: %s", buf);
+	for (uint16_t cr = VM_EVENT_X86_CR0; cr <= VM_EVENT_X86_XCR0; cr++)
+		cr_assert_eq(xc_monitor_write_ctrlreg(x, 1, cr, false, false, 0, false), 0);
+
+	int tries = 0, rc;
+	cr_assert_eq(xc_domain_pause(x, 1), 0);
+	answer_all(ring, e, lp);
+	while ((rc = xc_monitor_disable(x, 1)) && errno == EBUSY && tries++ < 8) {
+		uint32_t before = __atomic_load_n(&ring[0], __ATOMIC_ACQUIRE);
+		struct pollfd pfd = { .fd = xenevtchn_fd(e), .events = POLLIN };
+
+		cr_assert_eq(xc_domain_unpause(x, 1), 0);
+		/* The waiters' requests arrive with a notification; the
+		 * bound only turns a vCPU held back for good into a failure. */
+		while (__atomic_load_n(&ring[0], __ATOMIC_ACQUIRE) == before) {
+			cr_assert_eq(poll(&pfd, 1, 60000), 1,
+				     "a vCPU asleep for ring space never placed its request");
+			int p = xenevtchn_pending(e);
+			cr_assert_eq(p, lp);
+			cr_assert_eq(xenevtchn_unmask(e, (evtchn_port_t)p), 0);
+		}
+		cr_assert_eq(xc_domain_pause(x, 1), 0);
+		answer_all(ring, e, lp);
+	}
+	cr_assert_eq(rc, 0, "xc_monitor_disable: %s after %d tries", strerror(errno), tries);
+	cr_assert_eq(xc_domain_unpause(x, 1), 0);
+	stats(buf, sizeof(buf));
+	cr_expect_not_null(strstr(buf, "\"responses_rejected\": 0,"), "%s", buf);
+	cr_expect_null(strstr(buf, "\"ring_full\""), "%s", buf);
+	munmap(ring, XC_PAGE_SIZE);
 	xenevtchn_close(e);
 	xc_interface_close(x);
 }
