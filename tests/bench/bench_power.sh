@@ -8,23 +8,29 @@
 # the run-to-run speed spread the recordings saw.  A benchmark that prints
 # a table, not a test (the figures: BENCHMARKS.md).
 #
-#   bench_power.sh [-t TRIALS] [-d DIR] [-a ALPHA] [-H HOGS]
+#   bench_power.sh [-t TRIALS] [-d DIR] [-a ALPHA] [-H HOGS] [-s SEED0]
 #
 # Each trial records 3 base runs (the baseline of every case), 3 more base
 # runs (the base-v-base candidate) and 3 runs of each variant of
 # samples/workloads/variants/; cases of one trial share its baseline,
 # trials share nothing, so trials stay independent.  -d DIR keeps the
 # traces there and reuses those already recorded (a long run can resume).
+# Run k (0 to 20) of trial t is seeded SEED0 + 21 (t - 1) + k (1001 by
+# default): a run is a fixed amount of seeded guest work, so the same
+# SEED0 repeats a table's trials, and SEED0 past the last seed of an
+# earlier run (SEED0 + 21 T) adds trials independent of it.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=${VMT_SRC:-$HERE/../..}
 BIN=${VMT_BIN:-$SRC/build/bin}
-T=20; DIR=; ALPHA=0.05; HOGS=$(nproc)
+T=20; DIR=; ALPHA=0.05; HOGS=$(nproc); SEED0=1001
 [ "${VMT_BENCH_QUICK:-0}" != 0 ] && T=3
-while getopts "t:d:a:H:" o; do
+while getopts "t:d:a:H:s:" o; do
 	case $o in t) T=$OPTARG ;; d) DIR=$OPTARG ;; a) ALPHA=$OPTARG ;; H) HOGS=$OPTARG ;;
-	*) echo "usage: $0 [-t TRIALS] [-d DIR] [-a ALPHA] [-H HOGS]" >&2; exit 2 ;; esac
+	s) SEED0=$OPTARG ;;
+	*) echo "usage: $0 [-t TRIALS] [-d DIR] [-a ALPHA] [-H HOGS] [-s SEED0]" >&2; exit 2 ;; esac
 done
+case $SEED0 in ""|*[!0-9]*) echo "bench_power: -s takes a whole number, not '$SEED0'" >&2; exit 2 ;; esac
 for p in xensim vmtrail-record vmtrail-replay vmtrail-analyze; do
 	[ -x "$BIN/$p" ] || { echo "bench_power: $BIN/$p not built" >&2; exit 77; }
 done
@@ -69,7 +75,7 @@ trap 'exit 130' INT TERM
 trap 'stop_hogs; [ -z "$SCRATCH" ] || rm -rf "$SCRATCH"' EXIT
 for _ in $(seq "$HOGS"); do (while :; do :; done) & HOG_PIDS+=($!); done
 
-echo "# command: $0 $*  (T=$T trials, alpha $ALPHA, $HOGS CPU hogs, traces in $DIR)"
+echo "# command: $0 $*  (T=$T trials, alpha $ALPHA, $HOGS CPU hogs, seeds $SEED0-$((SEED0 + 21 * T - 1)), traces in $DIR)"
 echo "# cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1) ($(nproc) online)"
 echo "# load average at start: $(cat /proc/loadavg)"
 echo "# date: $(date -u '+%Y-%m-%d %H:%M UTC'); recorder options: ${REC[*]:-(none)}"
@@ -115,7 +121,7 @@ trial() {
 		name=${set%%:*}; scen=${set#*:}
 		for r in 1 2 3; do
 			# every run of the benchmark gets its own seed
-			seed=$(( (t - 1) * 21 + i + 1001 )); i=$((i + 1))
+			seed=$(( SEED0 + (t - 1) * 21 + i )); i=$((i + 1))
 			[ -s "$d/$name-$r.vmt" ] || record "$d/$name-$r.vmt" "$scen" "$seed" || return 1
 			traces+=("$d/$name-$r.vmt")
 		done
