@@ -307,21 +307,31 @@ static void stats(char *buf, size_t cap)
 	buf[n] = '\0';
 }
 
+/* Domain 1's ring, and its event channel bound into *@e as *@lp. */
+static uint32_t *open_ring(xc_interface *x, xenevtchn_handle **e, int *lp)
+{
+	uint32_t port;
+	uint32_t *ring = xc_monitor_enable(x, 1, &port);
+
+	cr_assert_not_null(ring);
+	*e = xenevtchn_open(NULL, 0);
+	cr_assert_not_null(*e);
+	*lp = xenevtchn_bind_interdomain(*e, 1, port);
+	cr_assert_geq(*lp, 0);
+	return ring;
+}
+
 /* A consumer that publishes more responses than there are requests must
  * not make xensim read beyond what it produced. */
 Test(clientlib, corrupt_rsp_prod_is_clamped, .fini = stop)
 {
-	uint32_t port;
+	xenevtchn_handle *e;
+	int lp;
 	char buf[4096];
 
 	START("--vcpus", "1");
 	xc_interface *x = xc();
-	uint32_t *ring = xc_monitor_enable(x, 1, &port);
-	cr_assert_not_null(ring);
-	xenevtchn_handle *e = xenevtchn_open(NULL, 0);
-	cr_assert_not_null(e);
-	int lp = xenevtchn_bind_interdomain(e, 1, port);
-	cr_assert_geq(lp, 0);
+	uint32_t *ring = open_ring(x, &e, &lp);
 	memset(ring, 0, 64);
 	cr_assert_eq(xc_monitor_cpuid(x, 1, true), 0);
 	struct pollfd pfd = { .fd = xenevtchn_fd(e), .events = POLLIN };
@@ -361,17 +371,13 @@ static void answer_all(uint32_t *ring, xenevtchn_handle *e, int lp)
 Test(clientlib, ring_waiter_places_after_switch_off, .fini = stop)
 {
 	char buf[16384];
-	uint32_t port;
+	xenevtchn_handle *e;
+	int lp;
 
 	/* 10 vCPUs, 8 slots, nobody answering: 8 requests, 2 vCPUs asleep. */
 	START("--vcpus", "10", "--workload", "boot");
 	xc_interface *x = xc();
-	uint32_t *ring = xc_monitor_enable(x, 1, &port);
-	cr_assert_not_null(ring);
-	xenevtchn_handle *e = xenevtchn_open(NULL, 0);
-	cr_assert_not_null(e);
-	int lp = xenevtchn_bind_interdomain(e, 1, port);
-	cr_assert_geq(lp, 0);
+	uint32_t *ring = open_ring(x, &e, &lp);
 	for (uint16_t cr = VM_EVENT_X86_CR0; cr <= VM_EVENT_X86_XCR0; cr++)
 		cr_assert_eq(xc_monitor_write_ctrlreg(x, 1, cr, true, false, 0, false), 0);
 	/* The count bounds a guest that never fills the ring, not time. */
