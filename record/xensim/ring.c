@@ -459,9 +459,15 @@ static bool stage(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 	return v->staged_ok && d->state == VMT_DOM_ALIVE;
 }
 
-/* One pass over a domain's vCPUs, one request each at most. */
+/*
+ * One pass over a domain's vCPUs, one request each at most.  *@room is
+ * how many new requests --events still allows: a request counts from
+ * the moment it is made, so a vCPU asleep for ring space always has its
+ * request's place in the quota and can put it once a slot frees (else
+ * xc_monitor_disable would stay EBUSY for good).
+ */
 static unsigned produce_dom(struct vmt_sim_host *h, struct vmt_sim_dom *d,
-			    unsigned budget, uint64_t now)
+			    unsigned budget, uint64_t now, uint64_t *room)
 {
 	unsigned n = 0;
 
@@ -470,8 +476,10 @@ static unsigned produce_dom(struct vmt_sim_host *h, struct vmt_sim_dom *d,
 		bool run = dom_running(d);
 		if (!run && !dom_places(d))
 			break;
-		if (!vcpu_free(v) || (!v->ringwait && (!run || !stage(h, d, v))))
+		if (!vcpu_free(v) || (!v->ringwait && (!run || !*room || !stage(h, d, v))))
 			continue;
+		if (!v->ringwait)
+			(*room)--;
 		if (!ring_free(&d->ring)) {
 			if (!v->ringwait) {
 				v->ringwait = true;
@@ -500,9 +508,23 @@ static bool quota_left(const struct vmt_sim_host *h)
 	return !h->max_events || h->produced_total < h->max_events;
 }
 
+/* New requests --events still allows: those produced and those made by a
+ * vCPU asleep for ring space count against it. */
+static uint64_t quota_room(const struct vmt_sim_host *h)
+{
+	uint64_t used = h->produced_total;
+
+	if (!h->max_events)
+		return UINT64_MAX;
+	for (uint32_t i = 0; i < h->n_dom; i++)
+		for (uint32_t k = 0; k < h->dom[i].nvcpus; k++)
+			used += h->dom[i].vcpu[k].ringwait;
+	return used < h->max_events ? h->max_events - used : 0;
+}
+
 unsigned vmt_sim_produce(struct vmt_sim_host *h, unsigned budget)
 {
-	uint64_t now = vmt_sim_now_ns();
+	uint64_t now = vmt_sim_now_ns(), room = quota_room(h);
 	unsigned total = 0, got;
 
 	do {
@@ -512,7 +534,7 @@ unsigned vmt_sim_produce(struct vmt_sim_host *h, unsigned budget)
 			if (h->max_events && cap > h->max_events - h->produced_total)
 				cap = (unsigned)(h->max_events - h->produced_total);
 			if (cap)
-				got += produce_dom(h, &h->dom[i], cap, now);
+				got += produce_dom(h, &h->dom[i], cap, now, &room);
 		}
 		total += got;
 	} while (got && total < budget && quota_left(h));
@@ -521,6 +543,8 @@ unsigned vmt_sim_produce(struct vmt_sim_host *h, unsigned budget)
 
 bool vmt_sim_runnable(const struct vmt_sim_host *h)
 {
+	uint64_t room = quota_room(h);
+
 	if (!quota_left(h))
 		return false;
 	for (uint32_t i = 0; i < h->n_dom; i++) {
@@ -530,7 +554,7 @@ bool vmt_sim_runnable(const struct vmt_sim_host *h)
 			continue;
 		for (uint32_t k = 0; k < d->nvcpus; k++) {
 			const struct vmt_sim_vcpu *v = &d->vcpu[k];
-			if (vcpu_free(v) && (v->ringwait ? ring_free(&d->ring) != 0 : run))
+			if (vcpu_free(v) && (v->ringwait ? ring_free(&d->ring) != 0 : run && room))
 				return true;
 		}
 	}

@@ -368,25 +368,17 @@ static void answer_all(uint32_t *ring, xenevtchn_handle *e, int lp)
  * unpause and retry on EBUSY); a xensim that held such a vCPU back
  * forever made that teardown give up with EBUSY.
  */
-Test(clientlib, ring_waiter_places_after_switch_off, .fini = stop)
+/*
+ * The recorder's teardown on a domain whose ring is full and whose
+ * sources are off: pause, answer, disable, and while that is EBUSY (a
+ * vCPU asleep for ring space) unpause until the waiters' requests arrive
+ * and answer those.  The count bounds a vCPU held back for good, not time.
+ */
+static void disable_past_waiters(xc_interface *x, uint32_t *ring, xenevtchn_handle *e,
+				 int lp)
 {
-	char buf[16384];
-	xenevtchn_handle *e;
-	int lp;
-
-	/* 10 vCPUs, 8 slots, nobody answering: 8 requests, 2 vCPUs asleep. */
-	START("--vcpus", "10", "--workload", "boot");
-	xc_interface *x = xc();
-	uint32_t *ring = open_ring(x, &e, &lp);
-	for (uint16_t cr = VM_EVENT_X86_CR0; cr <= VM_EVENT_X86_XCR0; cr++)
-		cr_assert_eq(xc_monitor_write_ctrlreg(x, 1, cr, true, false, 0, false), 0);
-	/* The count bounds a guest that never fills the ring, not time. */
-	for (int q = 0; stats(buf, sizeof(buf)), !strstr(buf, "\"ring_full\""); q++)
-		cr_assert_lt(q, 100000, "no vCPU ever waited for ring space: %s", buf);
-	for (uint16_t cr = VM_EVENT_X86_CR0; cr <= VM_EVENT_X86_XCR0; cr++)
-		cr_assert_eq(xc_monitor_write_ctrlreg(x, 1, cr, false, false, 0, false), 0);
-
 	int tries = 0, rc;
+
 	cr_assert_eq(xc_domain_pause(x, 1), 0);
 	answer_all(ring, e, lp);
 	while ((rc = xc_monitor_disable(x, 1)) && errno == EBUSY && tries++ < 8) {
@@ -408,8 +400,64 @@ Test(clientlib, ring_waiter_places_after_switch_off, .fini = stop)
 	}
 	cr_assert_eq(rc, 0, "xc_monitor_disable: %s after %d tries", strerror(errno), tries);
 	cr_assert_eq(xc_domain_unpause(x, 1), 0);
+}
+
+/* Every control-register monitor of domain 1 on or off. */
+static void all_crs(xc_interface *x, bool on)
+{
+	for (uint16_t cr = VM_EVENT_X86_CR0; cr <= VM_EVENT_X86_XCR0; cr++)
+		cr_assert_eq(xc_monitor_write_ctrlreg(x, 1, cr, on, false, 0, false), 0);
+}
+
+/* Until a vCPU sleeps for ring space (bounded by a count, not time). */
+static void until_ring_full(char *buf, size_t cap)
+{
+	for (int q = 0; stats(buf, cap), !strstr(buf, "\"ring_full\""); q++)
+		cr_assert_lt(q, 100000, "no vCPU ever waited for ring space: %s", buf);
+}
+
+Test(clientlib, ring_waiter_places_after_switch_off, .fini = stop)
+{
+	char buf[16384];
+	xenevtchn_handle *e;
+	int lp;
+
+	/* 10 vCPUs, 8 slots, nobody answering: 8 requests, 2 vCPUs asleep. */
+	START("--vcpus", "10", "--workload", "boot");
+	xc_interface *x = xc();
+	uint32_t *ring = open_ring(x, &e, &lp);
+	all_crs(x, true);
+	until_ring_full(buf, sizeof(buf));
+	all_crs(x, false);
+	disable_past_waiters(x, ring, e, lp);
 	stats(buf, sizeof(buf));
 	cr_expect_not_null(strstr(buf, "\"responses_rejected\": 0,"), "%s", buf);
+	cr_expect_null(strstr(buf, "\"ring_full\""), "%s", buf);
+	munmap(ring, XC_PAGE_SIZE);
+	xenevtchn_close(e);
+	xc_interface_close(x);
+}
+
+/*
+ * --events counts a request from the moment a vCPU makes it: with 9
+ * allowed and 8 slots, one vCPU waits for space and no second one makes a
+ * request the quota cannot take, which would hold it asleep for good.
+ */
+Test(clientlib, events_quota_counts_ring_waiters, .fini = stop)
+{
+	char buf[16384];
+	xenevtchn_handle *e;
+	int lp;
+
+	START("--vcpus", "10", "--workload", "boot", "--events", "9");
+	xc_interface *x = xc();
+	uint32_t *ring = open_ring(x, &e, &lp);
+	all_crs(x, true);
+	until_ring_full(buf, sizeof(buf));
+	disable_past_waiters(x, ring, e, lp);
+	stats(buf, sizeof(buf));
+	cr_expect_not_null(strstr(buf, "\"produced_total\": 9,"), "%s", buf);
+	cr_expect_not_null(strstr(buf, "\"responses_consumed\": 9,"), "%s", buf);
 	cr_expect_null(strstr(buf, "\"ring_full\""), "%s", buf);
 	munmap(ring, XC_PAGE_SIZE);
 	xenevtchn_close(e);
