@@ -23,6 +23,8 @@ enum vmt_an_kind {
 	VMT_AN_VCPU = 1,   /* every event of one vCPU (reason unused) */
 	VMT_AN_KEY = 2,    /* one behaviour key of one reason (keys.c) */
 	VMT_AN_SPACE = 3,  /* events per address space (CR3); summary only */
+	VMT_AN_RARE = 4,   /* events of rare keys a loader pooled (reason unused):
+			    * work, never a row (compare.c "rare behaviours") */
 };
 
 /* Behaviour identity: integers, formatted only for display. */
@@ -105,6 +107,8 @@ struct vmt_an_run {
 	struct vmt_an_phase *phases;
 	uint32_t nphases;
 	struct vmt_an_names names; /* marker codes its phases are named by */
+	uint64_t pooled_below;     /* keys seen fewer times than this in all the
+				    * diff's runs are in VMT_AN_RARE (0: none) */
 	uint64_t buckets[VMT_AN_REASONS][VMT_AN_BUCKETS];
 };
 
@@ -134,6 +138,8 @@ struct vmt_an_cmp_opts {
 	int strict_sets;       /* every consistent new/vanished key regresses */
 	int force;             /* compare incomparable runs anyway */
 	const char *ignore_labels; /* comma-separated label keys the gate skips */
+	uint64_t rare_cap;     /* 0: rare floor as vmt_an_rare_floor(); else at most
+				* this (1: every key is a row, --keep-rare) */
 };
 
 enum vmt_an_verdict {
@@ -180,6 +186,8 @@ struct vmt_an_diff {
 	int forced;
 	int regressions;       /* rows whose verdict is not SAME */
 	size_t tested;         /* rows in the Benjamini-Hochberg family */
+	uint64_t rare_floor;   /* keys seen fewer times in all runs are no rows */
+	uint64_t rare_events;  /* their events (counted as work all the same) */
 	struct vmt_an_cmp_opts opts;
 };
 
@@ -194,9 +202,21 @@ int vmt_an_gate(struct vmt_an_run *const *base, size_t nb,
 		char *why, size_t cap);
 
 /**
+ * vmt_an_rare_floor() - the rare floor a diff of @nb against @nc runs starts
+ * from (opts->rare_cap 0): keys seen fewer times in all runs together can be
+ * neither flagged nor tested nor part of a dispersion fit, whatever the
+ * runs hold; each pass checks that against its own exposures (compare.c).
+ * A loader may pool such keys' events (VMT_AN_RARE) instead of keeping them.
+ */
+uint64_t vmt_an_rare_floor(size_t nb, size_t nc, const struct vmt_an_cmp_opts *opts);
+
+/**
  * vmt_an_compare() - every row, its tests, BH correction and verdicts
- * Return: 0, -ENOMEM.  An incomparable pair without opts->force leaves
- * d->incomparable set and no rows.
+ * Return: 0, -ENOMEM; -EAGAIN when runs were loaded with keys pooled below
+ * a floor that this comparison's exposures do not allow: load them again
+ * with opts->rare_cap = d->rare_floor (free @d first) and compare again.
+ * An incomparable pair without opts->force leaves d->incomparable set and
+ * no rows.
  */
 int vmt_an_compare(struct vmt_an_diff *d, struct vmt_an_run **base, size_t nb,
 		   struct vmt_an_run **cand, size_t nc,

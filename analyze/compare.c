@@ -248,6 +248,7 @@ struct vmt_an_cmp {
 	double *x2, *own_df;   /* [row]: Pearson X^2 within sides, its df */
 	struct scope_fit *fit; /* [scope + 1] */
 	struct vmt_an_tab flagged; /* keys flagged by the last pass */
+	uint64_t allowed;      /* the rare floor this pass's exposures allow */
 };
 
 /* Run @i's count of @k in stratum @c. */
@@ -289,12 +290,13 @@ static void measure_work(struct vmt_an_cmp *x)
 			const struct vmt_an_entry *e = &r->tab.slot[j];
 			int c, kept;
 
-			if (!e->count || e->key.kind != VMT_AN_KEY)
+			if (!e->count || (e->key.kind != VMT_AN_KEY && e->key.kind != VMT_AN_RARE))
 				continue;
 			c = x->common[i * x->width + e->phase];
 			if (c < 0) /* a phase not in every run: counted in the whole run */
 				continue;
-			kept = !vmt_an_tab_get(&x->flagged, &e->key, 0);
+			/* rare keys are never flagged (compare.c "rare behaviours") */
+			kept = e->key.kind == VMT_AN_RARE || !vmt_an_tab_get(&x->flagged, &e->key, 0);
 			/* phase entries are in the whole run's too */
 			w[c] += kept * (double)e->count;
 			all[c] += (double)e->count;
@@ -572,6 +574,80 @@ static void fit_prior(struct vmt_an_cmp *x, int scope, double *ratio, double *df
 	}
 }
 
+/* ---- rare behaviours -------------------------------------------------- */
+
+/*
+ * A key seen K times in all runs together is a row only when K reaches the
+ * rare floor F.  Below it the key can change no verdict, so the diff need
+ * not hold it, and a ClickHouse load pools its events per phase instead
+ * (VMT_AN_RARE):
+ *  - its pooled test cannot reach alpha: at the most extreme split of its
+ *    K events the exact test's p is at least m^K, m the smaller side's
+ *    share of the row's exposure, and counts scaled down by a dispersion
+ *    (>= 1) only raise it.  F stays at or below the first K with
+ *    m^K <= alpha (1 % margin for rounding), m bounded per pass below;
+ *  - it cannot be a consistent new or vanished key, which needs an event in
+ *    every run of one side: K >= min(nb, nc) >= F;
+ *  - it informs no dispersion fit, which needs 5 events a run on average;
+ *  - so it is never flagged, and its events stay in the work measure as
+ *    they would as a row.
+ * Each pass is then the pass of the diff with every row (a pass whose own
+ * exposures allow a lower floor starts the passes over from it), and every
+ * other row's tests, q and verdict are the same: tests/analyze compares
+ * against --keep-rare.
+ */
+#define RARE_MARGIN 1.01
+
+/* The smallest count whose most extreme split could reach alpha when the
+ * smaller side holds share @m of the exposure (at most 64: lower is safe). */
+static uint64_t floor_at(double m, double alpha)
+{
+	uint64_t k = 1;
+
+	if (!(m > 0))
+		return 1;
+	while (k < 64 && pow(m, (double)k) > alpha * RARE_MARGIN)
+		k++;
+	return k;
+}
+
+uint64_t vmt_an_rare_floor(size_t nb, size_t nc, const struct vmt_an_cmp_opts *opts)
+{
+	uint64_t f = floor_at(0.5, opts->alpha);
+
+	f = f < nb ? f : nb;
+	f = f < nc ? f : nc;
+	if (opts->rare_cap && f > opts->rare_cap)
+		f = opts->rare_cap;
+	return f ? f : 1;
+}
+
+/*
+ * The smaller side's share of the exposure, at its least over the strata:
+ * a phase row's is its phase's, a whole-run row's a weighted mean of the
+ * strata's (row_exposures()), per second the scope's seconds.  Exposures
+ * are clamped as row_runs() clamps them.
+ */
+static double least_share(const struct vmt_an_cmp *x)
+{
+	const struct vmt_an_diff *d = x->d;
+	double m = 0.5;
+
+	for (uint32_t c = 0; c < x->ns; c++) {
+		double side[2] = {0, 0};
+
+		for (size_t i = 0; i < x->n; i++) {
+			double t = d->opts.per == VMT_AN_PER_SECOND
+					   ? seconds(d, i, c + 1 < x->ns ? (int)c : -1)
+					   : x->work[i * x->ns + c];
+
+			side[i >= d->nb] += t > 1e-9 ? t : 1e-9;
+		}
+		m = fmin(m, fmin(side[0], side[1]) / (side[0] + side[1]));
+	}
+	return m;
+}
+
 /* ---- all rows ------------------------------------------------------- */
 
 static int cmp_rows(const void *pa, const void *pb)
@@ -589,8 +665,9 @@ static int cmp_rows(const void *pa, const void *pb)
 	return (a->key.a > b->key.a) - (a->key.a < b->key.a);
 }
 
-/* The union of (behaviour, common phase) pairs over every run. */
-static int union_keys(struct vmt_an_diff *d, struct vmt_an_tab *u)
+/* The union of (behaviour, common phase) pairs over every run; with a rare
+ * floor, each key's events in all runs together into @tot. */
+static int union_keys(struct vmt_an_diff *d, struct vmt_an_tab *u, struct vmt_an_tab *tot)
 {
 	for (size_t i = 0; i < d->nb + d->nc; i++) {
 		const struct vmt_an_run *r = run_at(d, i);
@@ -598,10 +675,17 @@ static int union_keys(struct vmt_an_diff *d, struct vmt_an_tab *u)
 		for (size_t j = 0; j < r->tab.cap; j++) {
 			const struct vmt_an_entry *e = &r->tab.slot[j];
 			uint32_t common = 0;
-			int err;
+			int err = 0;
 
 			if (!e->count || e->key.kind == VMT_AN_SPACE)
 				continue;
+			if (e->key.kind == VMT_AN_RARE) { /* pooled by the loader */
+				d->rare_events += e->phase ? 0 : e->count;
+				continue;
+			}
+			if (d->rare_floor > 1 && !e->phase && e->key.kind == VMT_AN_KEY &&
+			    (err = vmt_an_tab_add(tot, &e->key, 0, e->count)))
+				return err;
 			if (e->phase) {
 				while (common < d->nphases &&
 				       table_phase(d, i, (int)common) != e->phase)
@@ -636,11 +720,35 @@ static size_t pack_entries(struct vmt_an_tab *u)
 	return m;
 }
 
+/* The union's entries of keys below the rare floor dropped (@tot: each
+ * key's events in all runs), their events counted. */
+static size_t drop_rare(struct vmt_an_diff *d, struct vmt_an_tab *u, size_t m,
+			const struct vmt_an_tab *tot)
+{
+	size_t kept = 0;
+
+	for (size_t j = 0; j < m; j++) {
+		const struct vmt_an_entry *e = &u->slot[j];
+		const struct vmt_an_entry *t = e->key.kind == VMT_AN_KEY
+						       ? vmt_an_tab_get(tot, &e->key, 0) : NULL;
+
+		if (t && t->count < d->rare_floor) {
+			d->rare_events += e->phase ? 0 : t->count;
+			continue;
+		}
+		u->slot[kept++] = *e;
+	}
+	return kept;
+}
+
 static int build_rows(struct vmt_an_diff *d)
 {
-	struct vmt_an_tab u = {0};
-	int err = union_keys(d, &u);
+	struct vmt_an_tab u = {0}, tot = {0};
+	int err = union_keys(d, &u, &tot);
 	size_t m = err ? 0 : pack_entries(&u);
+
+	m = drop_rare(d, &u, m, &tot);
+	vmt_an_tab_free(&tot);
 
 	d->rows = calloc(m ? m : 1, sizeof(*d->rows));
 	if (!err && !d->rows)
@@ -701,6 +809,9 @@ static int pass(struct vmt_an_cmp *x, double *ratio, double *df)
 	struct vmt_an_diff *d = x->d;
 
 	measure_work(x);
+	x->allowed = floor_at(least_share(x), d->opts.alpha);
+	if (d->rare_floor > x->allowed)
+		return -EAGAIN; /* a rare row might be testable: start over lower */
 	for (int s = -1; s < (int)d->nphases; s++)
 		fit_trend(x, s);
 	for (size_t ri = 0; ri < d->nrows; ri++)
@@ -810,6 +921,8 @@ static int compare_rows(struct vmt_an_diff *d)
 	}
 	free(ratio);
 	if (err) {
+		if (err == -EAGAIN)
+			d->rare_floor = x->allowed;
 		cmp_free(x);
 		return err;
 	}
@@ -849,9 +962,25 @@ int vmt_an_compare(struct vmt_an_diff *d, struct vmt_an_run **base, size_t nb,
 	err = common_phases(d);
 	if (!err)
 		err = union_names(d);
-	if (!err)
+	d->rare_floor = vmt_an_rare_floor(nb, nc, opts);
+	while (!err) {
+		/* a loader's pooled keys must all stay below the floor */
+		for (size_t i = 0; i < nb + nc; i++)
+			if (run_at(d, i)->pooled_below > d->rare_floor)
+				return -EAGAIN;
 		err = build_rows(d);
-	return err ? err : compare_rows(d);
+		if (!err)
+			err = compare_rows(d);
+		if (err != -EAGAIN)
+			break;
+		free(d->rows); /* compare_rows() lowered the floor */
+		d->rows = NULL;
+		d->nrows = 0;
+		d->passes = 0;
+		d->rare_events = 0;
+		err = 0;
+	}
+	return err;
 }
 
 void vmt_an_diff_free(struct vmt_an_diff *d)

@@ -74,6 +74,17 @@ void vmt_an_tracker_end(struct vmt_an_tracker *t, struct vmt_an_run *r, uint64_t
 struct vmt_ch;
 int vmt_an_ch_resolve(struct vmt_ch *c, const char *list, int with_spaces,
 		      struct vmt_an_run ***runs, size_t *n, char *why, size_t cap);
+/**
+ * vmt_an_ch_resolve_diff() - both sides of a diff: as vmt_an_ch_resolve(),
+ * except that keys seen fewer times in all these runs together than the
+ * rare floor (vmt_an_rare_floor() of @opts) are summed per phase into
+ * VMT_AN_RARE by the server: client memory follows the keys that can
+ * matter, not every key the runs ever saw.
+ */
+int vmt_an_ch_resolve_diff(struct vmt_ch *c, const char *base, const char *cand,
+			   const struct vmt_an_cmp_opts *opts, struct vmt_an_run ***b,
+			   size_t *nb, struct vmt_an_run ***cc, size_t *nc, char *why,
+			   size_t cap);
 /** vmt_an_ch_ledger() - vmt_an_load_ledger() for a run loaded from @c */
 int vmt_an_ch_ledger(struct vmt_ch *c, struct vmt_an_run *r);
 

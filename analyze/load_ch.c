@@ -64,6 +64,8 @@ struct chload {
 	char **names;           /* phase_names of the run: [i] for codes[i] */
 	int64_t *codes;
 	size_t nnames;
+	const struct vmt_an_tab *kept; /* a diff's keys that may reach its rare
+					* floor; the others pool (NULL: none) */
 };
 
 static int grow(void **p, size_t n, size_t sz)
@@ -522,18 +524,21 @@ struct key_ctx {
 	uint32_t kind, reason;   /* reason: fixed, or UINT32_MAX from column 1 */
 };
 
-/* ph, [reason,] a, b, count */
+/* ph, [reason,] a, b, count: a key below a diff's rare floor is pooled */
 static int key_row(void *ctx, char **col, size_t n)
 {
 	struct key_ctx *k = ctx;
 	size_t c = k->reason == UINT32_MAX;
-	uint32_t reason = c ? (uint32_t)num(col[1]) : k->reason;
+	struct vmt_an_bkey key = { k->kind, c ? (uint32_t)num(col[1]) : k->reason, 0, 0 };
 
 	if (n < 4 + c)
 		return -EIO;
-	return add_key(k->l->r, k->kind, reason, (uint64_t)num(col[1 + c]),
-		       (uint64_t)num(col[2 + c]), (uint32_t)num(col[0]),
-		       (uint64_t)num(col[3 + c]));
+	key.a = (uint64_t)num(col[1 + c]);
+	key.b = (uint64_t)num(col[2 + c]);
+	if (k->l->kept && !vmt_an_tab_get(k->l->kept, &key, 0))
+		key = (struct vmt_an_bkey){ VMT_AN_RARE, 0, 0, 0 };
+	return vmt_an_tab_add(&k->l->r->tab, &key, (uint32_t)num(col[0]),
+			      (uint64_t)num(col[3 + c]));
 }
 
 static int query(struct chload *l, FILE *f, char **sql, vmt_ch_row_fn fn, void *ctx)
@@ -701,15 +706,16 @@ static int load_counts(struct chload *l, int with_spaces)
 }
 
 static int load_run(struct vmt_ch *c, int64_t id, int with_spaces,
-		    struct vmt_an_run **out)
+		    const struct vmt_an_tab *kept, uint64_t floor, struct vmt_an_run **out)
 {
 	struct vmt_an_run *r = calloc(1, sizeof(*r));
-	struct chload l = { .c = c, .r = r, .id = id };
+	struct chload l = { .c = c, .r = r, .id = id, .kept = kept };
 	int err;
 
 	if (!r)
 		return -ENOMEM;
 	r->run_id = id;
+	r->pooled_below = kept ? floor : 0;
 	err = load_facts(&l);
 	if (!err && !(r->name = strdup(r->uuid)))
 		err = -ENOMEM;
@@ -797,33 +803,179 @@ static int append_run(struct vmt_an_run ***runs, size_t *n, struct vmt_an_run *r
 	return 0;
 }
 
-int vmt_an_ch_resolve(struct vmt_ch *c, const char *list, int with_spaces,
-		      struct vmt_an_run ***runs, size_t *n, char *why, size_t cap)
+/* Every run one comma-separated list names, in list order. */
+static int select_list(struct vmt_ch *c, const char *list, struct ids *ids, char *why,
+		       size_t cap)
 {
-	struct ids ids = { 0 };
 	char *copy = strdup(list), *save, *item;
 	int err = copy ? 0 : -ENOMEM;
 
 	for (item = copy ? strtok_r(copy, ",", &save) : NULL; !err && item;
 	     item = strtok_r(NULL, ",", &save))
-		err = select_runs(c, item, &ids, why, cap);
-	for (size_t i = 0; !err && i < ids.n; i++) {
+		err = select_runs(c, item, ids, why, cap);
+	free(copy);
+	return err;
+}
+
+static int load_ids(struct vmt_ch *c, const struct ids *ids, int with_spaces,
+		    const struct vmt_an_tab *kept, uint64_t floor,
+		    struct vmt_an_run ***runs, size_t *n, char *why, size_t cap)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < ids->n; i++) {
 		struct vmt_an_run *r;
 
-		err = load_run(c, ids.v[i], with_spaces, &r);
+		err = load_run(c, ids->v[i], with_spaces, kept, floor, &r);
 		if (!err && (err = append_run(runs, n, r)))
 			vmt_an_run_free(r);
 		if (err && !why[0])
 			snprintf(why, cap, "run %" PRId64 " of ClickHouse database '%s': %s",
-				 ids.v[i], vmt_ch_database(c),
+				 ids->v[i], vmt_ch_database(c),
 				 vmt_ch_error(c)[0] ? vmt_ch_error(c) : vmt_strerror(err));
 	}
+	return err;
+}
+
+static int ch_why(struct vmt_ch *c, int err, char *why, size_t cap)
+{
 	if (err && !why[0])
 		snprintf(why, cap, "ClickHouse: %s", vmt_ch_error(c)[0] ? vmt_ch_error(c)
 							      : vmt_strerror(err));
-	free(ids.v);
-	free(copy);
 	return err;
+}
+
+int vmt_an_ch_resolve(struct vmt_ch *c, const char *list, int with_spaces,
+		      struct vmt_an_run ***runs, size_t *n, char *why, size_t cap)
+{
+	struct ids ids = { 0 };
+	int err = select_list(c, list, &ids, why, cap);
+
+	if (!err)
+		err = load_ids(c, &ids, with_spaces, NULL, 0, runs, n, why, cap);
+	free(ids.v);
+	return ch_why(c, err, why, cap);
+}
+
+/* ---- a diff's rare keys (compare.c "rare behaviours") ---- */
+
+static void in_ids(FILE *f, const struct ids *b, const struct ids *c)
+{
+	fputs("run_id IN (", f);
+	for (size_t i = 0; i < b->n + c->n; i++)
+		fprintf(f, "%s%" PRId64, i ? "," : "", i < b->n ? b->v[i] : c->v[i - b->n]);
+	fputc(')', f);
+}
+
+static int kept_row(void *ctx, char **col, size_t n)
+{
+	struct vmt_an_bkey k = { VMT_AN_KEY, 0, 0, 0 };
+
+	if (n < 3)
+		return -EIO;
+	k.reason = (uint32_t)num(col[0]);
+	k.a = (uint64_t)num(col[1]);
+	k.b = (uint64_t)num(col[2]);
+	return vmt_an_tab_add(ctx, &k, 0, 1);
+}
+
+/* The events of these runs whose @d row is an execute fault. */
+static void exec_events(FILE *f, const struct vmt_an_detail_key *d, const struct ids *b,
+			const struct ids *c)
+{
+	in_ids(f, b, c);
+	fprintf(f, " AND (run_id, event_id) IN (SELECT run_id, event_id FROM %s WHERE"
+		" bitAnd(ifNull(`%s`, 0), %u) != 0 AND ", d->table, d->b, VMT_MEM_ACCESS_X);
+	in_ids(f, b, c);
+	fputc(')', f);
+}
+
+/* One branch per key rule of the exact queries, each an upper bound of a
+ * key's events in all runs: where a key depends on the syscall entry (which
+ * the exact queries tell per run), an event counts for both keys it may
+ * have. */
+static void bound_branches(FILE *f, const struct ids *b, const struct ids *c)
+{
+	fprintf(f, "SELECT toInt64(reason) AS reason, toInt64(multiIf(reason = %d, ifNull(rax, 0),"
+		" ifNull(rip, 0))) AS a, toInt64(0) AS b FROM events WHERE ",
+		VMT_REASON_GUEST_REQUEST);
+	in_ids(f, b, c);
+	fprintf(f, " AND reason IN (%d, %d, %d, %d) UNION ALL SELECT toInt64(%d), toInt64(ifNull(rax, 0)),"
+		" toInt64(%u) FROM events WHERE ", VMT_REASON_GUEST_REQUEST,
+		VMT_REASON_DEBUG_EXCEPTION, VMT_REASON_SINGLESTEP, VMT_REASON_SOFTWARE_BREAKPOINT,
+		VMT_REASON_SOFTWARE_BREAKPOINT, VMT_AN_KEY_SYSCALL);
+	in_ids(f, b, c);
+	fprintf(f, " AND reason = %d", VMT_REASON_SOFTWARE_BREAKPOINT);
+	for (size_t i = 0; i < VMT_AN_DETAIL_KEYS; i++) {
+		const struct vmt_an_detail_key *d = &vmt_an_detail_keys[i];
+		struct vmt_an_detail_key plain = *d;
+
+		plain.exec_rekey = 0;
+		fprintf(f, " UNION ALL SELECT toInt64(%u), toInt64(a), toInt64(b) FROM (SELECT ",
+			d->reason);
+		detail_exprs(f, &plain);
+		fprintf(f, " FROM %s WHERE ", d->table);
+		in_ids(f, b, c);
+		fputc(')', f);
+		if (!d->exec_rekey)
+			continue;
+		/* an execute fault: by RIP, or by syscall number at the entry */
+		fprintf(f, " UNION ALL SELECT toInt64(%u), toInt64(ifNull(rip, 0)), toInt64(%u)"
+			" FROM events WHERE reason = %u AND ", d->reason, VMT_AN_KEY_EXEC, d->reason);
+		exec_events(f, d, b, c);
+		fprintf(f, " UNION ALL SELECT toInt64(%u), toInt64(if(toUInt64(ifNull(rax, 0)) < %u,"
+			" ifNull(rax, 0), %u)), toInt64(%u) FROM events WHERE reason = %u AND ",
+			d->reason, VMT_AN_SYSNO_MAX, VMT_AN_SYSNO_MAX, VMT_AN_KEY_SYSCALL, d->reason);
+		exec_events(f, d, b, c);
+	}
+}
+
+/* The keys whose bound reaches @floor: every other key is seen fewer times
+ * in all these runs, and its events reach the client only pooled. */
+static int load_kept(struct vmt_ch *c, const struct ids *b, const struct ids *cand,
+		     uint64_t floor, struct vmt_an_tab *kept)
+{
+	char *sql;
+	size_t len;
+	FILE *f = open_memstream(&sql, &len);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	fputs("SELECT reason, a, b FROM (", f);
+	bound_branches(f, b, cand);
+	fprintf(f, ") GROUP BY reason, a, b HAVING count() >= %" PRIu64, floor);
+	if (fclose(f))
+		return -ENOMEM;
+	err = vmt_ch_select(c, sql, kept_row, kept);
+	free(sql);
+	return err;
+}
+
+int vmt_an_ch_resolve_diff(struct vmt_ch *c, const char *base, const char *cand,
+			   const struct vmt_an_cmp_opts *opts, struct vmt_an_run ***b,
+			   size_t *nb, struct vmt_an_run ***cc, size_t *nc, char *why,
+			   size_t cap)
+{
+	struct ids ib = { 0 }, ic = { 0 };
+	struct vmt_an_tab kept = { 0 };
+	uint64_t floor = 1;
+	int err = select_list(c, base, &ib, why, cap);
+
+	if (!err)
+		err = select_list(c, cand, &ic, why, cap);
+	if (!err && ib.n && ic.n)
+		floor = vmt_an_rare_floor(ib.n, ic.n, opts);
+	if (!err && floor > 1)
+		err = load_kept(c, &ib, &ic, floor, &kept);
+	if (!err)
+		err = load_ids(c, &ib, 0, floor > 1 ? &kept : NULL, floor, b, nb, why, cap);
+	if (!err)
+		err = load_ids(c, &ic, 0, floor > 1 ? &kept : NULL, floor, cc, nc, why, cap);
+	vmt_an_tab_free(&kept);
+	free(ib.v);
+	free(ic.v);
+	return ch_why(c, err, why, cap);
 }
 
 static int scalar_row(void *ctx, char **col, size_t n)

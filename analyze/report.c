@@ -332,6 +332,11 @@ void vmt_an_method(const struct vmt_an_diff *d, char *out, size_t cap)
 		snprintf(out, cap, "%zu v %zu runs: exact test on each row's pooled %s, counts scaled"
 			 " by a dispersion shared across the scope's rows (empirical Bayes)",
 			 d->nb, d->nc, what);
+	if (d->rare_events) /* compare.c "rare behaviours" */
+		snprintf(out + strlen(out), cap - strlen(out), "; keys seen fewer than %" PRIu64
+			 " times in all runs together are no rows (their %" PRIu64
+			 " events count as work; --keep-rare lists them)", d->rare_floor,
+			 d->rare_events);
 }
 
 const char *vmt_an_unit(const struct vmt_an_diff *d)
@@ -508,7 +513,7 @@ static void text_headlines(FILE *f, const struct vmt_an_diff *d)
 
 int vmt_an_diff_text(FILE *f, const struct vmt_an_diff *d, int all)
 {
-	char method[256];
+	char method[512];
 
 	if (!d->incomparable[0] || d->forced)
 		text_headlines(f, d);
@@ -603,7 +608,7 @@ static void json_row(FILE *f, const struct vmt_an_diff *d, size_t ri)
 
 int vmt_an_diff_json(FILE *f, const struct vmt_an_diff *d)
 {
-	char method[256];
+	char method[512];
 
 	vmt_an_method(d, method, sizeof(method));
 	fputs("{\"baseline\":", f);
@@ -627,7 +632,8 @@ int vmt_an_diff_json(FILE *f, const struct vmt_an_diff *d)
 		fputs(p ? "," : "", f);
 		vmt_an_json_str(f, d->phase_names[p]);
 	}
-	fprintf(f, "],\"tested_rows\":%zu,\"regressions\":%d,\"rows\":[", d->tested,
+	fprintf(f, "],\"tested_rows\":%zu,\"rare_floor\":%" PRIu64 ",\"rare_events\":%" PRIu64
+		",\"regressions\":%d,\"rows\":[", d->tested, d->rare_floor, d->rare_events,
 		d->regressions);
 	for (size_t i = 0; i < d->nrows; i++) {
 		fputs(i ? ",\n" : "\n", f);

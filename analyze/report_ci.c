@@ -206,7 +206,7 @@ static int junit_property(FILE *f, const char *name, const char *value)
 
 static int junit_props(FILE *f, const struct vmt_an_diff *d)
 {
-	char method[256], num[32];
+	char method[512], num[32];
 	int err = 0;
 
 	vmt_an_method(d, method, sizeof(method));
@@ -343,7 +343,7 @@ static int md_first(FILE *f, const struct vmt_an_diff *d)
 
 int vmt_an_diff_markdown(FILE *f, const struct vmt_an_diff *d)
 {
-	char method[256];
+	char method[512];
 	int err;
 
 	if (d->incomparable[0] && !d->forced) {

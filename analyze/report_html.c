@@ -429,7 +429,7 @@ static void banner(FILE *f, const struct vmt_an_diff *d)
 
 int vmt_an_diff_html(FILE *f, const struct vmt_an_diff *d)
 {
-	char method[256];
+	char method[512];
 
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		"<title>vmtrail comparison</title><style>%s</style></head><body>\n"

@@ -67,6 +67,11 @@ SET=$(runs sys-)
 # whole-run count also holds the open-ended last phase, whose length follows
 # the host's speed, so only the phase-level flag is required here.
 diff_case syscall-2x 1 "mem_access syscall 39" "?whole run,$LOGIN_PHASE"
+# the rows left out below the rare floor change no other row
+"$ANALYZE" diff --baseline "$BASE" --candidate "$SET" --min-change 10 --alpha $ALPHA --json \
+	--keep-rare >"$WORK/syscall-2x-keep.json"
+python3 "$VMT_SRC/tests/analyze/check_rare.py" "$WORK/syscall-2x.json" "$WORK/syscall-2x-keep.json" \
+	${RARE_EXPECTED:+--expect-rare} || fail "syscall-2x: the rare rows changed the diff"
 # the same comparison from the trace files, as text and HTML
 "$ANALYZE" diff --baseline "$BASE_TRACES" --candidate "$SYS_TRACES" --min-change 10 --alpha $ALPHA \
 	--html "$WORK/report.html" >"$WORK/syscall.txt"

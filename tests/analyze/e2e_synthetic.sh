@@ -28,6 +28,8 @@ make_run_monitors() {
 	"$GEN" "$1" --seed 9 --events 8000 --rate 4000 --monitors \
 		"cpuid;cr0;cr4;guest-request:async;mem-access:0x1e00-0x1e00:rw,0x21000-0x210ff:n;msr:0x6e0,0xc0000080,0xc0000081" || exit 1
 }
+# 8000-event runs hold breakpoint RIPs seen once or twice: below the floor
+RARE_EXPECTED=1
 LOGIN_PHASE="request 1"
 WORK_PHASE="request 2"
 . "$VMT_SRC/tests/analyze/compare_cases.sh"

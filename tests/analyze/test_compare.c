@@ -4,6 +4,8 @@
  * comparability gate, phases, and the renderers' output.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -434,4 +436,90 @@ Test(compare, renderers_name_the_change)
 	vmt_an_diff_free(&d);
 	vmt_an_run_free(b);
 	vmt_an_run_free(c);
+}
+
+/* ---- rare keys (compare.c "rare behaviours") ------------------------- */
+
+/* @nb + @nc noise runs; @rare keys of one event each, one per run in turn. */
+static void rare_sides(struct vmt_an_run **b, size_t nb, struct vmt_an_run **c, size_t nc,
+		       uint64_t rare)
+{
+	for (size_t i = 0; i < nb + nc; i++)
+		*(i < nb ? &b[i] : &c[i - nb]) = noise_run(1, i < nb ? 1 : 2, 0);
+	for (uint64_t k = 0; k < rare; k++) {
+		struct vmt_an_run *r = k % (nb + nc) < nb ? b[k % (nb + nc)] : c[k % (nb + nc) - nb];
+
+		add(r, VMT_REASON_MOV_TO_MSR, 0x1000 + k, 1);
+	}
+}
+
+static const struct vmt_an_row *row_of(const struct vmt_an_diff *d, const struct vmt_an_row *like)
+{
+	for (size_t i = 0; i < d->nrows; i++)
+		if (!memcmp(&d->rows[i].key, &like->key, sizeof(like->key)) &&
+		    d->rows[i].scope == like->scope)
+			return &d->rows[i];
+	return NULL;
+}
+
+Test(compare, rare_keys_are_no_rows_and_change_nothing)
+{
+	struct vmt_an_run *b[5], *c[5];
+	struct vmt_an_cmp_opts keep = defaults;
+	struct vmt_an_diff d, all;
+	size_t absent = 0;
+
+	keep.rare_cap = 1;
+	rare_sides(b, 5, c, 5, 30);
+	cr_assert_eq(vmt_an_compare(&d, b, 5, c, 5, &defaults), 0);
+	cr_assert_eq(vmt_an_compare(&all, b, 5, c, 5, &keep), 0);
+	cr_expect_eq(d.rare_floor, 5, "min(5 runs a side, 5: 0.5^5 <= 0.05)");
+	cr_expect_eq(d.rare_events, 30);
+	cr_expect_eq(all.rare_floor, 1);
+	cr_expect_eq(all.rare_events, 0);
+	cr_expect_eq(d.regressions, all.regressions);
+	cr_expect_gt(d.regressions, 0, "the doubled key 0x10 is found");
+	for (size_t i = 0; i < all.nrows; i++) {
+		const struct vmt_an_row *x = &all.rows[i], *y = row_of(&d, x);
+
+		if (!y) {
+			absent++;
+			cr_expect(x->key.a >= 0x1000 && !x->testable && x->verdict == VMT_AN_SAME);
+			continue;
+		}
+		cr_expect(x->p == y->p && x->q == y->q && x->verdict == y->verdict &&
+			  x->dispersion == y->dispersion && x->testable == y->testable,
+			  "row %" PRIx64 " differs", x->key.a);
+	}
+	cr_expect_eq(absent, 30);
+	cr_expect_eq(all.tested, d.tested);
+	vmt_an_diff_free(&d);
+	vmt_an_diff_free(&all);
+	free_side(b, 5);
+	free_side(c, 5);
+}
+
+/* 2 runs against 40: a key of one baseline event could reach alpha (its
+ * most extreme split has p about (2/42)^1), so the floor falls to 1. */
+Test(compare, unbalanced_sides_lower_the_floor)
+{
+	struct vmt_an_run *b[2], *c[40];
+	struct vmt_an_diff d;
+
+	rare_sides(b, 2, c, 40, 1);
+	cr_assert_eq(vmt_an_compare(&d, b, 2, c, 40, &defaults), 0);
+	cr_expect_eq(d.rare_floor, 1);
+	cr_expect_eq(d.rare_events, 0);
+	struct vmt_an_row one = {.key = {VMT_AN_KEY, VMT_REASON_MOV_TO_MSR, 0x1000, 0}, .scope = -1};
+
+	cr_expect(row_of(&d, &one), "the one-event key is a row");
+	vmt_an_diff_free(&d);
+	/* runs whose loader pooled below 2 must be loaded again */
+	for (size_t i = 0; i < 42; i++)
+		(i < 2 ? b[i] : c[i - 2])->pooled_below = 2;
+	cr_expect_eq(vmt_an_compare(&d, b, 2, c, 40, &defaults), -EAGAIN);
+	cr_expect_eq(d.rare_floor, 1, "the floor to load them at");
+	vmt_an_diff_free(&d);
+	free_side(b, 2);
+	free_side(c, 40);
 }
