@@ -133,6 +133,6 @@ awk -v s="$S" -v e="$E" -v rs="$(field diff_ch_${R}x$S maxrss_kib)" \
 		s, rs, ns, e, re, ne
 	if (re <= rs * 1.15) { print "# client memory: flat within 15 % for 4x the events"; exit }
 	printf "# client memory: NOT flat: x%.2f for 4x the events and x%.2f the rows,", re / rs, ne / ns
-	printf " %.0f bytes per extra row\n", ne > ns ? (re - rs) * 1024 / (ne - ns) : 0
+	printf " %.0f bytes per extra row\n", (ne > ns ? (re - rs) * 1024 / (ne - ns) : 0)
 }'
 echo "# load average at end: $(cat /proc/loadavg)"
