@@ -1,9 +1,17 @@
 /*
  * crc32c.c - CRC32C (Castagnoli, reflected polynomial 0x82F63B78), the
  * checksum of every header, chunk and trailer (SPEC.md "Conventions").
- * Slicing-by-8 over tables built once; no zlib, no CPU-specific code.
+ * Slicing-by-8 over tables built once, or the CPU's own CRC32C
+ * instruction where there is one (x86-64 SSE4.2): uncompressed chunks put
+ * every byte a recorder writes through this function, and the instruction
+ * is several times faster than the tables.
  */
 #include <pthread.h>
+#include <string.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+#define VMT_CRC_HW 1
+#endif
 
 #include "format_int.h"
 
@@ -25,13 +33,9 @@ static void crc_init(void)
 					crc_tab[0][crc_tab[t - 1][i] & 0xff];
 }
 
-/* @crc is a previous result (0 to start), so buffers can be chained. */
-uint32_t vmt_crc32c(uint32_t crc, const void *buf, size_t len)
+static uint32_t crc_tables(uint32_t crc, const uint8_t *p, size_t len)
 {
-	const uint8_t *p = buf;
-
 	pthread_once(&crc_once, crc_init);
-	crc = ~crc;
 	while (len >= 8) {
 		uint32_t lo = crc ^ vmt_get32(p);
 		uint32_t hi = vmt_get32(p + 4);
@@ -45,5 +49,45 @@ uint32_t vmt_crc32c(uint32_t crc, const void *buf, size_t len)
 	}
 	while (len--)
 		crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
-	return ~crc;
+	return crc;
+}
+
+#ifdef VMT_CRC_HW
+/* The instruction takes its input in host order, which on x86-64 is the
+ * little-endian order the tables read. */
+__attribute__((target("sse4.2")))
+static uint32_t crc_hw(uint32_t crc, const uint8_t *p, size_t len)
+{
+	uint64_t c = crc;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		c = _mm_crc32_u64(c, v);
+	}
+	for (; len; len--)
+		c = _mm_crc32_u8((uint32_t)c, *p++);
+	return (uint32_t)c;
+}
+
+static uint32_t (*crc_impl)(uint32_t, const uint8_t *, size_t);
+static pthread_once_t impl_once = PTHREAD_ONCE_INIT;
+
+static void impl_init(void)
+{
+	__builtin_cpu_init();
+	crc_impl = __builtin_cpu_supports("sse4.2") ? crc_hw : crc_tables;
+}
+#endif
+
+/* @crc is a previous result (0 to start), so buffers can be chained. */
+uint32_t vmt_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+#ifdef VMT_CRC_HW
+	pthread_once(&impl_once, impl_init);
+	return ~crc_impl(~crc, buf, len);
+#else
+	return ~crc_tables(~crc, buf, len);
+#endif
 }

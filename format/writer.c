@@ -3,7 +3,7 @@
  * "Trailer"): header at open, one compressed chunk per full chunk buffer,
  * trailer and end marker at close.  After open it only allocates when a
  * chunk larger than any before arrives or the index doubles, never per
- * chunk.  Every chunk goes to the file with one pwrite loop at a known
+ * chunk.  Every chunk goes to the file with pwrite loops at a known
  * offset; a failed write is cut back off so earlier chunks stay intact.
  */
 #include <fcntl.h>
@@ -45,11 +45,17 @@ static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
 	return 0;
 }
 
-/* Write at the end; on failure cut the file back so no partial chunk stays. */
-static int writer_emit(struct vmt_writer *w, const uint8_t *p, size_t len)
+/* Write @p then @q (may be empty) at the end; on failure cut the file
+ * back so no partial chunk stays.  Two pieces, so that an uncompressed
+ * payload goes to the file from the caller's buffer, not through a copy. */
+static int writer_emit2(struct vmt_writer *w, const uint8_t *p, size_t len,
+			const uint8_t *q, size_t qlen)
 {
 	int err = pwrite_all(w->fd, p, len, w->off);
 
+	if (!err && qlen)
+		err = pwrite_all(w->fd, q, qlen, w->off + len);
+	len += qlen;
 	if (err) {
 		if (ftruncate(w->fd, (off_t)w->off) < 0)
 			vmt_log(VMT_LOG_WARN, "cannot cut partial chunk: %s", vmt_strerror(-errno));
@@ -59,6 +65,11 @@ static int writer_emit(struct vmt_writer *w, const uint8_t *p, size_t len)
 		return -errno;
 	__atomic_store_n(&w->off, w->off + len, __ATOMIC_RELEASE);
 	return 0;
+}
+
+static int writer_emit(struct vmt_writer *w, const uint8_t *p, size_t len)
+{
+	return writer_emit2(w, p, len, NULL, 0);
 }
 
 static int writer_reserve(struct vmt_writer *w, size_t usize)
@@ -103,12 +114,15 @@ static void writer_count(struct vmt_writer *w, const uint8_t *buf, size_t len)
 
 /* Index room first, so a chunk on disk is always in the index. */
 static int writer_commit(struct vmt_writer *w, const uint8_t *chunk,
-			 const struct vmt_chunk_hdr *h, const uint8_t *ubuf)
+			 const uint8_t *payload, const struct vmt_chunk_hdr *h,
+			 const uint8_t *ubuf)
 {
 	uint64_t at = w->off;
 	int err = writer_index_room(w);
 
-	if (!err)
+	if (!err && payload)
+		err = writer_emit2(w, chunk, VMT_CHDR_LEN, payload, h->csize);
+	else if (!err)
 		err = writer_emit(w, chunk, VMT_CHDR_LEN + (size_t)h->csize);
 	if (err)
 		return err;
@@ -134,29 +148,29 @@ int vmt_writer_put_chunk(struct vmt_writer *w, const struct vmt_chunkbuf *c)
 		return 0;
 	if (c->len > VMT_CHUNK_MAX)
 		return -VMT_E_TOOBIG;
+	if (w->codec == VMT_CODEC_NONE) {
+		h.csize = (uint32_t)c->len;
+		h.crc = vmt_crc32c(0, c->buf, c->len);
+		vmt_chunk_hdr_put(w->cbuf, &h);
+		return writer_commit(w, w->cbuf, c->buf, &h, c->buf);
+	}
 	err = writer_reserve(w, c->len);
 	if (err)
 		return err;
-	if (w->codec == VMT_CODEC_ZSTD) {
-		size_t k = ZSTD_compressCCtx(w->cctx, w->cbuf + VMT_CHDR_LEN,
-					     w->ccap - VMT_CHDR_LEN, c->buf, c->len, w->level);
-
-		if (ZSTD_isError(k))
-			return -ENOMEM;
-		h.csize = (uint32_t)k;
-	} else {
-		memcpy(w->cbuf + VMT_CHDR_LEN, c->buf, c->len);
-		h.csize = (uint32_t)c->len;
-	}
+	size_t k = ZSTD_compressCCtx(w->cctx, w->cbuf + VMT_CHDR_LEN,
+				     w->ccap - VMT_CHDR_LEN, c->buf, c->len, w->level);
+	if (ZSTD_isError(k))
+		return -ENOMEM;
+	h.csize = (uint32_t)k;
 	h.crc = vmt_crc32c(0, w->cbuf + VMT_CHDR_LEN, h.csize);
 	vmt_chunk_hdr_put(w->cbuf, &h);
-	return writer_commit(w, w->cbuf, &h, c->buf);
+	return writer_commit(w, w->cbuf, NULL, &h, c->buf);
 }
 
 int vmt_writer_put_raw(struct vmt_writer *w, const uint8_t *chunk,
 		       const struct vmt_chunk_hdr *h, const uint8_t *ubuf)
 {
-	return writer_commit(w, chunk, h, ubuf);
+	return writer_commit(w, chunk, NULL, h, ubuf);
 }
 
 int vmt_writer_flush(struct vmt_writer *w)

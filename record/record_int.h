@@ -206,6 +206,7 @@ struct vmt_recorder {
 	int drain_started;
 	char path[4096];
 	char tmp_path[4096];       /* --force: the new trace until it is done */
+	int compress_after;        /* uncompressed chunks, compressed at the end */
 
 	uint64_t max_events, max_bytes, duration_ns;
 	uint64_t t0;               /* CLOCK_MONOTONIC origin */
@@ -257,6 +258,8 @@ int vmt_record_create_file(struct vmt_recorder *r, const char *path,
 			   int force, int *fd, struct vmt_rec_error *err);
 /* The file being written: PATH, or its --force stand-in. */
 const char *vmt_record_trace_file(const struct vmt_recorder *r);
+/* The codec chunks are written with while recording. */
+uint32_t vmt_record_codec(const struct vmt_recorder *r);
 void vmt_recorder_free(struct vmt_recorder *r);
 /* A recorder with its eventfds, limits and mailbox; NULL if out of memory. */
 struct vmt_recorder *vmt_recorder_alloc(const char *path, uint64_t max_events,

@@ -88,6 +88,11 @@ const char *vmt_record_trace_file(const struct vmt_recorder *r)
 	return r->tmp_path[0] ? r->tmp_path : r->path;
 }
 
+uint32_t vmt_record_codec(const struct vmt_recorder *r)
+{
+	return r->compress_after ? VMT_CODEC_NONE : VMT_CODEC_ZSTD;
+}
+
 int vmt_record_create_file(struct vmt_recorder *r, const char *path,
 			   int force, int *fd, struct vmt_rec_error *err)
 {
@@ -107,7 +112,7 @@ static int open_file(struct vmt_recorder *r, const struct vmt_recorder_opts *o,
 		     struct vmt_writer **w, struct vmt_rec_error *err)
 {
 	VMT_OPTS(vmt_writer_opts, wo, .level = r->info.level,
-		 .codec = VMT_CODEC_ZSTD);
+		 .codec = vmt_record_codec(r));
 	int fd, rc = vmt_record_create_file(r, o->path, o->force, &fd, err);
 	if (rc)
 		return rc;
@@ -160,6 +165,7 @@ static struct vmt_recorder *alloc_recorder(const struct vmt_recorder_opts *o)
 	if (r) {
 		r->mon = *o->monitors;
 		r->unpause = o->unpause;
+		r->compress_after = o->compress_after;
 	}
 	return r;
 }
@@ -380,12 +386,43 @@ static int close_writer(struct vmt_recorder *r,
 	return 0;
 }
 
+/* compress_after: a zstd copy of the finished trace takes its place.  The
+ * uncompressed trace is complete, so a copy that cannot be made costs
+ * disk space, not data: it stays, and the failure is a warning. */
+static void compress_file(struct vmt_recorder *r, struct vmt_recorder_result *res)
+{
+	VMT_OPTS(vmt_writer_opts, wo, .level = r->info.level,
+		 .codec = VMT_CODEC_ZSTD);
+	const char *file = vmt_record_trace_file(r);
+	char tmp[sizeof(r->tmp_path) + 8];
+	struct stat st;
+	int fd = -1, rc = -ENAMETOOLONG;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) < (int)sizeof(tmp))
+		rc = (fd = mkostemp(tmp, O_CLOEXEC)) < 0 ? -errno : 0;
+	if (!rc)
+		rc = vmt_trace_rewrite(file, fd, &wo);
+	if (!rc && rename(tmp, file))
+		rc = -errno;
+	if (rc) {
+		if (fd >= 0)
+			unlink(tmp);
+		vmt_log(VMT_LOG_WARN, "%.600s: left uncompressed, compressing it "
+			"failed: %s", file, vmt_strerror(rc));
+		return;
+	}
+	if (!stat(file, &st))
+		res->stats.bytes_written = (uint64_t)st.st_size;
+}
+
 /* --force: the finished trace takes PATH's place (a failed one stays
  * beside it, named in the error, and PATH is kept). */
 static int finish_file(struct vmt_recorder *r, struct vmt_recorder_result *res,
 		       struct vmt_rec_error *err)
 {
 	int rc = close_writer(r, res, err);
+	if (!rc && r->compress_after)
+		compress_file(r, res);
 	if (rc && r->tmp_path[0])
 		vmt_log(VMT_LOG_WARN, "%.600s left as it was; the recording "
 			"so far is in %.600s", r->path, r->tmp_path);

@@ -73,7 +73,7 @@ static void attach(struct vmt_recorder *r)
 				sizeof(i->domain_name));
 	snprintf(i->monitors, sizeof(i->monitors), "%s", t->monitors);
 	memcpy(t->monitors_told, t->monitors, sizeof(t->monitors));
-	VMT_OPTS(vmt_writer_opts, wo, .level = i->level, .codec = VMT_CODEC_ZSTD);
+	VMT_OPTS(vmt_writer_opts, wo, .level = i->level, .codec = vmt_record_codec(r));
 	int fd = t->file_fd;
 	t->file_fd = -1;  /* the writer owns it now, even on failure */
 	int rc = vmt_writer_open_fd(&w, fd, i, &wo);

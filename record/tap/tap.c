@@ -215,6 +215,7 @@ static struct vmt_recorder *alloc_tap(const struct vmt_tap_opts *o)
 		return NULL;
 	}
 	r->tap = t;
+	r->compress_after = o->compress_after;
 	t->shm_fd = t->ev_fd = t->pidfd = t->file_fd = -1;
 	t->status = -1;
 	return r;

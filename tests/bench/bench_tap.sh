@@ -6,8 +6,13 @@
 # run so a drift in the machine's load hits both alike; each ratio is taken
 # between the two runs of one alternation.  Prints a table, not a test.
 #
-#   bench_tap.sh [-n EVENTS] [-a ALTERNATIONS] [-v "1 2"]
+#   bench_tap.sh [-n EVENTS] [-a ALTERNATIONS] [-v "1 2"] [-k "tap after"]
 #   VMT_BENCH_QUICK=1 shrinks the defaults.
+#
+# -k lists the tapped kinds, each alternated with the untapped run:
+# "tap" (the default recording, zstd chunks while COMMAND runs) and
+# "after" (--compress-after: uncompressed chunks, compressed once COMMAND
+# has ended, which is after its wall time was taken).
 #
 # events/s is requests answered / wall time of the consumer process itself
 # (bench_rusage around min_consumer, inside the tap in the tapped runs), so
@@ -19,12 +24,12 @@ set -u
 
 BIN=${VMT_BIN:-$(cd "$(dirname "$0")/../../build/bin" 2>/dev/null && pwd)}
 QUICK=${VMT_BENCH_QUICK:-0}
-N=100000; ALT=5; VCPUS="1 2"
+N=100000; ALT=5; VCPUS="1 2"; KINDS="tap after"
 if [ "$QUICK" != 0 ]; then N=40000; ALT=2; fi
-while getopts "n:a:v:" o; do
+while getopts "n:a:v:k:" o; do
 	case $o in
-	n) N=$OPTARG ;; a) ALT=$OPTARG ;; v) VCPUS=$OPTARG ;;
-	*) echo "usage: $0 [-n EVENTS] [-a ALT] [-v \"1 2\"]" >&2; exit 2 ;;
+	n) N=$OPTARG ;; a) ALT=$OPTARG ;; v) VCPUS=$OPTARG ;; k) KINDS=$OPTARG ;;
+	*) echo "usage: $0 [-n EVENTS] [-a ALT] [-v \"1 2\"] [-k \"tap after\"]" >&2; exit 2 ;;
 	esac
 done
 for p in xensim min_consumer vmtrail-record bench_rusage; do
@@ -74,9 +79,10 @@ run_one() { # kind vcpus events tag
 		VMT_XENSIM_SOCKET=$SOCK LD_LIBRARY_PATH=$LIBDIR timeout 600 \
 			"${consumer[@]}" >/dev/null 2>"$WORK/err.$tag"
 	else
+		local extra=(); [ "$kind" = after ] && extra=(--compress-after)
 		timeout 600 "$BIN/bench_rusage" -o "$rr" -l recorder -- \
-			"$BIN/vmtrail-record" --tap --sim="$SOCK" -q -o "$WORK/t.vmt" \
-			-- "${consumer[@]}" >/dev/null 2>"$WORK/err.$tag"
+			"$BIN/vmtrail-record" --tap "${extra[@]}" --sim="$SOCK" -q \
+			-o "$WORK/t.vmt" -- "${consumer[@]}" >/dev/null 2>"$WORK/err.$tag"
 	fi
 	local rc=$?
 	stop_xensim
@@ -104,13 +110,16 @@ echo "# load average at start: $(cat /proc/loadavg)"
 echo "# date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "# xensim: --abi 7 --workload mixed --rate max --events N --vcpus V"
 echo "# plain:  min_consumer --count N ${MON[*]}"
-echo "# tapped: vmtrail-record --tap --sim -q -o FILE -- min_consumer --count N ${MON[*]}"
+echo "# tap:    vmtrail-record --tap --sim -q -o FILE -- min_consumer --count N ${MON[*]}"
+echo "# after:  the same with --compress-after"
+echo "# kinds:  plain $KINDS"
 echo
 
 declare -A R
 for v in $VCPUS; do
 	for a in $(seq "$ALT"); do
-		if [ $((a % 2)) = 1 ]; then order="plain tap"; else order="tap plain"; fi
+		order="plain $KINDS"
+		[ $((a % 2)) = 0 ] && order=$(echo $order | tr ' ' '\n' | tac | tr '\n' ' ')
 		for k in $order; do
 			R[$v,$a,$k]=$(run_one "$k" "$v" "$N" "v$v.a$a.$k") || exit 1
 			echo "# vcpus=$v alt=$a $k: ${R[$v,$a,$k]}" >&2
@@ -120,23 +129,24 @@ done
 
 echo "## Consumer under --tap vs untapped (median over alternations)"
 echo
-echo "| vCPUs | untapped events/s | tapped events/s | ratio (per-alternation values) | consumer CPU ns/event untapped / tapped | recorder CPU ns/event |"
-echo "|---:|---:|---:|---:|---:|---:|"
-for v in $VCPUS; do
+echo "| vCPUs | kind | untapped events/s | tapped events/s | ratio (per-alternation values) | consumer CPU ns/event untapped / tapped | recorder CPU ns/event |"
+echo "|---:|---|---:|---:|---:|---:|---:|"
+for v in $VCPUS; do for k in $KINDS; do
 	pr=; tr_=; ratio=; pc=; tc=; rc_=
 	for a in $(seq "$ALT"); do
-		read -ra p <<<"${R[$v,$a,plain]}"; read -ra t <<<"${R[$v,$a,tap]}"
+		read -ra p <<<"${R[$v,$a,plain]}"; read -ra t <<<"${R[$v,$a,$k]}"
 		pr+=" ${p[0]}"; tr_+=" ${t[0]}"; pc+=" ${p[1]}"; tc+=" ${t[1]}"
 		rc_+=" ${t[2]}"
 		ratio+=" $(awk -v x="${t[0]}" -v y="${p[0]}" 'BEGIN { printf "%.3f", x / y }')"
 	done
-	printf "| %s | %.0f | %.0f | %.3f (%s ) | %.0f / %.0f | %.0f |\n" "$v" \
+	printf "| %s | %s | %.0f | %.0f | %.3f (%s ) | %.0f / %.0f | %.0f |\n" "$v" "$k" \
 		"$(echo $pr | median)" "$(echo $tr_ | median)" "$(echo $ratio | median)" \
 		"$ratio" "$(echo $pc | median)" "$(echo $tc | median)" \
 		"$(echo $rc_ | median)"
-done
+done; done
 echo
 echo "events/s: requests / wall time of the consumer process; ratio: tapped / untapped"
 echo "within one alternation, median over alternations (target >= 0.95)."
 echo "recorder CPU: vmtrail-record's user+sys minus the consumer's, per event of the"
-echo "tapped runs (its start-up and final flush included: ~20 ms, weigh it at small N)."
+echo "tapped runs (its start-up and final flush included: ~20 ms, weigh it at small N;"
+echo "with --compress-after also the compression after COMMAND's end)."

@@ -76,3 +76,30 @@ Test(misc, uuid_version_strerror)
 	cr_assert_str_eq(vmt_strerror(-VMT_E_DAMAGED), "damaged chunk (strict mode)");
 	cr_assert_str_eq(vmt_strerror(-ENOSPC), strerror(ENOSPC));
 }
+
+/* Whatever implementation vmt_crc32c() picked (the CPU's instruction or
+ * the tables) equals the bit-at-a-time definition, at every length and
+ * alignment the 8-byte steps and the tail can meet. */
+static uint32_t crc_bitwise(const uint8_t *p, size_t n)
+{
+	uint32_t c = ~0u;
+
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
+	}
+	return ~c;
+}
+
+Test(misc, crc32c_equals_its_definition)
+{
+	uint8_t buf[300];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 131u + 7u);
+	for (size_t off = 0; off < 8; off++)
+		for (size_t n = 0; n + off <= sizeof(buf); n += 1 + n / 16)
+			cr_assert_eq(vmt_crc32c(0, buf + off, n), crc_bitwise(buf + off, n),
+				     "offset %zu length %zu", off, n);
+}

@@ -2,10 +2,13 @@
  * test_roundtrip.c - write then read: 1,000,000 records across many chunks
  * come back identical and in order, with and without compression; the
  * index seeks to any sequence number and timestamp; the summary and the
- * header facts survive.
+ * header facts survive, also through vmt_trace_rewrite().
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "tf.h"
 
@@ -245,4 +248,58 @@ Test(roundtrip, every_abi_and_codec)
 			vmt_reader_close(r);
 		}
 	}
+}
+
+/* vmtrail-record --compress-after: an uncompressed trace copied into zstd
+ * chunks keeps its header facts, every record and its recorder summary. */
+Test(roundtrip, rewrite_compresses_and_keeps_everything)
+{
+	char src[200], dst[200];  /* tf_path() reuses its buffer */
+	const uint64_t n = 120000;
+	VMT_OPTS(vmt_writer_opts, o, .level = 3, .codec = VMT_CODEC_ZSTD,
+		 .chunk_size = 32 << 10);
+	struct vmt_trace_info want;
+	struct vmt_reader *r;
+	struct stat a, b;
+
+	snprintf(src, sizeof(src), "%s", tf_path("rw-raw.vmt"));
+	snprintf(dst, sizeof(dst), "%s", tf_path("rw-zstd.vmt"));
+	cr_assert_eq(tf_write(src, n, 32 << 10, VMT_CODEC_NONE, 1), 0);
+	int fd = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(vmt_trace_rewrite(src, fd, &o), 0);
+	check_all(dst, n);
+	cr_assert_eq(stat(src, &a), 0);
+	cr_assert_eq(stat(dst, &b), 0);
+	cr_assert_lt(b.st_size, a.st_size, "compressed %lld of %lld bytes",
+		     (long long)b.st_size, (long long)a.st_size);
+
+	cr_assert_eq(vmt_reader_open(&r, dst, NULL), 0);
+	tf_info(&want);
+	const struct vmt_trace_info *got = vmt_reader_info(r);
+	cr_assert_arr_eq(got->uuid, want.uuid, 16);
+	cr_assert_eq(got->clock_wall_ns, want.clock_wall_ns);
+	cr_assert_str_eq(got->labels, want.labels);
+	cr_assert_eq(got->codec, VMT_CODEC_ZSTD);
+	cr_assert_eq(got->level, 3);
+	const struct vmt_run_summary *s = vmt_reader_summary(r);
+	cr_assert(s->from_trailer);
+	cr_assert_eq(s->records, n);
+	cr_assert_eq(s->duration_ns, 42);
+	cr_assert_eq(s->end_cause, VMT_END_SIGNAL);
+	vmt_reader_close(r);
+}
+
+/* Only an intact trace may be replaced by its copy. */
+Test(roundtrip, rewrite_refuses_a_trace_without_trailer)
+{
+	char src[200], dst[200];
+
+	snprintf(src, sizeof(src), "%s", tf_path("rw-cut.vmt"));
+	snprintf(dst, sizeof(dst), "%s", tf_path("rw-cut-copy.vmt"));
+	cr_assert_eq(tf_write(src, 5000, 4096, VMT_CODEC_NONE, 0), 0);
+	int fd = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(vmt_trace_rewrite(src, fd, NULL), -VMT_E_DAMAGED);
+	cr_assert_eq(fcntl(fd, F_GETFD), -1, "the fd was closed");
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # files.sh - trace files: mode 0600, no overwrite without --force (which
 # replaces the file, mode 0600 again), the header (labels, monitors, domain
-# by name), and refusals: unknown domain, a monitor this Xen lacks.
+# by name), --compress-after, and refusals: unknown domain, a monitor this
+# Xen lacks.
 set -u
 . "$(dirname "$0")/lib.sh"
 need_xensim
@@ -26,6 +27,17 @@ rec -d web01 -o "$T/b.vmt" -f --max-events 10 --cpuid 2>"$T/err" ||
 [ "$(stat -c %a "$T/b.vmt")" = 600 ] || fail "--force left mode $(stat -c %a "$T/b.vmt")"
 count "$T/b.vmt"
 [ "$(val domid)" = 3 ] && [ "$(val complete)" = 1 ] || fail "by name: $(cat "$TCOUT")"
+
+# --compress-after: recorded uncompressed, the file is the zstd copy.
+rec -d 3 -o "$T/z.vmt" --max-events 2000 --cpuid --cr cr3 --compress-after \
+	2>"$T/err" || fail "--compress-after: $(cat "$T/err")"
+count "$T/z.vmt"
+[ "$(val complete)/$(val damaged)" = 1/0 ] && [ "$(val requests)" -ge 2000 ] ||
+	fail "--compress-after: $(cat "$TCOUT")"
+[ "$(stat -c %a "$T/z.vmt")" = 600 ] || fail "--compress-after left mode $(stat -c %a "$T/z.vmt")"
+"$REPLAY" --info --json "$T/z.vmt" >"$T/z.json" || fail "--info z.vmt"
+[ "$(jq .header.codec "$T/z.json")" = 0 ] || fail "--compress-after: codec $(jq .header.codec "$T/z.json")"
+[ -z "$(ls "$T" | grep '^z\.vmt\.')" ] || fail "--compress-after left $(ls "$T")"
 
 # Size and time limits end the recording normally (end cause 0).
 rec -d 3 -o "$T/s.vmt" --max-size 64K --cpuid --cr cr3 -l 1 2>"$T/err" ||

@@ -78,6 +78,25 @@ case_dlopen() {
 	done
 }
 
+# --compress-after: the same agreement with xensim, and the trace that
+# takes FILE's place is the zstd copy, with nothing left beside it.
+case_compress_after() {
+	local v
+	for v in 1 2; do
+		local c="--compress-after, $v vCPU(s)"
+		xs_start a -a 7 -c "$v" -n 3000 -w mixed -o "$T/s.json"
+		tap --compress-after -o "$T/a.vmt" -f -- "$MINC" --count 3000 \
+			>/dev/null 2>"$T/err" || fail "$c: exit $?: $(cat "$T/err")"
+		wait "$XS_PID" || fail "$c: xensim exit $?"
+		tc "$T/a.vmt"
+		agree "$c" "$T/s.json"
+		"$REPLAY" --info --json "$T/a.vmt" >"$T/info.json" || fail "$c: --info"
+		[ "$(jq .header.codec "$T/info.json")" = 0 ] || fail "$c: codec $(jq .header.codec "$T/info.json")"
+		[ -z "$(ls "$T" | grep '^a\.vmt\.')" ] || fail "$c: left $(ls "$T")"
+		echo "ok: $c"
+	done
+}
+
 # SIGKILL of COMMAND mid-run: the trace stays readable and its requests
 # are, byte for byte, the first ones the same seed produces untapped.
 case_sigkill() {
@@ -214,6 +233,6 @@ case_slow_disk() {
 }
 
 case "${1:-}" in
-matrix|dlopen|sigkill|signal|slow_disk) "case_$1" ;;
-*) echo "usage: tap.sh matrix|dlopen|sigkill|signal|slow_disk" >&2; exit 2 ;;
+matrix|dlopen|sigkill|signal|slow_disk|compress_after) "case_$1" ;;
+*) echo "usage: tap.sh matrix|dlopen|sigkill|signal|slow_disk|compress_after" >&2; exit 2 ;;
 esac

@@ -300,6 +300,21 @@ VMT_API int vmt_writer_close(struct vmt_writer *w,
 /** vmt_writer_abandon() - close the fd without a trailer, free @w */
 VMT_API void vmt_writer_abandon(struct vmt_writer *w);
 
+/**
+ * vmt_trace_rewrite() - copy the intact trace @src into a new trace on @fd
+ * @fd:   a seekable, empty file the writer owns (closed on failure too)
+ * @opts: the copy's writer options (e.g. VMT_CODEC_ZSTD at some level)
+ *
+ * The copy has the source's header facts (UUID, clocks, labels...),
+ * every record in order, and its recorder summary; only the chunking,
+ * codec and level are the new ones.  A source that is not intact (no
+ * trailer, any damage) is refused with -VMT_E_DAMAGED, so that a copy can
+ * take its place without losing anything.
+ * Return: 0, a reader error, or a writer error (the copy is then partial).
+ */
+VMT_API int vmt_trace_rewrite(const char *src, int fd,
+			      const struct vmt_writer_opts *opts);
+
 /* Payload helpers for the fixed-layout record types (SPEC.md). */
 #define VMT_RING_STATS_SIZE 24
 #define VMT_LOSS_SIZE 20

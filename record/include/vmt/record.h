@@ -136,6 +136,13 @@ VMT_API int vmt_labels_add(char *labels, size_t cap, const char *kv);
  *               while the disk is slow (vCPUs wait meanwhile); past it
  *               the ring is answered without recording and the requests
  *               become a LOSS (cause backlog).  0: 1 s (FAULTS.md)
+ * @compress_after: write the chunks uncompressed while recording, and
+ *               compress the trace into zstd chunks once the recording
+ *               has ended (vmt_trace_rewrite()): the run takes less CPU
+ *               from the guest and from a tapped COMMAND, at about ten
+ *               times the disk space until the end; @max_bytes then
+ *               counts uncompressed bytes.  If compressing fails, the
+ *               complete uncompressed trace stays.
  */
 struct vmt_recorder_opts {
 	size_t sz;
@@ -158,6 +165,7 @@ struct vmt_recorder_opts {
 	int unpause;
 	const char *phase_names;
 	uint64_t max_stall_ns;
+	int compress_after;
 };
 
 /* What failed, for the front end to print. */
@@ -282,7 +290,8 @@ VMT_API int vmt_recorder_release(const char *xen_libdir, const char *domain,
  * @stream_bytes: memory shared with COMMAND for captured records (default
  *                16 MiB); when it is full, requests are recorded as a LOSS
  * The other fields as in struct vmt_recorder_opts; limits end the
- * recording, not COMMAND.
+ * recording, not COMMAND; COMMAND's events/s gains most from
+ * @compress_after (BENCHMARKS.md "Tap").
  */
 struct vmt_tap_opts {
 	size_t sz;
@@ -303,6 +312,7 @@ struct vmt_tap_opts {
 	uint32_t chunk_size;
 	uint64_t stream_bytes;
 	const char *phase_names;
+	int compress_after;
 };
 
 /**
