@@ -12,7 +12,10 @@
 # -k lists the tapped kinds, each alternated with the untapped run:
 # "tap" (the default recording, zstd chunks while COMMAND runs) and
 # "after" (--compress-after: uncompressed chunks, compressed once COMMAND
-# has ended, which is after its wall time was taken).
+# has ended, which is after its wall time was taken).  "tap2" and "after2"
+# are the same with VMT_BIN2's vmtrail-record (and the tap libraries beside
+# it): a second build, alternated with the first in one run, which is how
+# a change to the tap is judged against the noise of a shared host.
 #
 # events/s is requests answered / wall time of the consumer process itself
 # (bench_rusage around min_consumer, inside the tap in the tapped runs), so
@@ -39,6 +42,15 @@ for p in xensim min_consumer vmtrail-record bench_rusage; do
 	fi
 done
 [ -e "$BIN/../lib/tap/libxenctrl.so.4.17" ] || { echo "bench_tap: tap libraries not built" >&2; exit 77; }
+BIN2=${VMT_BIN2:-}
+case " $KINDS " in *" tap2 "* | *" after2 "*)
+	if [ -z "$BIN2" ] || [ ! -x "$BIN2/vmtrail-record" ] ||
+	   [ ! -e "$BIN2/../lib/tap/libxenctrl.so.4.17" ]; then
+		echo "bench_tap: kinds tap2/after2 need VMT_BIN2, a second build's bin" \
+			"folder with vmtrail-record and its tap libraries" >&2
+		exit 2
+	fi ;;
+esac
 LIBDIR=$(cd "$BIN/../lib/xensim" && pwd)
 WORK=$(mktemp -d /tmp/vmt-bench-tap.XXXXXX)
 SOCK=$WORK/xensim.sock
@@ -79,9 +91,11 @@ run_one() { # kind vcpus events tag
 		VMT_XENSIM_SOCKET=$SOCK LD_LIBRARY_PATH=$LIBDIR timeout 600 \
 			"${consumer[@]}" >/dev/null 2>"$WORK/err.$tag"
 	else
-		local extra=(); [ "$kind" = after ] && extra=(--compress-after)
+		local extra=() rb=$BIN
+		case $kind in after | after2) extra=(--compress-after) ;; esac
+		case $kind in tap2 | after2) rb=$BIN2 ;; esac
 		timeout 600 "$BIN/bench_rusage" -o "$rr" -l recorder -- \
-			"$BIN/vmtrail-record" --tap "${extra[@]}" --sim="$SOCK" -q \
+			"$rb/vmtrail-record" --tap "${extra[@]}" --sim="$SOCK" -q \
 			-o "$WORK/t.vmt" -- "${consumer[@]}" >/dev/null 2>"$WORK/err.$tag"
 	fi
 	local rc=$?
@@ -112,6 +126,7 @@ echo "# xensim: --abi 7 --workload mixed --rate max --events N --vcpus V"
 echo "# plain:  min_consumer --count N ${MON[*]}"
 echo "# tap:    vmtrail-record --tap --sim -q -o FILE -- min_consumer --count N ${MON[*]}"
 echo "# after:  the same with --compress-after"
+[ -n "$BIN2" ] && echo "# tap2, after2: the same with $BIN2/vmtrail-record"
 echo "# kinds:  plain $KINDS"
 echo
 
