@@ -83,6 +83,12 @@ if have "$BIN/bench_replay"; then
 	fi
 fi
 
+section "replay: SQLite's own cost per row, by table width"
+if have "$BIN/bench_sqlite_floor"; then
+	run bench_sqlite_floor "$BIN/bench_sqlite_floor" \
+		-n "$([ "$QUICK" != 0 ] && echo 200000 || echo 1000000)" -d "$SCRATCH"
+fi
+
 section "analyze: diff of two runs"
 run bench_analyze bash "$HERE/bench_analyze.sh"
 
