@@ -37,19 +37,22 @@ static int exec(sqlite3 *db, const char *sql, const char *path)
 	return -1;
 }
 
-/* CREATE TABLE (and INSERT) text for @cols integer columns. */
-static void table_sql(char *create, char *insert, size_t cap, int cols)
+/* CREATE TABLE and INSERT text for @cols (at most MAX_COLS) columns. */
+#define CREATE_CAP (MAX_COLS * 24 + 64)
+#define INSERT_CAP (MAX_COLS * 4 + 64)
+static void table_sql(char *create, char *insert, int cols)
 {
-	size_t c = (size_t)snprintf(create, cap,
+	size_t c = (size_t)snprintf(create, CREATE_CAP,
 				    "CREATE TABLE t (id INTEGER PRIMARY KEY");
-	size_t i = (size_t)snprintf(insert, cap, "INSERT INTO t VALUES (NULL");
+	size_t i = (size_t)snprintf(insert, INSERT_CAP,
+				    "INSERT INTO t VALUES (NULL");
 
 	for (int k = 0; k < cols; k++) {
-		c += (size_t)snprintf(create + c, cap - c, ", c%d INTEGER", k);
-		i += (size_t)snprintf(insert + i, cap - i, ", ?");
+		c += (size_t)snprintf(create + c, CREATE_CAP - c, ", c%d INTEGER", k);
+		i += (size_t)snprintf(insert + i, INSERT_CAP - i, ", ?");
 	}
-	snprintf(create + c, cap - c, ")");
-	snprintf(insert + i, cap - i, ")");
+	snprintf(create + c, CREATE_CAP - c, ")");
+	snprintf(insert + i, INSERT_CAP - i, ")");
 }
 
 /* Rows like an event's: a run id, a growing timestamp, then small values
@@ -79,13 +82,13 @@ static int fill(sqlite3_stmt *st, int cols, long rows)
 /* One width, with or without the index; Return: 0 or -1 (said why). */
 static int one(const char *path, int cols, int index, long rows)
 {
-	char create[MAX_COLS * 24 + 64], insert[MAX_COLS * 4 + 64];
+	char create[CREATE_CAP], insert[INSERT_CAP];
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	struct stat sb;
 	int rc = -1;
 
-	table_sql(create, insert, sizeof(create), cols);
+	table_sql(create, insert, cols);
 	if (unlink(path) && errno != ENOENT) {
 		fprintf(stderr, "bench_sqlite_floor: %s: %s\n", path, strerror(errno));
 		return -1;
