@@ -25,14 +25,20 @@
 
 static const int widths[] = { 5, 10, 15, 20, 30 };
 
+/* Says what went wrong with @path; Return: -1. */
+static int fail(const char *path, const char *why)
+{
+	fprintf(stderr, "bench_sqlite_floor: %s: %s\n", path, why);
+	return -1;
+}
+
 static int exec(sqlite3 *db, const char *sql, const char *path)
 {
 	char *msg = NULL;
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return 0;
-	fprintf(stderr, "bench_sqlite_floor: %s: %s\n", path,
-		msg ? msg : "unknown error");
+	fail(path, msg ? msg : "unknown error");
 	sqlite3_free(msg);
 	return -1;
 }
@@ -89,13 +95,11 @@ static int one(const char *path, int cols, int index, long rows)
 	int rc = -1;
 
 	table_sql(create, insert, cols);
-	if (unlink(path) && errno != ENOENT) {
-		fprintf(stderr, "bench_sqlite_floor: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
+	if (unlink(path) && errno != ENOENT)
+		return fail(path, strerror(errno));
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		fprintf(stderr, "bench_sqlite_floor: %s: %s\n", path, sqlite3_errmsg(db));
+		fail(path, sqlite3_errmsg(db));
 		goto out;
 	}
 	if (exec(db, "PRAGMA page_size=65536", path) || exec(db, create, path) ||
@@ -104,21 +108,23 @@ static int one(const char *path, int cols, int index, long rows)
 		 "PRAGMA cache_size=-65536; BEGIN", path))
 		goto out;
 	if (sqlite3_prepare_v2(db, insert, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "bench_sqlite_floor: %s: %s\n", path, sqlite3_errmsg(db));
+		fail(path, sqlite3_errmsg(db));
 		goto out;
 	}
 	double c0 = bench_proc_cpu();
-	if (fill(st, cols, rows) || exec(db, "COMMIT", path)) {
-		fprintf(stderr, "bench_sqlite_floor: %s: %s\n", path, sqlite3_errmsg(db));
+	if (fill(st, cols, rows)) {
+		fail(path, sqlite3_errmsg(db));
 		goto out;
 	}
+	if (exec(db, "COMMIT", path))
+		goto out;
 	double cpu = bench_proc_cpu() - c0;
 	sqlite3_finalize(st);
 	st = NULL;
 	sqlite3_close(db);
 	db = NULL;
 	if (stat(path, &sb)) {
-		fprintf(stderr, "bench_sqlite_floor: %s: %s\n", path, strerror(errno));
+		fail(path, strerror(errno));
 		goto out;
 	}
 	printf("| %d | %s | %.3f | %.0f | %.1f |\n", cols, index ? "yes" : "no",
@@ -148,7 +154,8 @@ int main(int argc, char **argv)
 			dir = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-n ROWS] [-d DIR]\n", argv[0]);
+			fprintf(o == 'h' ? stdout : stderr,
+				"usage: %s [-n ROWS] [-d DIR]\n", argv[0]);
 			return o == 'h' ? 0 : 2;
 		}
 	}
