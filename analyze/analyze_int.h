@@ -79,6 +79,25 @@ int vmt_an_names_add(struct vmt_an_names *m, uint64_t code, const char *name);
 const char *vmt_an_names_get(const struct vmt_an_names *m, uint64_t code);
 void vmt_an_names_free(struct vmt_an_names *m);
 
+/*
+ * spill.c: a run's counts sorted by key in an unlinked temporary file, read
+ * by one cursor (compare.c), so that a diff holds a buffer per run instead
+ * of every run's table.  Errors are sticky in @err.
+ */
+struct vmt_an_spill {
+	FILE *f;
+	size_t entries;
+	struct vmt_an_entry cur; /* read ahead by the last search, when @have */
+	int have;
+	int sought;              /* @last is the key sought last in this sweep */
+	struct vmt_an_bkey last;
+	int err;
+};
+
+/** vmt_an_key_cmp() - the order of keys in rows and spills: kind, reason,
+ * b, a */
+int vmt_an_key_cmp(const struct vmt_an_bkey *a, const struct vmt_an_bkey *b);
+
 #define VMT_AN_BUCKETS 60
 #define VMT_AN_REASONS VMT_REASON_COUNT /* unknown reasons pool in 0 */
 
@@ -110,9 +129,31 @@ struct vmt_an_run {
 	uint64_t pooled_below;     /* keys seen fewer times than this in all the
 				    * diff's runs are in VMT_AN_RARE (0: none) */
 	uint64_t buckets[VMT_AN_REASONS][VMT_AN_BUCKETS];
+	struct vmt_an_spill spill; /* a diff's: @tab moved to disk (spill.c) */
 };
 
 void vmt_an_run_free(struct vmt_an_run *r);
+
+/** vmt_an_spill() - move @r's table into r->spill (a no-op when there);
+ * the table is then empty.  Return: 0; -errno when no temporary file could
+ * be made ($TMPDIR, else /tmp), the table untouched; -EIO when writing it
+ * failed, the counts lost. */
+int vmt_an_spill(struct vmt_an_run *r);
+/** vmt_an_spill_rewind() - the next vmt_an_spill_next() reads the first
+ * entry.  Return: 0 or the cursor's error. */
+int vmt_an_spill_rewind(struct vmt_an_spill *s);
+/** vmt_an_spill_next() - the next entry in key order, then phase order.
+ * Return: 1, 0 at the end, or the cursor's error. */
+int vmt_an_spill_next(struct vmt_an_spill *s, struct vmt_an_entry *e);
+/** vmt_an_spill_peek() - the next entry, left for the next
+ * vmt_an_spill_next() to read.  Return: as vmt_an_spill_next(). */
+int vmt_an_spill_peek(struct vmt_an_spill *s, const struct vmt_an_entry **e);
+/** vmt_an_spill_find() - @k's count in each table phase below @phases into
+ * @count (0 where absent).  Keys sought in ascending order read the file
+ * once; a key at or below the last one sought reads it again from the top. */
+void vmt_an_spill_find(struct vmt_an_spill *s, const struct vmt_an_bkey *k,
+		       uint64_t *count, size_t phases);
+void vmt_an_spill_close(struct vmt_an_spill *s);
 
 /* ---- keys.c: behaviour keys per reason ---------------------------- */
 

@@ -151,6 +151,20 @@ static const struct vmt_an_run *run_at(const struct vmt_an_diff *d, size_t i)
 	return i < d->nb ? d->base[i] : d->cand[i - d->nb];
 }
 
+static struct vmt_an_spill *spill_at(const struct vmt_an_diff *d, size_t i)
+{
+	return &(i < d->nb ? d->base[i] : d->cand[i - d->nb])->spill;
+}
+
+/* The first read error of any run's spill: every sweep stops at one. */
+static int spill_error(const struct vmt_an_diff *d)
+{
+	for (size_t i = 0; i < d->nb + d->nc; i++)
+		if (spill_at(d, i)->err)
+			return spill_at(d, i)->err;
+	return 0;
+}
+
 static int find_phase(const struct vmt_an_run *r, const char *name)
 {
 	for (uint32_t p = 0; p < r->nphases; p++)
@@ -241,6 +255,10 @@ struct vmt_an_cmp {
 	double *cnt;           /* [run * ns + stratum]: one row's counts */
 	int *common;           /* [run * width + table phase] -> stratum, or -1 */
 	size_t width;          /* 1 + the most phases of a run */
+	/* one key at a time out of the runs' spills, read in key order */
+	uint64_t *pc;          /* [run * width + table phase]: @pc_key's counts */
+	struct vmt_an_bkey pc_key;
+	int pc_have;
 	/* one row at a time, so memory follows the rows, not rows x runs */
 	uint64_t *k;           /* [run]: the row's counts */
 	double *t;             /* [run]: its exposures */
@@ -251,25 +269,35 @@ struct vmt_an_cmp {
 	uint64_t allowed;      /* the rare floor this pass's exposures allow */
 };
 
-/* Run @i's count of @k in stratum @c. */
-static double strat_count(const struct vmt_an_cmp *x, size_t i, const struct vmt_an_bkey *k,
-			  uint32_t c)
+/* Every run's counts of @k into x->pc (kept while @k is asked again). */
+static void gather(struct vmt_an_cmp *x, const struct vmt_an_bkey *k)
+{
+	if (x->pc_have && !vmt_an_key_cmp(&x->pc_key, k))
+		return;
+	for (size_t i = 0; i < x->n; i++)
+		vmt_an_spill_find(spill_at(x->d, i), k, &x->pc[i * x->width], x->width);
+	x->pc_key = *k;
+	x->pc_have = 1;
+}
+
+/* Run @i's count of the gathered key in stratum @c. */
+static double strat_count(const struct vmt_an_cmp *x, size_t i, uint32_t c)
 {
 	const struct vmt_an_diff *d = x->d;
-	const struct vmt_an_tab *tab = &run_at(d, i)->tab;
-	const struct vmt_an_entry *e;
+	const uint64_t *pc = &x->pc[i * x->width];
 	double v;
 
-	if (c < d->nphases) {
-		e = vmt_an_tab_get(tab, k, table_phase(d, i, (int)c));
-		return e ? (double)e->count : 0;
-	}
-	e = vmt_an_tab_get(tab, k, 0);
-	v = e ? (double)e->count : 0;
+	if (c < d->nphases)
+		return (double)pc[table_phase(d, i, (int)c)];
+	v = (double)pc[0];
 	for (uint32_t p = 0; p < d->nphases; p++)
-		v -= strat_count(x, i, k, p);
+		v -= (double)pc[table_phase(d, i, (int)p)];
 	return v;
 }
+
+/* Every entry of spill @s in key order (none after an error). */
+#define each_spilled(s, e) \
+	for (int more_ = !vmt_an_spill_rewind(s); more_ && vmt_an_spill_next(s, &(e)) > 0;)
 
 /*
  * The guest's work per run and stratum: the events of its behaviour keys,
@@ -281,16 +309,15 @@ static void measure_work(struct vmt_an_cmp *x)
 	const struct vmt_an_diff *d = x->d;
 
 	for (size_t i = 0; i < x->n; i++) {
-		const struct vmt_an_run *r = run_at(d, i);
 		double *w = &x->work[i * x->ns], *all = &x->all[i * x->ns];
+		struct vmt_an_entry ent, *e = &ent;
 
 		memset(w, 0, x->ns * sizeof(*w));
 		memset(all, 0, x->ns * sizeof(*all));
-		for (size_t j = 0; j < r->tab.cap; j++) {
-			const struct vmt_an_entry *e = &r->tab.slot[j];
+		each_spilled(spill_at(d, i), ent) {
 			int c, kept;
 
-			if (!e->count || (e->key.kind != VMT_AN_KEY && e->key.kind != VMT_AN_RARE))
+			if (e->key.kind != VMT_AN_KEY && e->key.kind != VMT_AN_RARE)
 				continue;
 			c = x->common[i * x->width + e->phase];
 			if (c < 0) /* a phase not in every run: counted in the whole run */
@@ -351,11 +378,12 @@ static void row_exposures(struct vmt_an_cmp *x, const struct vmt_an_row *row, do
 				: work[i * ns + ns - 1];
 		return;
 	}
+	gather(x, &row->key);
 	for (uint32_t c = 0; c < ns; c++) {
 		double k = 0, w = 0;
 
 		for (size_t i = 0; i < x->n; i++) {
-			x->cnt[i * ns + c] = strat_count(x, i, &row->key, c);
+			x->cnt[i * ns + c] = strat_count(x, i, c);
 			k += x->cnt[i * ns + c];
 			w += work[i * ns + c];
 		}
@@ -380,11 +408,9 @@ static void row_runs(struct vmt_an_cmp *x, const struct vmt_an_row *row)
 	const struct vmt_an_diff *d = x->d;
 
 	row_exposures(x, row, x->t);
+	gather(x, &row->key);
 	for (size_t i = 0; i < x->n; i++) {
-		const struct vmt_an_entry *e = vmt_an_tab_get(&run_at(d, i)->tab, &row->key,
-							      table_phase(d, i, row->scope));
-
-		x->k[i] = e ? e->count : 0;
+		x->k[i] = x->pc[i * x->width + table_phase(d, i, row->scope)];
 		x->t[i] = x->t[i] > 1e-9 ? x->t[i] : 1e-9;
 		x->v[i] = (double)x->k[i] / x->t[i] * d->unit;
 	}
@@ -656,110 +682,94 @@ static int cmp_rows(const void *pa, const void *pb)
 
 	if (a->scope != b->scope)
 		return a->scope < b->scope ? -1 : 1;
-	if (a->key.kind != b->key.kind)
-		return a->key.kind < b->key.kind ? -1 : 1;
-	if (a->key.reason != b->key.reason)
-		return a->key.reason < b->key.reason ? -1 : 1;
-	if (a->key.b != b->key.b)
-		return a->key.b < b->key.b ? -1 : 1;
-	return (a->key.a > b->key.a) - (a->key.a < b->key.a);
+	return vmt_an_key_cmp(&a->key, &b->key);
 }
 
-/* The union of (behaviour, common phase) pairs over every run; with a rare
- * floor, each key's events in all runs together into @tot. */
-static int union_keys(struct vmt_an_diff *d, struct vmt_an_tab *u, struct vmt_an_tab *tot)
+/* The common phase (1 + its index; 0 the whole run) of run @i's table
+ * phase @phase, or -1 for a phase not in every run. */
+static int common_of(const struct vmt_an_diff *d, size_t i, uint32_t phase)
 {
-	for (size_t i = 0; i < d->nb + d->nc; i++) {
-		const struct vmt_an_run *r = run_at(d, i);
+	for (uint32_t c = 0; phase && c < d->nphases; c++)
+		if (table_phase(d, i, (int)c) == phase)
+			return (int)c + 1;
+	return phase ? -1 : 0;
+}
 
-		for (size_t j = 0; j < r->tab.cap; j++) {
-			const struct vmt_an_entry *e = &r->tab.slot[j];
-			uint32_t common = 0;
-			int err = 0;
+/* The smallest key at the head of the runs' spills; 0 when all are read. */
+static int least_key(const struct vmt_an_diff *d, struct vmt_an_bkey *k)
+{
+	const struct vmt_an_entry *e;
+	int any = 0;
 
-			if (!e->count || e->key.kind == VMT_AN_SPACE)
-				continue;
-			if (e->key.kind == VMT_AN_RARE) { /* pooled by the loader */
-				d->rare_events += e->phase ? 0 : e->count;
-				continue;
-			}
-			if (d->rare_floor > 1 && !e->phase && e->key.kind == VMT_AN_KEY &&
-			    (err = vmt_an_tab_add(tot, &e->key, 0, e->count)))
-				return err;
-			if (e->phase) {
-				while (common < d->nphases &&
-				       table_phase(d, i, (int)common) != e->phase)
-					common++;
-				if (common == d->nphases)
-					continue;
-				common++;
-			}
-			err = vmt_an_tab_add(u, &e->key, common, 1);
-			if (err)
-				return err;
+	for (size_t i = 0; i < d->nb + d->nc; i++)
+		if (vmt_an_spill_peek(spill_at(d, i), &e) > 0 &&
+		    (!any || vmt_an_key_cmp(&e->key, k) < 0)) {
+			*k = e->key;
+			any = 1;
 		}
-	}
-	return 0;
+	return any;
 }
 
 /*
- * The union's entries packed to the front of its slots and the empty rest
- * given back before the rows are allocated: the rows' peak then costs one
- * entry a row beside them, not the hash table's two to four.
+ * One sweep of every run's spill at once, in key order: each key's
+ * (behaviour, common phase) rows into d->rows (only counted while @store
+ * is 0).  A behaviour key seen fewer times than the rare floor in all runs
+ * together is no row; its events are counted, as are those a loader pooled.
  */
-static size_t pack_entries(struct vmt_an_tab *u)
+static int merge_rows(struct vmt_an_diff *d, uint8_t *seen, int store)
 {
-	struct vmt_an_entry *slot;
-	size_t m = 0;
+	struct vmt_an_bkey k;
+	struct vmt_an_entry e;
 
-	for (size_t j = 0; j < u->cap; j++)
-		if (u->slot[j].count)
-			u->slot[m++] = u->slot[j];
-	if (m && (slot = realloc(u->slot, m * sizeof(*slot))))
-		u->slot = slot;
-	return m;
-}
+	for (size_t i = 0; i < d->nb + d->nc; i++)
+		if (vmt_an_spill_rewind(spill_at(d, i)))
+			return spill_error(d);
+	d->nrows = 0;
+	d->rare_events = 0;
+	while (least_key(d, &k)) {
+		uint64_t total = 0;
 
-/* The union's entries of keys below the rare floor dropped (@tot: each
- * key's events in all runs), their events counted. */
-static size_t drop_rare(struct vmt_an_diff *d, struct vmt_an_tab *u, size_t m,
-			const struct vmt_an_tab *tot)
-{
-	size_t kept = 0;
+		memset(seen, 0, d->nphases + 1);
+		for (size_t i = 0; i < d->nb + d->nc; i++) {
+			struct vmt_an_spill *sp = spill_at(d, i);
+			const struct vmt_an_entry *head;
 
-	for (size_t j = 0; j < m; j++) {
-		const struct vmt_an_entry *e = &u->slot[j];
-		const struct vmt_an_entry *t = e->key.kind == VMT_AN_KEY
-						       ? vmt_an_tab_get(tot, &e->key, 0) : NULL;
+			while (vmt_an_spill_peek(sp, &head) > 0 && !vmt_an_key_cmp(&head->key, &k)) {
+				int c;
 
-		if (t && t->count < d->rare_floor) {
-			d->rare_events += e->phase ? 0 : t->count;
+				vmt_an_spill_next(sp, &e);
+				total += e.phase ? 0 : e.count;
+				if ((c = common_of(d, i, e.phase)) >= 0)
+					seen[c] = 1;
+			}
+		}
+		if (k.kind == VMT_AN_SPACE)
+			continue;
+		if (k.kind == VMT_AN_RARE || (k.kind == VMT_AN_KEY && total < d->rare_floor)) {
+			d->rare_events += total;
 			continue;
 		}
-		u->slot[kept++] = *e;
+		for (uint32_t c = 0; c <= d->nphases; c++) {
+			if (seen[c] && store)
+				d->rows[d->nrows] = (struct vmt_an_row){ .key = k, .scope = (int)c - 1 };
+			d->nrows += seen[c];
+		}
 	}
-	return kept;
+	return spill_error(d);
 }
 
+/* Two sweeps, one to count the rows and one to fill them, so that the rows
+ * are the only memory that grows with the behaviours. */
 static int build_rows(struct vmt_an_diff *d)
 {
-	struct vmt_an_tab u = {0}, tot = {0};
-	int err = union_keys(d, &u, &tot);
-	size_t m = err ? 0 : pack_entries(&u);
+	uint8_t *seen = malloc(d->nphases + 1);
+	int err = seen ? merge_rows(d, seen, 0) : -ENOMEM;
 
-	m = drop_rare(d, &u, m, &tot);
-	vmt_an_tab_free(&tot);
-
-	d->rows = calloc(m ? m : 1, sizeof(*d->rows));
-	if (!err && !d->rows)
+	if (!err && !(d->rows = calloc(d->nrows ? d->nrows : 1, sizeof(*d->rows))))
 		err = -ENOMEM;
-	for (size_t j = 0; !err && j < m; j++) {
-		struct vmt_an_row *row = &d->rows[d->nrows++];
-
-		row->key = u.slot[j].key;
-		row->scope = (int)u.slot[j].phase - 1;
-	}
-	vmt_an_tab_free(&u); /* packed: no longer a table, only freed */
+	if (!err)
+		err = merge_rows(d, seen, 1);
+	free(seen);
 	if (!err)
 		qsort(d->rows, d->nrows, sizeof(*d->rows), cmp_rows);
 	return err;
@@ -871,6 +881,7 @@ static void cmp_free(struct vmt_an_cmp *x)
 		free(x->v);
 		free(x->x2);
 		free(x->own_df);
+		free(x->pc);
 	}
 	free(x);
 }
@@ -893,7 +904,9 @@ static int cmp_alloc(struct vmt_an_cmp *x, size_t nrows)
 		if (!(x->fit[s].widen = calloc(x->n, sizeof(double))) ||
 		    !(x->fit[s].own_widen = calloc(x->n, sizeof(double))))
 			return -ENOMEM;
-	return map_strata(x);
+	if (map_strata(x) || !(x->pc = calloc(x->n * x->width, sizeof(*x->pc))))
+		return -ENOMEM;
+	return 0;
 }
 
 /*
@@ -916,6 +929,8 @@ static int compare_rows(struct vmt_an_diff *d)
 	while (!err && d->passes < MAX_PASSES) {
 		d->passes++;
 		err = pass(x, ratio, ratio + d->nrows + 1);
+		if (!err)
+			err = spill_error(d);
 		if (err || d->opts.per != VMT_AN_PER_WORK || reflag(x))
 			break;
 	}
@@ -962,6 +977,9 @@ int vmt_an_compare(struct vmt_an_diff *d, struct vmt_an_run **base, size_t nb,
 	err = common_phases(d);
 	if (!err)
 		err = union_names(d);
+	/* the runs' tables to disk, read back in key order */
+	for (size_t i = 0; !err && i < nb + nc; i++)
+		err = vmt_an_spill(i < nb ? base[i] : cand[i - nb]);
 	d->rare_floor = vmt_an_rare_floor(nb, nc, opts);
 	while (!err) {
 		/* a loader's pooled keys must all stay below the floor */

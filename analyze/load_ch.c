@@ -817,7 +817,9 @@ static int select_list(struct vmt_ch *c, const char *list, struct ids *ids, char
 	return err;
 }
 
-static int load_ids(struct vmt_ch *c, const struct ids *ids, int with_spaces,
+/* @diff: each run's table goes to disk once loaded (spill.c), so that the
+ * loads hold one run's table at a time */
+static int load_ids(struct vmt_ch *c, const struct ids *ids, int with_spaces, int diff,
 		    const struct vmt_an_tab *kept, uint64_t floor,
 		    struct vmt_an_run ***runs, size_t *n, char *why, size_t cap)
 {
@@ -827,7 +829,9 @@ static int load_ids(struct vmt_ch *c, const struct ids *ids, int with_spaces,
 		struct vmt_an_run *r;
 
 		err = load_run(c, ids->v[i], with_spaces, kept, floor, &r);
-		if (!err && (err = append_run(runs, n, r)))
+		if (!err && diff && (err = vmt_an_spill(r)))
+			vmt_an_run_free(r);
+		else if (!err && (err = append_run(runs, n, r)))
 			vmt_an_run_free(r);
 		if (err && !why[0])
 			snprintf(why, cap, "run %" PRId64 " of ClickHouse database '%s': %s",
@@ -852,7 +856,7 @@ int vmt_an_ch_resolve(struct vmt_ch *c, const char *list, int with_spaces,
 	int err = select_list(c, list, &ids, why, cap);
 
 	if (!err)
-		err = load_ids(c, &ids, with_spaces, NULL, 0, runs, n, why, cap);
+		err = load_ids(c, &ids, with_spaces, 0, NULL, 0, runs, n, why, cap);
 	free(ids.v);
 	return ch_why(c, err, why, cap);
 }
@@ -969,9 +973,9 @@ int vmt_an_ch_resolve_diff(struct vmt_ch *c, const char *base, const char *cand,
 	if (!err && floor > 1)
 		err = load_kept(c, &ib, &ic, floor, &kept);
 	if (!err)
-		err = load_ids(c, &ib, 0, floor > 1 ? &kept : NULL, floor, b, nb, why, cap);
+		err = load_ids(c, &ib, 0, 1, floor > 1 ? &kept : NULL, floor, b, nb, why, cap);
 	if (!err)
-		err = load_ids(c, &ic, 0, floor > 1 ? &kept : NULL, floor, cc, nc, why, cap);
+		err = load_ids(c, &ic, 0, 1, floor > 1 ? &kept : NULL, floor, cc, nc, why, cap);
 	vmt_an_tab_free(&kept);
 	free(ib.v);
 	free(ic.v);

@@ -109,6 +109,7 @@ void vmt_an_run_free(struct vmt_an_run *r)
 	free(r->phases);
 	vmt_an_names_free(&r->names);
 	vmt_an_tab_free(&r->tab);
+	vmt_an_spill_close(&r->spill);
 	free(r->name);
 	free(r->monitors);
 	free(r->labels);
