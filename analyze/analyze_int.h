@@ -154,6 +154,8 @@ int vmt_an_spill_peek(struct vmt_an_spill *s, const struct vmt_an_entry **e);
 void vmt_an_spill_find(struct vmt_an_spill *s, const struct vmt_an_bkey *k,
 		       uint64_t *count, size_t phases);
 void vmt_an_spill_close(struct vmt_an_spill *s);
+/** vmt_an_spill_dir() - where the files go: $TMPDIR, else /tmp */
+const char *vmt_an_spill_dir(void);
 
 /* ---- keys.c: behaviour keys per reason ---------------------------- */
 

@@ -295,10 +295,6 @@ static double strat_count(const struct vmt_an_cmp *x, size_t i, uint32_t c)
 	return v;
 }
 
-/* Every entry of spill @s in key order (none after an error). */
-#define each_spilled(s, e) \
-	for (int more_ = !vmt_an_spill_rewind(s); more_ && vmt_an_spill_next(s, &(e)) > 0;)
-
 /*
  * The guest's work per run and stratum: the events of its behaviour keys,
  * except those flagged as changed, whose own change would otherwise move
@@ -310,11 +306,13 @@ static void measure_work(struct vmt_an_cmp *x)
 
 	for (size_t i = 0; i < x->n; i++) {
 		double *w = &x->work[i * x->ns], *all = &x->all[i * x->ns];
+		struct vmt_an_spill *s = spill_at(d, i);
 		struct vmt_an_entry ent, *e = &ent;
 
 		memset(w, 0, x->ns * sizeof(*w));
 		memset(all, 0, x->ns * sizeof(*all));
-		each_spilled(spill_at(d, i), ent) {
+		/* a read error ends the sweep; the pass then reports it */
+		for (int ok = !vmt_an_spill_rewind(s); ok && vmt_an_spill_next(s, e) > 0;) {
 			int c, kept;
 
 			if (e->key.kind != VMT_AN_KEY && e->key.kind != VMT_AN_RARE)

@@ -829,9 +829,11 @@ static int load_ids(struct vmt_ch *c, const struct ids *ids, int with_spaces, in
 		struct vmt_an_run *r;
 
 		err = load_run(c, ids->v[i], with_spaces, kept, floor, &r);
-		if (!err && diff && (err = vmt_an_spill(r)))
+		if (!err && diff && (err = vmt_an_spill(r))) {
+			snprintf(why, cap, "a temporary file in %s: %s", vmt_an_spill_dir(),
+				 vmt_strerror(err));
 			vmt_an_run_free(r);
-		else if (!err && (err = append_run(runs, n, r)))
+		} else if (!err && (err = append_run(runs, n, r)))
 			vmt_an_run_free(r);
 		if (err && !why[0])
 			snprintf(why, cap, "run %" PRId64 " of ClickHouse database '%s': %s",

@@ -33,15 +33,20 @@ static int cmp_entries(const void *pa, const void *pb)
 	return c ? c : (a->phase > b->phase) - (a->phase < b->phase);
 }
 
-static FILE *scratch(void)
+const char *vmt_an_spill_dir(void)
 {
 	const char *dir = getenv("TMPDIR");
+
+	return dir && *dir ? dir : "/tmp";
+}
+
+static FILE *scratch(void)
+{
+	const char *dir = vmt_an_spill_dir();
 	char path[4096];
 	FILE *f;
 	int fd;
 
-	if (!dir || !*dir)
-		dir = "/tmp";
 	if ((size_t)snprintf(path, sizeof(path), "%s/vmtrail-diff.XXXXXX", dir) >= sizeof(path))
 		return NULL;
 	fd = mkstemp(path);

@@ -476,6 +476,9 @@ static int run_diff(struct diff_args *a, struct vmt_an_srcs *srcs,
 		if (!err)
 			err = vmt_an_compare(&d, *b, *nb, *c, *nc, &a->o);
 	}
+	if (err && !why[0] && err != -ENOMEM) /* the runs loaded: the counts' files */
+		snprintf(why, sizeof(why), "comparing the runs: a temporary file in %s: %s",
+			 vmt_an_spill_dir(), vmt_strerror(err));
 	if (err) {
 		vmt_an_diff_free(&d);
 		return fail(why[0] ? why : vmt_strerror(err));

@@ -42,6 +42,9 @@ expect 0 'run         .*two.db:2' "$A" summary "$WORK/two.db" --run 2
 expect 2 "two.db:7: no such run" "$A" summary "$WORK/two.db:7"
 # the same run on both sides: nothing can differ
 expect 0 'no significant change' "$A" diff --db "$WORK/two.db" --baseline 1 --candidate 1
+# a diff keeps its counts in temporary files: a missing $TMPDIR is named
+expect 2 "comparing the runs: a temporary file in $WORK/no-tmp: No such file" \
+	env TMPDIR="$WORK/no-tmp" "$A" diff --db "$WORK/two.db" --baseline 1 --candidate 2
 expect 0 '"comparable":true' "$A" diff --baseline "$WORK/two.db:1" --candidate "$WORK/a.vmt" --json
 # a trace and a database naming the same run import once
 expect 0 'result' "$A" diff --baseline "$WORK/a.vmt" --candidate "$WORK/a.vmt,$WORK/two.db:2"
