@@ -156,6 +156,8 @@ void vmt_an_spill_find(struct vmt_an_spill *s, const struct vmt_an_bkey *k,
 void vmt_an_spill_close(struct vmt_an_spill *s);
 /** vmt_an_spill_dir() - where the files go: $TMPDIR, else /tmp */
 const char *vmt_an_spill_dir(void);
+/** vmt_an_scratch() - an unlinked read-write file there, or NULL (errno) */
+FILE *vmt_an_scratch(void);
 
 /* ---- keys.c: behaviour keys per reason ---------------------------- */
 
@@ -210,12 +212,40 @@ struct vmt_an_row {
 	int set;               /* 1 new, -1 vanished, 0 neither */
 	int consistent;        /* set membership holds in every run */
 	enum vmt_an_verdict verdict;
+	double x2, own_df;     /* Pearson X^2 within sides and its df (a pass's) */
 };
+
+/*
+ * rows.c: a diff's rows in a temporary file, read and written through a
+ * window that holds a few hundred of them.  A row's pointer is valid until
+ * a row outside its window is asked for; errors are sticky in @err, and an
+ * access after one gets a zeroed row.
+ */
+struct vmt_an_rows {
+	FILE *f;
+	size_t n;              /* rows */
+	struct vmt_an_row *win;
+	size_t base, len;      /* the window: rows base .. base + len - 1 */
+	int dirty;
+	int err;
+	struct vmt_an_row none;
+};
+
+/** vmt_an_rows_open() - no rows.  Return: 0, -ENOMEM or the -errno of the
+ * temporary file. */
+int vmt_an_rows_open(struct vmt_an_rows *s);
+/** vmt_an_rows_at() - row @i to change (@i == s->n appends a zeroed row) */
+struct vmt_an_row *vmt_an_rows_at(struct vmt_an_rows *s, size_t i);
+/** vmt_an_rows_get() - row @i to read */
+const struct vmt_an_row *vmt_an_rows_get(struct vmt_an_rows *s, size_t i);
+/** vmt_an_rows_err() - the first error, or 0 (also for NULL) */
+int vmt_an_rows_err(const struct vmt_an_rows *s);
+void vmt_an_rows_close(struct vmt_an_rows *s);
 
 struct vmt_an_diff {
 	struct vmt_an_run **base, **cand;
 	size_t nb, nc;
-	struct vmt_an_row *rows;
+	struct vmt_an_rows *rows; /* on disk: vmt_an_diff_row() reads one */
 	size_t nrows;
 	char **phase_names;    /* phases common to every run (not owned) */
 	struct vmt_an_names names; /* marker code names of every run, first wins */
@@ -265,6 +295,12 @@ int vmt_an_compare(struct vmt_an_diff *d, struct vmt_an_run **base, size_t nb,
 		   struct vmt_an_run **cand, size_t nc,
 		   const struct vmt_an_cmp_opts *opts);
 void vmt_an_diff_free(struct vmt_an_diff *d);
+/** vmt_an_diff_row() - row @ri, valid until a row far from it is read
+ * (rows are read in order: a window follows) */
+const struct vmt_an_row *vmt_an_diff_row(const struct vmt_an_diff *d, size_t ri);
+/** vmt_an_diff_err() - a failed read of the rows or the runs' counts since
+ * the comparison (a report made then is incomplete), or 0 */
+int vmt_an_diff_err(const struct vmt_an_diff *d);
 /**
  * vmt_an_row_values() - row @ri's rate in every run, baseline first: from
  * the runs' counts and the last pass's work, when asked (reports), so

@@ -240,6 +240,7 @@ struct scope_fit {
 	double d0, s0sq;       /* prior of the rows' residual dispersion */
 	double *widen;         /* [own df]: (t / z)^2 for the total df */
 	double *own_widen;     /* [own df]: the same without a prior */
+	struct vmt_stats_fdist acc; /* the prior's fit, over two sweeps */
 };
 
 /*
@@ -263,7 +264,6 @@ struct vmt_an_cmp {
 	uint64_t *k;           /* [run]: the row's counts */
 	double *t;             /* [run]: its exposures */
 	double *v;             /* [run]: its rates */
-	double *x2, *own_df;   /* [row]: Pearson X^2 within sides, its df */
 	struct scope_fit *fit; /* [scope + 1] */
 	struct vmt_an_tab flagged; /* keys flagged by the last pass */
 	uint64_t allowed;      /* the rare floor this pass's exposures allow */
@@ -400,6 +400,11 @@ static void row_exposures(struct vmt_an_cmp *x, const struct vmt_an_row *row, do
 
 /* ---- one row -------------------------------------------------------- */
 
+static struct vmt_an_row *row_at(const struct vmt_an_diff *d, size_t ri)
+{
+	return vmt_an_rows_at(d->rows, ri);
+}
+
 /* The row's counts, exposures and rates per run into x->k, x->t, x->v. */
 static void row_runs(struct vmt_an_cmp *x, const struct vmt_an_row *row)
 {
@@ -418,7 +423,7 @@ static void row_runs(struct vmt_an_cmp *x, const struct vmt_an_row *row)
 static void fill_row(struct vmt_an_cmp *x, size_t ri)
 {
 	struct vmt_an_diff *d = x->d;
-	struct vmt_an_row *row = &d->rows[ri];
+	struct vmt_an_row *row = row_at(d, ri);
 	const uint64_t *k = x->k;
 	const double *t = x->t;
 	size_t nb = d->nb;
@@ -441,19 +446,19 @@ static void fill_row(struct vmt_an_cmp *x, size_t ri)
 			: row->set < 0 ? row->pres_b == nb : 0;
 	row->log2_ratio = row->set ? row->set * INFINITY : log2(row->rate_c / row->rate_b);
 	row->change = row->set > 0 ? INFINITY : (row->rate_c / row->rate_b - 1.0) * 100.0;
-	x->x2[ri] = 0;
-	x->own_df[ri] = 0;
+	row->x2 = 0;
+	row->own_df = 0;
 	for (size_t s = 0, off = 0; s < 2; off += s ? 0 : nb, s++) {
 		size_t m = s ? d->nc : nb;
 		double kk = (double)(s ? row->kc : row->kb), tt = s ? row->tc : row->tb;
 
 		if (!kk)
 			continue;
-		x->own_df[ri] += (double)(m - 1);
+		row->own_df += (double)(m - 1);
 		for (size_t i = off; i < off + m; i++) {
 			double e = t[i] * kk / tt, dv = (double)k[i] - e;
 
-			x->x2[ri] += e > 0 ? dv * dv / e : 0;
+			row->x2 += e > 0 ? dv * dv / e : 0;
 		}
 	}
 }
@@ -491,13 +496,14 @@ static double mean_count(const struct vmt_an_cmp *x, const struct vmt_an_row *ro
 static void row_tests(struct vmt_an_cmp *x, size_t ri)
 {
 	struct vmt_an_diff *d = x->d;
-	struct vmt_an_row *row = &d->rows[ri];
+	struct vmt_an_row *row = row_at(d, ri);
 	/* totals are sums over keys (a vCPU's share moves with the host's
 	 * scheduling): they keep their own dispersion, not the keys' prior */
-	const struct scope_fit own_only = {0, 0, 1, x->fit[row->scope + 1].own_widen, NULL};
+	const struct scope_fit own_only = {.d0 = 0, .s0sq = 1,
+					   .widen = x->fit[row->scope + 1].own_widen};
 	const struct scope_fit *f = row->key.kind == VMT_AN_KEY ? &x->fit[row->scope + 1] : &own_only;
-	double trend = 1 + f->trend * mean_count(x, row), own = x->own_df[ri];
-	double r = own > 0 ? x->x2[ri] / (own * trend) : 1, shrunk, lo, hi;
+	double trend = 1 + f->trend * mean_count(x, row), own = row->own_df;
+	double r = own > 0 ? row->x2 / (own * trend) : 1, shrunk, lo, hi;
 
 	if (isinf(f->d0)) {
 		shrunk = f->s0sq;
@@ -523,12 +529,10 @@ static void row_tests(struct vmt_an_cmp *x, size_t ri)
 
 /* Rows that inform a scope's dispersion: behaviour keys seen on both sides,
  * with replicates and enough events for Pearson's X^2 to mean something. */
-static int informs(const struct vmt_an_cmp *x, size_t ri, int scope)
+static int informs(const struct vmt_an_cmp *x, const struct vmt_an_row *row)
 {
-	const struct vmt_an_row *row = &x->d->rows[ri];
-
-	return row->scope == scope && row->key.kind == VMT_AN_KEY && !row->set &&
-	       x->own_df[ri] > 0 && mean_count(x, row) >= 5;
+	return row->key.kind == VMT_AN_KEY && !row->set && row->own_df > 0 &&
+	       mean_count(x, row) >= 5;
 }
 
 /*
@@ -567,26 +571,9 @@ static double scope_trend(struct vmt_an_cmp *x, int scope, uint64_t *k, double *
  * an F distribution fitted to them, as limma and edgeR's quasi-likelihood
  * do (README "Statistics").
  */
-static void fit_trend(struct vmt_an_cmp *x, int scope)
+static void fit_widen(const struct vmt_an_cmp *x, struct scope_fit *f)
 {
-	struct scope_fit *f = &x->fit[scope + 1];
-
-	f->trend = scope_trend(x, scope, x->k, x->t);
-}
-
-static void fit_prior(struct vmt_an_cmp *x, int scope, double *ratio, double *df)
-{
-	struct scope_fit *f = &x->fit[scope + 1];
-	size_t m = 0;
-
-	for (size_t ri = 0; ri < x->d->nrows; ri++) {
-		if (!informs(x, ri, scope))
-			continue;
-		ratio[m] = x->x2[ri] / (x->own_df[ri] *
-					(1 + f->trend * mean_count(x, &x->d->rows[ri])));
-		df[m++] = x->own_df[ri];
-	}
-	vmt_stats_fit_fdist(ratio, df, m, &f->d0, &f->s0sq);
+	vmt_stats_fdist_fit(&f->acc, &f->d0, &f->s0sq);
 	for (size_t own = 0; own < x->n; own++) {
 		double tot = isinf(f->d0) ? INFINITY : f->d0 + (double)own;
 		double z = vmt_stats_t_crit(x->d->opts.alpha, INFINITY);
@@ -596,6 +583,37 @@ static void fit_prior(struct vmt_an_cmp *x, int scope, double *ratio, double *df
 		f->widen[own] = t * t / (z * z);
 		f->own_widen[own] = t1 * t1 / (z * z);
 	}
+}
+
+static void fit_trend(struct vmt_an_cmp *x, int scope)
+{
+	struct scope_fit *f = &x->fit[scope + 1];
+
+	f->trend = scope_trend(x, scope, x->k, x->t);
+}
+
+/* The rows' prior fits, every scope's at once in two sweeps of the rows:
+ * nothing per row is held. */
+static void fit_priors(struct vmt_an_cmp *x)
+{
+	const struct vmt_an_diff *d = x->d;
+
+	for (uint32_t s = 0; s < x->ns; s++)
+		x->fit[s].acc = (struct vmt_stats_fdist){0};
+	for (int sweep = 0; sweep < 2; sweep++) {
+		for (size_t ri = 0; ri < d->nrows; ri++) {
+			const struct vmt_an_row *row = vmt_an_rows_get(d->rows, ri);
+			struct scope_fit *f = &x->fit[row->scope + 1];
+
+			if (informs(x, row))
+				vmt_stats_fdist_add(&f->acc, row->x2 / (row->own_df *
+						    (1 + f->trend * mean_count(x, row))), row->own_df);
+		}
+		for (uint32_t s = 0; !sweep && s < x->ns; s++)
+			vmt_stats_fdist_next(&x->fit[s].acc);
+	}
+	for (uint32_t s = 0; s < x->ns; s++)
+		fit_widen(x, &x->fit[s]);
 }
 
 /* ---- rare behaviours -------------------------------------------------- */
@@ -674,15 +692,6 @@ static double least_share(const struct vmt_an_cmp *x)
 
 /* ---- all rows ------------------------------------------------------- */
 
-static int cmp_rows(const void *pa, const void *pb)
-{
-	const struct vmt_an_row *a = pa, *b = pb;
-
-	if (a->scope != b->scope)
-		return a->scope < b->scope ? -1 : 1;
-	return vmt_an_key_cmp(&a->key, &b->key);
-}
-
 /* The common phase (1 + its index; 0 the whole run) of run @i's table
  * phase @phase, or -1 for a phase not in every run. */
 static int common_of(const struct vmt_an_diff *d, size_t i, uint32_t phase)
@@ -709,12 +718,12 @@ static int least_key(const struct vmt_an_diff *d, struct vmt_an_bkey *k)
 }
 
 /*
- * One sweep of every run's spill at once, in key order: each key's
- * (behaviour, common phase) rows into d->rows (only counted while @store
- * is 0).  A behaviour key seen fewer times than the rare floor in all runs
- * together is no row; its events are counted, as are those a loader pooled.
+ * One sweep of every run's spill at once, in key order: each key's row in
+ * common phase @c (0: the whole run) appended to d->rows.  A behaviour key
+ * seen fewer times than the rare floor in all runs together is no row; its
+ * events are counted, as are those a loader pooled.
  */
-static int merge_rows(struct vmt_an_diff *d, uint8_t *seen, int store)
+static int merge_rows(struct vmt_an_diff *d, uint32_t c)
 {
 	struct vmt_an_bkey k;
 	struct vmt_an_entry e;
@@ -722,23 +731,19 @@ static int merge_rows(struct vmt_an_diff *d, uint8_t *seen, int store)
 	for (size_t i = 0; i < d->nb + d->nc; i++)
 		if (vmt_an_spill_rewind(spill_at(d, i)))
 			return spill_error(d);
-	d->nrows = 0;
 	d->rare_events = 0;
 	while (least_key(d, &k)) {
 		uint64_t total = 0;
+		int here = 0;
 
-		memset(seen, 0, d->nphases + 1);
 		for (size_t i = 0; i < d->nb + d->nc; i++) {
 			struct vmt_an_spill *sp = spill_at(d, i);
 			const struct vmt_an_entry *head;
 
 			while (vmt_an_spill_peek(sp, &head) > 0 && !vmt_an_key_cmp(&head->key, &k)) {
-				int c;
-
 				vmt_an_spill_next(sp, &e);
 				total += e.phase ? 0 : e.count;
-				if ((c = common_of(d, i, e.phase)) >= 0)
-					seen[c] = 1;
+				here |= common_of(d, i, e.phase) == (int)c;
 			}
 		}
 		if (k.kind == VMT_AN_SPACE)
@@ -747,30 +752,39 @@ static int merge_rows(struct vmt_an_diff *d, uint8_t *seen, int store)
 			d->rare_events += total;
 			continue;
 		}
-		for (uint32_t c = 0; c <= d->nphases; c++) {
-			if (seen[c] && store)
-				d->rows[d->nrows] = (struct vmt_an_row){ .key = k, .scope = (int)c - 1 };
-			d->nrows += seen[c];
+		if (here) {
+			*row_at(d, d->nrows) = (struct vmt_an_row){ .key = k, .scope = (int)c - 1 };
+			d->nrows++;
 		}
 	}
-	return spill_error(d);
+	return spill_error(d) ? spill_error(d) : vmt_an_rows_err(d->rows);
 }
 
-/* Two sweeps, one to count the rows and one to fill them, so that the rows
- * are the only memory that grows with the behaviours. */
+/* The rows, scope by scope (a sweep each) and in key order within one, to
+ * disk: nothing held grows with the behaviours. */
 static int build_rows(struct vmt_an_diff *d)
 {
-	uint8_t *seen = malloc(d->nphases + 1);
-	int err = seen ? merge_rows(d, seen, 0) : -ENOMEM;
+	int err = 0;
 
-	if (!err && !(d->rows = calloc(d->nrows ? d->nrows : 1, sizeof(*d->rows))))
-		err = -ENOMEM;
-	if (!err)
-		err = merge_rows(d, seen, 1);
-	free(seen);
-	if (!err)
-		qsort(d->rows, d->nrows, sizeof(*d->rows), cmp_rows);
+	d->nrows = 0;
+	if (!(d->rows = malloc(sizeof(*d->rows))))
+		return -ENOMEM;
+	if ((err = vmt_an_rows_open(d->rows))) {
+		free(d->rows);
+		d->rows = NULL;
+	}
+	for (uint32_t c = 0; !err && c <= d->nphases; c++)
+		err = merge_rows(d, c);
 	return err;
+}
+
+static void free_rows(struct vmt_an_diff *d)
+{
+	if (d->rows)
+		vmt_an_rows_close(d->rows);
+	free(d->rows);
+	d->rows = NULL;
+	d->nrows = 0;
 }
 
 static enum vmt_an_verdict verdict(const struct vmt_an_row *row,
@@ -790,29 +804,34 @@ static enum vmt_an_verdict verdict(const struct vmt_an_row *row,
 /* BH over the testable rows only; the others keep q = 1. */
 static int correct_and_judge(struct vmt_an_diff *d)
 {
-	double *p = malloc((d->nrows ? d->nrows : 1) * sizeof(*p));
+	double *p;
 	size_t m = 0, j = 0;
 	int err;
 
-	if (!p)
+	for (size_t i = 0; i < d->nrows; i++)
+		m += vmt_an_rows_get(d->rows, i)->testable;
+	if (!(p = malloc((m ? m : 1) * sizeof(*p))))
 		return -ENOMEM;
 	for (size_t i = 0; i < d->nrows; i++)
-		if (d->rows[i].testable)
-			p[m++] = d->rows[i].p;
+		if (vmt_an_rows_get(d->rows, i)->testable)
+			p[j++] = vmt_an_rows_get(d->rows, i)->p;
 	err = vmt_stats_bh(p, p, m);
 	d->tested = m;
 	d->regressions = 0;
+	j = 0;
 	for (size_t i = 0; !err && i < d->nrows; i++) {
-		d->rows[i].q = d->rows[i].testable ? p[j++] : 1.0;
-		d->rows[i].verdict = verdict(&d->rows[i], &d->opts);
-		d->regressions += d->rows[i].verdict != VMT_AN_SAME;
+		struct vmt_an_row *row = row_at(d, i);
+
+		row->q = row->testable ? p[j++] : 1.0;
+		row->verdict = verdict(row, &d->opts);
+		d->regressions += row->verdict != VMT_AN_SAME;
 	}
 	free(p);
 	return err;
 }
 
 /* One pass: every row against the current work measure. */
-static int pass(struct vmt_an_cmp *x, double *ratio, double *df)
+static int pass(struct vmt_an_cmp *x)
 {
 	struct vmt_an_diff *d = x->d;
 
@@ -824,11 +843,10 @@ static int pass(struct vmt_an_cmp *x, double *ratio, double *df)
 		fit_trend(x, s);
 	for (size_t ri = 0; ri < d->nrows; ri++)
 		fill_row(x, ri);
-	for (int s = -1; s < (int)d->nphases; s++)
-		fit_prior(x, s, ratio, df);
+	fit_priors(x);
 	for (size_t ri = 0; ri < d->nrows; ri++)
 		row_tests(x, ri);
-	return correct_and_judge(d);
+	return vmt_an_rows_err(d->rows) ? vmt_an_rows_err(d->rows) : correct_and_judge(d);
 }
 
 /*
@@ -841,7 +859,7 @@ static int reflag(struct vmt_an_cmp *x)
 	size_t same = 0;
 
 	for (size_t ri = 0; ri < x->d->nrows; ri++) {
-		const struct vmt_an_row *row = &x->d->rows[ri];
+		const struct vmt_an_row *row = vmt_an_rows_get(x->d->rows, ri);
 
 		if (row->verdict == VMT_AN_SAME || row->key.kind != VMT_AN_KEY ||
 		    vmt_an_tab_get(&next, &row->key, 0))
@@ -877,14 +895,12 @@ static void cmp_free(struct vmt_an_cmp *x)
 		free(x->k);
 		free(x->t);
 		free(x->v);
-		free(x->x2);
-		free(x->own_df);
 		free(x->pc);
 	}
 	free(x);
 }
 
-static int cmp_alloc(struct vmt_an_cmp *x, size_t nrows)
+static int cmp_alloc(struct vmt_an_cmp *x)
 {
 	x->work = calloc(x->n * x->ns, sizeof(*x->work));
 	x->all = calloc(x->n * x->ns, sizeof(*x->all));
@@ -892,11 +908,8 @@ static int cmp_alloc(struct vmt_an_cmp *x, size_t nrows)
 	x->k = calloc(x->n, sizeof(*x->k));
 	x->t = calloc(x->n, sizeof(*x->t));
 	x->v = calloc(x->n, sizeof(*x->v));
-	x->x2 = calloc(nrows + 1, sizeof(*x->x2));
-	x->own_df = calloc(nrows + 1, sizeof(*x->own_df));
 	x->fit = calloc(x->ns, sizeof(*x->fit));
-	if (!x->work || !x->all || !x->cnt || !x->k || !x->t || !x->v || !x->x2 ||
-	    !x->own_df || !x->fit)
+	if (!x->work || !x->all || !x->cnt || !x->k || !x->t || !x->v || !x->fit)
 		return -ENOMEM;
 	for (uint32_t s = 0; s < x->ns; s++)
 		if (!(x->fit[s].widen = calloc(x->n, sizeof(double))) ||
@@ -915,41 +928,48 @@ static int cmp_alloc(struct vmt_an_cmp *x, size_t nrows)
 static int compare_rows(struct vmt_an_diff *d)
 {
 	struct vmt_an_cmp *x = calloc(1, sizeof(*x));
-	double *ratio = malloc((d->nrows + 1) * sizeof(double) * 2);
-	int err = x && ratio ? 0 : -ENOMEM;
+	int err = x ? 0 : -ENOMEM;
 
 	if (!err) {
 		*x = (struct vmt_an_cmp){.d = d, .n = d->nb + d->nc, .ns = d->nphases + 1};
-		err = cmp_alloc(x, d->nrows);
+		err = cmp_alloc(x);
 	}
 	d->unit = d->opts.per == VMT_AN_PER_WORK ? 1000 : 1;
 	/* per second nothing is excluded, so one pass is final */
 	while (!err && d->passes < MAX_PASSES) {
 		d->passes++;
-		err = pass(x, ratio, ratio + d->nrows + 1);
+		err = pass(x);
 		if (!err)
-			err = spill_error(d);
+			err = vmt_an_diff_err(d);
 		if (err || d->opts.per != VMT_AN_PER_WORK || reflag(x))
 			break;
 	}
-	free(ratio);
 	if (err) {
 		if (err == -EAGAIN)
 			d->rare_floor = x->allowed;
 		cmp_free(x);
 		return err;
 	}
-	free(x->x2);
-	free(x->own_df);
-	x->x2 = x->own_df = NULL;
 	d->cmp = x;
 	return 0;
 }
 
 const double *vmt_an_row_values(const struct vmt_an_diff *d, size_t ri)
 {
-	row_runs(d->cmp, &d->rows[ri]);
+	row_runs(d->cmp, vmt_an_rows_get(d->rows, ri));
 	return d->cmp->v;
+}
+
+const struct vmt_an_row *vmt_an_diff_row(const struct vmt_an_diff *d, size_t ri)
+{
+	return vmt_an_rows_get(d->rows, ri);
+}
+
+int vmt_an_diff_err(const struct vmt_an_diff *d)
+{
+	int err = vmt_an_rows_err(d->rows);
+
+	return err ? err : spill_error(d);
 }
 
 int vmt_an_compare(struct vmt_an_diff *d, struct vmt_an_run **base, size_t nb,
@@ -989,9 +1009,7 @@ int vmt_an_compare(struct vmt_an_diff *d, struct vmt_an_run **base, size_t nb,
 			err = compare_rows(d);
 		if (err != -EAGAIN)
 			break;
-		free(d->rows); /* compare_rows() lowered the floor */
-		d->rows = NULL;
-		d->nrows = 0;
+		free_rows(d); /* compare_rows() lowered the floor */
 		d->passes = 0;
 		d->rare_events = 0;
 		err = 0;
@@ -1001,7 +1019,7 @@ int vmt_an_compare(struct vmt_an_diff *d, struct vmt_an_run **base, size_t nb,
 
 void vmt_an_diff_free(struct vmt_an_diff *d)
 {
-	free(d->rows);
+	free_rows(d);
 	free(d->phase_names);
 	vmt_an_names_free(&d->names);
 	free(d->local);

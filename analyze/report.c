@@ -418,7 +418,7 @@ static void text_scope(FILE *f, const struct vmt_an_diff *d, int scope, int all)
 		 vmt_text_esc(esc, sizeof(esc), vmt_an_scope_name(d, scope)),
 		 scope < 0 ? ": totals and changes" : "\"");
 	for (size_t i = 0; i < d->nrows; i++) {
-		const struct vmt_an_row *row = &d->rows[i];
+		const struct vmt_an_row *row = vmt_an_diff_row(d, i);
 		int totals = scope < 0 && row->key.kind != VMT_AN_KEY;
 
 		if (row->scope != scope || !(all || totals || row->verdict))
@@ -436,7 +436,7 @@ static void text_sets(FILE *f, const struct vmt_an_diff *d, int all)
 	size_t shown = 0, quiet = 0, hidden = 0;
 
 	for (size_t i = 0; i < d->nrows; i++) {
-		const struct vmt_an_row *row = &d->rows[i];
+		const struct vmt_an_row *row = vmt_an_diff_row(d, i);
 		char name[128];
 
 		if (row->scope >= 0 || !row->set || row->key.kind != VMT_AN_KEY)
@@ -489,7 +489,7 @@ static void text_headlines(FILE *f, const struct vmt_an_diff *d)
 		fprintf(f, "unchanged  no significant change (%s)\n", vmt_an_unit(d));
 	for (int rank = 0; rank < 3; rank++) {
 		for (size_t i = 0; i < d->nrows; i++) {
-			const struct vmt_an_row *r = &d->rows[i];
+			const struct vmt_an_row *r = vmt_an_diff_row(d, i);
 			char name[128], ci[96];
 
 			if (!r->verdict || vmt_an_headline_rank(r) != rank || shown++ >= HEADLINES)
@@ -569,7 +569,7 @@ static void json_values(FILE *f, const char *key, const double *v, size_t n)
 static void json_row(FILE *f, const struct vmt_an_diff *d, size_t ri)
 {
 	static const char *const kinds[] = {"reason", "vcpu", "key", "space"};
-	const struct vmt_an_row *row = &d->rows[ri];
+	const struct vmt_an_row *row = vmt_an_diff_row(d, ri);
 	const double *v;
 	char name[128], rb[24];
 

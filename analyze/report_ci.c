@@ -112,21 +112,31 @@ static int same_family(const struct family *fa, const struct vmt_an_row *r)
 /* The families of @d's rows in order of first appearance (@out: free()). */
 static size_t families(const struct vmt_an_diff *d, struct family **out)
 {
-	struct family *v = calloc(d->nrows + 1, sizeof(*v));
-	size_t n = 0, i, k;
+	size_t n = 0, cap = 16, i, k;
+	struct family *v = malloc(cap * sizeof(*v));
 
-	*out = v;
 	for (i = 0; v && i < d->nrows; i++) {
-		const struct vmt_an_row *r = &d->rows[i];
+		const struct vmt_an_row *r = vmt_an_diff_row(d, i);
 
 		for (k = 0; k < n && !same_family(&v[k], r); k++)
 			;
+		if (k == n && n == cap) { /* a few kinds, a key family per reason */
+			struct family *g = realloc(v, (cap *= 2) * sizeof(*v));
+
+			if (!g) {
+				free(v);
+				v = NULL;
+				break;
+			}
+			v = g;
+		}
 		if (k == n)
 			v[n++] = (struct family){ r->key.kind, r->key.reason, 0, 0 };
 		v[k].rows++;
 		v[k].changes += r->verdict != VMT_AN_SAME;
 	}
-	return n;
+	*out = v;
+	return v ? n : 0;
 }
 
 static void family_name(const struct family *fa, char *out, size_t cap)
@@ -256,9 +266,12 @@ int vmt_an_diff_junit(FILE *f, const struct vmt_an_diff *d)
 	for (size_t k = 0; k < nf; k++) {
 		family_name(&fam[k], name, sizeof(name));
 		fprintf(f, "  <testcase classname=\"vmtrail.diff\" name=\"%s\">\n", name);
-		for (size_t i = 0; !err && i < d->nrows; i++)
-			if (d->rows[i].verdict != VMT_AN_SAME && same_family(&fam[k], &d->rows[i]))
-				err = junit_failure(f, d, &d->rows[i]);
+		for (size_t i = 0; !err && i < d->nrows; i++) {
+			const struct vmt_an_row *r = vmt_an_diff_row(d, i);
+
+			if (r->verdict != VMT_AN_SAME && same_family(&fam[k], r))
+				err = junit_failure(f, d, r);
+		}
 		fprintf(f, "   <system-out>%zu rows compared, %zu significant</system-out>\n"
 			"  </testcase>\n", fam[k].rows, fam[k].changes);
 	}
@@ -308,10 +321,12 @@ static int md_table(FILE *f, const struct vmt_an_diff *d)
 	fprintf(f, "| behaviour | phase | verdict | change [%.3g%% interval] | q | baseline | candidate |\n"
 		"|:--|:--|:--|--:|--:|--:|--:|\n", 100 * (1 - d->opts.alpha));
 	for (int rank = 0; rank < 3; rank++)
-		for (size_t i = 0; !err && i < d->nrows; i++)
-			if (d->rows[i].verdict && vmt_an_headline_rank(&d->rows[i]) == rank &&
-			    shown++ < MD_ROWS)
-				err = md_row(f, d, &d->rows[i]);
+		for (size_t i = 0; !err && i < d->nrows; i++) {
+			const struct vmt_an_row *r = vmt_an_diff_row(d, i);
+
+			if (r->verdict && vmt_an_headline_rank(r) == rank && shown++ < MD_ROWS)
+				err = md_row(f, d, r);
+		}
 	if (shown > MD_ROWS)
 		fprintf(f, "\n\u2026 and %zu more significant changes (the JSON or `--all` lists them).\n",
 			shown - MD_ROWS);
@@ -322,7 +337,7 @@ static int md_first(FILE *f, const struct vmt_an_diff *d)
 {
 	for (int rank = 0; rank < 3; rank++)
 		for (size_t i = 0; i < d->nrows; i++) {
-			const struct vmt_an_row *r = &d->rows[i];
+			const struct vmt_an_row *r = vmt_an_diff_row(d, i);
 			char name[128], ch[128];
 			int err;
 

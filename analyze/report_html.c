@@ -137,11 +137,8 @@ static void rate_chart(FILE *f, const struct vmt_an_diff *d, uint32_t reason)
 
 /* ---- bars ------------------------------------------------------------------ */
 
-static int cmp_p(const void *pa, const void *pb)
+static int cmp_p(const struct vmt_an_row *a, const struct vmt_an_row *b)
 {
-	const struct vmt_an_row *a = *(const struct vmt_an_row *const *)pa;
-	const struct vmt_an_row *b = *(const struct vmt_an_row *const *)pb;
-
 	if ((a->verdict != VMT_AN_SAME) != (b->verdict != VMT_AN_SAME))
 		return a->verdict != VMT_AN_SAME ? -1 : 1;
 	return (a->p > b->p) - (a->p < b->p);
@@ -149,8 +146,7 @@ static int cmp_p(const void *pa, const void *pb)
 
 static int cmp_abs_log2(const void *pa, const void *pb)
 {
-	const struct vmt_an_row *a = *(const struct vmt_an_row *const *)pa;
-	const struct vmt_an_row *b = *(const struct vmt_an_row *const *)pb;
+	const struct vmt_an_row *a = pa, *b = pb;
 	double x = fabs(a->log2_ratio), y = fabs(b->log2_ratio);
 
 	return (x < y) - (x > y);
@@ -198,35 +194,52 @@ static double log2_of(double pct, double max)
 }
 
 /*
+ * @r into @v, the first @n of the rows read so far in cmp_p() order (of
+ * equals, the first read first), unless MAX_BARS come before it.  Return:
+ * how many @v holds now.
+ */
+static size_t keep_first(struct vmt_an_row *v, size_t n, const struct vmt_an_row *r)
+{
+	size_t at = n;
+
+	while (at > 0 && cmp_p(r, &v[at - 1]) < 0)
+		at--;
+	if (at == MAX_BARS)
+		return n;
+	n = n < MAX_BARS ? n + 1 : MAX_BARS;
+	memmove(&v[at + 1], &v[at], (n - 1 - at) * sizeof(*v));
+	v[at] = *r;
+	return n;
+}
+
+/*
  * The largest changes: the flagged rows and the best-supported others (a
  * large swing on a handful of events says little), then drawn by size,
  * each bar with its interval as a whisker.
  */
 static void change_bars(FILE *f, const struct vmt_an_diff *d)
 {
-	const struct vmt_an_row **v = malloc((d->nrows + 1) * sizeof(*v));
+	struct vmt_an_row v[MAX_BARS];
 	size_t n = 0;
 	double max = 0;
 	const int w = 900, label = 380, mid = label + (w - label - 120) / 2;
 	const double half = (w - label - 120) / 2.0;
 
-	if (!v)
-		return;
-	for (size_t i = 0; i < d->nrows; i++)
-		if (d->rows[i].key.kind == VMT_AN_KEY && !d->rows[i].set &&
-		    isfinite(d->rows[i].log2_ratio))
-			v[n++] = &d->rows[i];
-	qsort(v, n, sizeof(*v), cmp_p);
-	n = n < MAX_BARS ? n : MAX_BARS;
+	for (size_t i = 0; i < d->nrows; i++) {
+		const struct vmt_an_row *r = vmt_an_diff_row(d, i);
+
+		if (r->key.kind == VMT_AN_KEY && !r->set && isfinite(r->log2_ratio))
+			n = keep_first(v, n, r);
+	}
 	qsort(v, n, sizeof(*v), cmp_abs_log2);
 	for (size_t i = 0; i < n; i++)
-		max = fmax(max, fabs(v[i]->log2_ratio));
+		max = fmax(max, fabs(v[i].log2_ratio));
 	max = max > 0 ? 1.5 * max : 1;
 	fprintf(f, "<svg width=\"%d\" height=\"%zu\" role=\"img\"><title>largest changes</title>\n"
 		"<line x1=\"%d\" y1=\"4\" x2=\"%d\" y2=\"%zu\" stroke=\"#888\"/>\n",
 		w, 20 + n * 20, mid, mid, 14 + n * 20);
 	for (size_t i = 0; i < n; i++) {
-		const struct vmt_an_row *r = v[i];
+		const struct vmt_an_row *r = &v[i];
 		char name[160], val[64];
 		int y = 10 + (int)i * 20 + 10;
 
@@ -244,7 +257,6 @@ static void change_bars(FILE *f, const struct vmt_an_diff *d)
 			r->ci_lo, r->ci_hi);
 	}
 	fputs("</svg>\n", f);
-	free(v);
 }
 
 /* ---- what changed: one block per flagged row, per-run values as dots -- */
@@ -291,7 +303,7 @@ static void what_changed(FILE *f, const struct vmt_an_diff *d)
 	fputs("<h2>What changed</h2>\n", f);
 	for (int rank = 0; rank < 3; rank++) {
 		for (size_t i = 0; i < d->nrows; i++) {
-			const struct vmt_an_row *r = &d->rows[i];
+			const struct vmt_an_row *r = vmt_an_diff_row(d, i);
 			char name[128], ci[96];
 
 			if (!r->verdict || headline_rank(r) != rank || shown++ >= MAX_BARS)
@@ -335,11 +347,13 @@ static void set_bars(FILE *f, const struct vmt_an_diff *d)
 	const int w = 900, label = 380;
 
 	for (i = 0; i < d->nrows; i++) {
-		if (set_shown(&d->rows[i]) && n < MAX_BARS) {
-			max = fmax(max, fmax(d->rows[i].rate_b, d->rows[i].rate_c));
+		const struct vmt_an_row *r = vmt_an_diff_row(d, i);
+
+		if (set_shown(r) && n < MAX_BARS) {
+			max = fmax(max, fmax(r->rate_b, r->rate_c));
 			n++;
 		}
-		sporadic += d->rows[i].scope < 0 && d->rows[i].set && !d->rows[i].consistent;
+		sporadic += r->scope < 0 && r->set && !r->consistent;
 	}
 	fprintf(f, "<p>%zu more seen on one side in only some of its runs (not shown).</p>\n",
 		sporadic);
@@ -350,7 +364,7 @@ static void set_bars(FILE *f, const struct vmt_an_diff *d)
 	fprintf(f, "<svg width=\"%d\" height=\"%zu\" role=\"img\"><title>behaviours seen on one side only</title>\n",
 		w, 20 + n * 20);
 	for (i = 0, n = 0; i < d->nrows && n < MAX_BARS; i++) {
-		const struct vmt_an_row *r = &d->rows[i];
+		const struct vmt_an_row *r = vmt_an_diff_row(d, i);
 		char name[160], val[64];
 		double rate = r->set > 0 ? r->rate_c : r->rate_b;
 
@@ -372,7 +386,7 @@ static void table(FILE *f, const struct vmt_an_diff *d, int scope)
 	int shown = 0;
 
 	for (size_t i = 0; i < d->nrows; i++) {
-		const struct vmt_an_row *r = &d->rows[i];
+		const struct vmt_an_row *r = vmt_an_diff_row(d, i);
 		char name[128], l2[16];
 
 		if (r->scope != scope || !(r->verdict || (scope < 0 && r->key.kind != VMT_AN_KEY)))

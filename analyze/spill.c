@@ -40,7 +40,7 @@ const char *vmt_an_spill_dir(void)
 	return dir && *dir ? dir : "/tmp";
 }
 
-static FILE *scratch(void)
+FILE *vmt_an_scratch(void)
 {
 	const char *dir = vmt_an_spill_dir();
 	char path[4096];
@@ -70,7 +70,7 @@ int vmt_an_spill(struct vmt_an_run *r)
 
 	if (s->f)
 		return 0;
-	s->f = scratch();
+	s->f = vmt_an_scratch();
 	if (!s->f)
 		return errno ? -errno : -EIO;
 	for (size_t j = 0; j < t->cap; j++) /* packed in place: no second copy */

@@ -471,39 +471,66 @@ void vmt_stats_rate_ratio_ci(double k1, double t1, double k2, double t2,
 	*hi = phi < 1 ? phi / (1 - phi) * t1 / t2 : INFINITY;
 }
 
-int vmt_stats_fit_fdist(const double *x, const double *df, size_t n,
-			double *d0, double *s0sq)
+/* log(x) centred on its expectation under F(df, inf) */
+static double fdist_z(double x, double df)
 {
-	double sum = 0, sq = 0, tri = 0, mean, var;
-	size_t m = 0;
+	return log(x) - vmt_stats_digamma(df / 2) + log(df / 2);
+}
+
+void vmt_stats_fdist_add(struct vmt_stats_fdist *a, double x, double df)
+{
+	double e;
+
+	if (!(x > 0) || !(df > 0))
+		return;
+	if (!a->second) {
+		a->sum += fdist_z(x, df);
+		a->tri += vmt_stats_trigamma(df / 2);
+		a->m++;
+		return;
+	}
+	e = fdist_z(x, df) - a->mean;
+	a->sq += e * e;
+}
+
+int vmt_stats_fdist_next(struct vmt_stats_fdist *a)
+{
+	if (a->m < 3)
+		return -EINVAL;
+	a->mean = a->sum / (double)a->m;
+	a->second = 1;
+	return 0;
+}
+
+void vmt_stats_fdist_fit(const struct vmt_stats_fdist *a, double *d0, double *s0sq)
+{
+	double var;
 
 	*d0 = 0;
 	*s0sq = 1;
-	for (size_t i = 0; i < n; i++) {
-		if (!(x[i] > 0) || !(df[i] > 0))
-			continue;
-		sum += log(x[i]) - vmt_stats_digamma(df[i] / 2) + log(df[i] / 2);
-		tri += vmt_stats_trigamma(df[i] / 2);
-		m++;
-	}
-	if (m < 3)
-		return -EINVAL;
-	mean = sum / (double)m;
-	for (size_t i = 0; i < n; i++) {
-		double e;
-
-		if (!(x[i] > 0) || !(df[i] > 0))
-			continue;
-		e = log(x[i]) - vmt_stats_digamma(df[i] / 2) + log(df[i] / 2) - mean;
-		sq += e * e;
-	}
-	var = sq / (double)(m - 1) - tri / (double)m;
+	if (!a->second)
+		return;
+	var = a->sq / (double)(a->m - 1) - a->tri / (double)a->m;
 	if (var > 0) {
 		*d0 = 2 * vmt_stats_trigamma_inv(var);
-		*s0sq = exp(mean + vmt_stats_digamma(*d0 / 2) - log(*d0 / 2));
+		*s0sq = exp(a->mean + vmt_stats_digamma(*d0 / 2) - log(*d0 / 2));
 	} else {
 		*d0 = INFINITY;
-		*s0sq = exp(mean);
+		*s0sq = exp(a->mean);
 	}
-	return 0;
+}
+
+int vmt_stats_fit_fdist(const double *x, const double *df, size_t n,
+			double *d0, double *s0sq)
+{
+	struct vmt_stats_fdist a = {0};
+	int err;
+
+	for (size_t i = 0; i < n; i++)
+		vmt_stats_fdist_add(&a, x[i], df[i]);
+	err = vmt_stats_fdist_next(&a);
+	for (size_t i = 0; !err && i < n; i++)
+		vmt_stats_fdist_add(&a, x[i], df[i]);
+	vmt_stats_fdist_fit(&a, d0, s0sq);
+	return err;
 }

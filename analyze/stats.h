@@ -120,4 +120,20 @@ void vmt_stats_rate_ratio_ci(double k1, double t1, double k2, double t2,
 int vmt_stats_fit_fdist(const double *x, const double *df, size_t n,
 			double *d0, double *s0sq);
 
+/*
+ * The same fit over values read twice in the same order, never held: add
+ * each value, vmt_stats_fdist_next(), add each again, vmt_stats_fdist_fit().
+ * vmt_stats_fdist_next() returns -EINVAL with fewer than 3 usable values;
+ * the fit is then d0 = 0, s0sq = 1.
+ */
+struct vmt_stats_fdist {
+	double sum, tri, mean, sq;
+	size_t m;
+	int second;            /* the second reading */
+};
+
+void vmt_stats_fdist_add(struct vmt_stats_fdist *a, double x, double df);
+int vmt_stats_fdist_next(struct vmt_stats_fdist *a);
+void vmt_stats_fdist_fit(const struct vmt_stats_fdist *a, double *d0, double *s0sq);
+
 #endif

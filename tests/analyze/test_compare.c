@@ -115,12 +115,15 @@ static int flagged(const struct vmt_an_diff *d, uint64_t *which)
 
 	if (which)
 		*which = 0;
-	for (size_t i = 0; i < d->nrows; i++)
-		if (d->rows[i].verdict != VMT_AN_SAME && d->rows[i].key.kind == VMT_AN_KEY) {
+	for (size_t i = 0; i < d->nrows; i++) {
+		const struct vmt_an_row *r = vmt_an_diff_row(d, i);
+
+		if (r->verdict != VMT_AN_SAME && r->key.kind == VMT_AN_KEY) {
 			n++;
-			if (which && d->rows[i].key.a == want)
+			if (which && r->key.a == want)
 				*which = 1;
 		}
+	}
 	return n;
 }
 
@@ -213,8 +216,8 @@ Test(compare, one_wild_run_is_not_a_change)
 	}
 	cr_assert_eq(vmt_an_compare(&d, b, 3, c, 3, &defaults), 0);
 	cr_assert_eq(d.nrows, 2);
-	cr_expect_gt(d.rows[0].dispersion, 10);
-	cr_expect_eq(d.rows[0].verdict, VMT_AN_SAME);
+	cr_expect_gt(vmt_an_diff_row(&d, 0)->dispersion, 10);
+	cr_expect_eq(vmt_an_diff_row(&d, 0)->verdict, VMT_AN_SAME);
 	vmt_an_diff_free(&d);
 	free_side(b, 3);
 	free_side(c, 3);
@@ -260,10 +263,10 @@ Test(compare, min_change_silences_small_changes)
 	add(b, VMT_REASON_CPUID, 7, 1000000); /* the work it is counted against */
 	add(c, VMT_REASON_CPUID, 7, 1000000);
 	cr_assert_eq(vmt_an_compare(&d, &b, 1, &c, 1, &defaults), 0);
-	cr_expect_eq(d.rows[0].verdict, VMT_AN_UP);
+	cr_expect_eq(vmt_an_diff_row(&d, 0)->verdict, VMT_AN_UP);
 	vmt_an_diff_free(&d);
 	cr_assert_eq(vmt_an_compare(&d, &b, 1, &c, 1, &o), 0);
-	cr_expect_eq(d.rows[0].verdict, VMT_AN_SAME);
+	cr_expect_eq(vmt_an_diff_row(&d, 0)->verdict, VMT_AN_SAME);
 	vmt_an_diff_free(&d);
 	vmt_an_run_free(b);
 	vmt_an_run_free(c);
@@ -351,9 +354,11 @@ Test(compare, change_located_in_its_phase)
 	cr_assert_eq(vmt_an_compare(&d, &b, 1, &c, 1, &defaults), 0);
 	cr_expect_eq(d.nphases, 3);
 	for (size_t i = 0; i < d.nrows; i++) {
-		if (d.rows[i].verdict == VMT_AN_SAME || d.rows[i].scope < 0)
+		const struct vmt_an_row *r = vmt_an_diff_row(&d, i);
+
+		if (r->verdict == VMT_AN_SAME || r->scope < 0)
 			continue;
-		if (!strcmp(d.phase_names[d.rows[i].scope], "login"))
+		if (!strcmp(d.phase_names[r->scope], "login"))
 			in_login++;
 		else
 			elsewhere++;
@@ -376,7 +381,7 @@ Test(compare, change_located_in_its_phase)
 	cr_assert_eq(vmt_an_compare(&d, &b, 1, &c, 1, &defaults), 0);
 	cr_expect_eq(d.nphases, 0);
 	for (size_t i = 0; i < d.nrows; i++)
-		cr_expect_eq(d.rows[i].scope, -1);
+		cr_expect_eq(vmt_an_diff_row(&d, i)->scope, -1);
 	vmt_an_diff_free(&d);
 	vmt_an_run_free(b);
 	vmt_an_run_free(c);
@@ -455,10 +460,12 @@ static void rare_sides(struct vmt_an_run **b, size_t nb, struct vmt_an_run **c, 
 
 static const struct vmt_an_row *row_of(const struct vmt_an_diff *d, const struct vmt_an_row *like)
 {
-	for (size_t i = 0; i < d->nrows; i++)
-		if (!memcmp(&d->rows[i].key, &like->key, sizeof(like->key)) &&
-		    d->rows[i].scope == like->scope)
-			return &d->rows[i];
+	for (size_t i = 0; i < d->nrows; i++) {
+		const struct vmt_an_row *r = vmt_an_diff_row(d, i);
+
+		if (!memcmp(&r->key, &like->key, sizeof(like->key)) && r->scope == like->scope)
+			return r;
+	}
 	return NULL;
 }
 
@@ -480,7 +487,7 @@ Test(compare, rare_keys_are_no_rows_and_change_nothing)
 	cr_expect_eq(d.regressions, all.regressions);
 	cr_expect_gt(d.regressions, 0, "the doubled key 0x10 is found");
 	for (size_t i = 0; i < all.nrows; i++) {
-		const struct vmt_an_row *x = &all.rows[i], *y = row_of(&d, x);
+		const struct vmt_an_row *x = vmt_an_diff_row(&all, i), *y = row_of(&d, x);
 
 		if (!y) {
 			absent++;
