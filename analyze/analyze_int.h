@@ -159,6 +159,41 @@ const char *vmt_an_spill_dir(void);
 /** vmt_an_scratch() - an unlinked read-write file there, or NULL (errno) */
 FILE *vmt_an_scratch(void);
 
+/*
+ * sort.c: (value, index) pairs sorted in bounded memory, through a
+ * temporary file once they outgrow @cap.  Add every pair, then
+ * vmt_an_sort_done(), then read them in @cmp's order with
+ * vmt_an_sort_next().  Errors are sticky in @err.
+ */
+struct vmt_an_pair {
+	double v;
+	uint64_t i;
+};
+
+struct vmt_an_sort_run;
+
+struct vmt_an_sort {
+	int (*cmp)(const void *, const void *); /* of two struct vmt_an_pair */
+	struct vmt_an_pair *buf; /* a run being sorted; then the runs' reads */
+	size_t cap, len, pos;
+	uint64_t n;              /* pairs added */
+	FILE *f;                 /* the sorted runs, @cap pairs each */
+	struct vmt_an_sort_run *run;
+	size_t *heap, nheap, share;
+	int err;
+};
+
+/** vmt_an_sort_open() - no pairs; runs of @cap.  Return: 0 or -ENOMEM. */
+int vmt_an_sort_open(struct vmt_an_sort *s, size_t cap,
+		     int (*cmp)(const void *, const void *));
+void vmt_an_sort_add(struct vmt_an_sort *s, double v, uint64_t i);
+/** vmt_an_sort_done() - no more pairs.  Return: 0 or the error. */
+int vmt_an_sort_done(struct vmt_an_sort *s);
+/** vmt_an_sort_next() - the next pair.  Return: 1, 0 at the end, or the
+ * error. */
+int vmt_an_sort_next(struct vmt_an_sort *s, struct vmt_an_pair *out);
+void vmt_an_sort_close(struct vmt_an_sort *s);
+
 /* ---- keys.c: behaviour keys per reason ---------------------------- */
 
 /** vmt_an_key_format() - display text of a key, e.g. "msr 0xc0000080";

@@ -801,33 +801,83 @@ static enum vmt_an_verdict verdict(const struct vmt_an_row *row,
 	return row->change > 0 ? VMT_AN_UP : VMT_AN_DOWN;
 }
 
-/* BH over the testable rows only; the others keep q = 1. */
-static int correct_and_judge(struct vmt_an_diff *d)
+/* p-values largest first (ties by row); then q-values back in row order */
+static int by_p_down(const void *pa, const void *pb)
 {
-	double *p;
-	size_t m = 0, j = 0;
+	const struct vmt_an_pair *a = pa, *b = pb;
+
+	if (a->v != b->v)
+		return a->v < b->v ? 1 : -1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+static int by_row(const void *pa, const void *pb)
+{
+	const struct vmt_an_pair *a = pa, *b = pb;
+
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+#define BH_RUN 32768 /* p-values sorted in memory at once (16 B each) */
+
+/*
+ * Benjamini-Hochberg over the testable rows, the others keep q = 1:
+ * vmt_stats_bh()'s arithmetic, with the p-values sorted on disk (sort.c),
+ * largest first so that q is a running minimum, then the q-values sorted
+ * back into the testable rows' order.  Ties share one q whatever their
+ * order.
+ */
+static int bh_q(struct vmt_an_diff *d, struct vmt_an_sort *byp, struct vmt_an_sort *byrow)
+{
+	struct vmt_an_pair e;
+	uint64_t m = 0, rank;
+	double run = 1.0;
 	int err;
 
-	for (size_t i = 0; i < d->nrows; i++)
-		m += vmt_an_rows_get(d->rows, i)->testable;
-	if (!(p = malloc((m ? m : 1) * sizeof(*p))))
-		return -ENOMEM;
-	for (size_t i = 0; i < d->nrows; i++)
-		if (vmt_an_rows_get(d->rows, i)->testable)
-			p[j++] = vmt_an_rows_get(d->rows, i)->p;
-	err = vmt_stats_bh(p, p, m);
+	for (size_t i = 0; i < d->nrows; i++) {
+		const struct vmt_an_row *row = vmt_an_rows_get(d->rows, i);
+
+		if (row->testable)
+			vmt_an_sort_add(byp, isnan(row->p) ? 1.0 : row->p, m++);
+	}
 	d->tested = m;
+	err = vmt_an_rows_err(d->rows) ? vmt_an_rows_err(d->rows) : vmt_an_sort_done(byp);
+	for (rank = m; !err && vmt_an_sort_next(byp, &e) > 0; rank--) {
+		double v = e.v * (double)m / (double)rank;
+
+		run = v < run ? v : run;
+		vmt_an_sort_add(byrow, run, e.i);
+	}
+	err = err ? err : byp->err;
+	return err ? err : vmt_an_sort_done(byrow);
+}
+
+static int correct_and_judge(struct vmt_an_diff *d)
+{
+	struct vmt_an_sort byp, byrow;
+	struct vmt_an_pair e;
+	int err = vmt_an_sort_open(&byp, BH_RUN, by_p_down);
+
+	if (!err && (err = vmt_an_sort_open(&byrow, BH_RUN, by_row)))
+		vmt_an_sort_close(&byp);
+	if (err)
+		return err;
+	err = bh_q(d, &byp, &byrow);
+	vmt_an_sort_close(&byp);
 	d->regressions = 0;
-	j = 0;
 	for (size_t i = 0; !err && i < d->nrows; i++) {
 		struct vmt_an_row *row = row_at(d, i);
 
-		row->q = row->testable ? p[j++] : 1.0;
+		row->q = 1.0;
+		if (row->testable && (err = vmt_an_sort_next(&byrow, &e)) > 0) {
+			row->q = e.v;
+			err = 0;
+		}
 		row->verdict = verdict(row, &d->opts);
 		d->regressions += row->verdict != VMT_AN_SAME;
 	}
-	free(p);
-	return err;
+	vmt_an_sort_close(&byrow);
+	return err ? err : vmt_an_rows_err(d->rows);
 }
 
 /* One pass: every row against the current work measure. */
