@@ -97,6 +97,8 @@ struct vmt_an_spill {
 /** vmt_an_key_cmp() - the order of keys in rows and spills: kind, reason,
  * b, a */
 int vmt_an_key_cmp(const struct vmt_an_bkey *a, const struct vmt_an_bkey *b);
+/** vmt_an_entry_cmp() - two struct vmt_an_entry: key order, then phase */
+int vmt_an_entry_cmp(const void *a, const void *b);
 
 #define VMT_AN_BUCKETS 60
 #define VMT_AN_REASONS VMT_REASON_COUNT /* unknown reasons pool in 0 */
@@ -139,6 +141,19 @@ void vmt_an_run_free(struct vmt_an_run *r);
  * be made ($TMPDIR, else /tmp), the table untouched; -EIO when writing it
  * failed, the counts lost. */
 int vmt_an_spill(struct vmt_an_run *r);
+struct vmt_an_sort;
+/**
+ * vmt_an_spill_sorted() - @s from the entries @in returns in key and phase
+ * order (sort.c, after vmt_an_sort_done()), however many of one (key,
+ * phase) it holds: their counts are summed.  With @fold each key's phase 0
+ * also gets its other phases' counts (as vmt_an_tab_fold()); with @kept,
+ * a behaviour key that @kept does not hold is pooled into VMT_AN_RARE.
+ * @width: phases of a run's table, whole run included (entries beyond are
+ * an error).  Return: 0, -ENOMEM, -EIO, the error of @in or @kept, or the
+ * -errno of the temporary file.
+ */
+int vmt_an_spill_sorted(struct vmt_an_spill *s, struct vmt_an_sort *in, size_t width,
+			int fold, struct vmt_an_spill *kept);
 /** vmt_an_spill_rewind() - the next vmt_an_spill_next() reads the first
  * entry.  Return: 0 or the cursor's error. */
 int vmt_an_spill_rewind(struct vmt_an_spill *s);
@@ -160,39 +175,41 @@ const char *vmt_an_spill_dir(void);
 FILE *vmt_an_scratch(void);
 
 /*
- * sort.c: (value, index) pairs sorted in bounded memory, through a
- * temporary file once they outgrow @cap.  Add every pair, then
+ * sort.c: records of @size bytes sorted in bounded memory, through a
+ * temporary file once they outgrow @cap.  Add every record, then
  * vmt_an_sort_done(), then read them in @cmp's order with
  * vmt_an_sort_next().  Errors are sticky in @err.
  */
-struct vmt_an_pair {
-	double v;
-	uint64_t i;
-};
-
 struct vmt_an_sort_run;
 
 struct vmt_an_sort {
-	int (*cmp)(const void *, const void *); /* of two struct vmt_an_pair */
-	struct vmt_an_pair *buf; /* a run being sorted; then the runs' reads */
+	int (*cmp)(const void *, const void *);
+	size_t size;
+	unsigned char *buf;      /* a run being sorted; then the runs' reads */
 	size_t cap, len, pos;
-	uint64_t n;              /* pairs added */
-	FILE *f;                 /* the sorted runs, @cap pairs each */
+	uint64_t n;              /* records added */
+	FILE *f;                 /* the sorted runs, @cap records each */
 	struct vmt_an_sort_run *run;
 	size_t *heap, nheap, share;
 	int err;
 };
 
-/** vmt_an_sort_open() - no pairs; runs of @cap.  Return: 0 or -ENOMEM. */
-int vmt_an_sort_open(struct vmt_an_sort *s, size_t cap,
+/** vmt_an_sort_open() - no records; runs of @cap.  Return: 0 or -ENOMEM. */
+int vmt_an_sort_open(struct vmt_an_sort *s, size_t cap, size_t size,
 		     int (*cmp)(const void *, const void *));
-void vmt_an_sort_add(struct vmt_an_sort *s, double v, uint64_t i);
-/** vmt_an_sort_done() - no more pairs.  Return: 0 or the error. */
+void vmt_an_sort_add(struct vmt_an_sort *s, const void *rec);
+/** vmt_an_sort_done() - no more records.  Return: 0 or the error. */
 int vmt_an_sort_done(struct vmt_an_sort *s);
-/** vmt_an_sort_next() - the next pair.  Return: 1, 0 at the end, or the
- * error. */
-int vmt_an_sort_next(struct vmt_an_sort *s, struct vmt_an_pair *out);
+/** vmt_an_sort_next() - the next record into @out.  Return: 1, 0 at the
+ * end, or the error. */
+int vmt_an_sort_next(struct vmt_an_sort *s, void *out);
 void vmt_an_sort_close(struct vmt_an_sort *s);
+
+/* The records a diff's correction sorts (compare.c). */
+struct vmt_an_pair {
+	double v;
+	uint64_t i;
+};
 
 /* ---- keys.c: behaviour keys per reason ---------------------------- */
 

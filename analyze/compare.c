@@ -837,8 +837,11 @@ static int bh_q(struct vmt_an_diff *d, struct vmt_an_sort *byp, struct vmt_an_so
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct vmt_an_row *row = vmt_an_rows_get(d->rows, i);
 
+		struct vmt_an_pair pair = { isnan(row->p) ? 1.0 : row->p, m };
+
+		m += row->testable;
 		if (row->testable)
-			vmt_an_sort_add(byp, isnan(row->p) ? 1.0 : row->p, m++);
+			vmt_an_sort_add(byp, &pair);
 	}
 	d->tested = m;
 	err = vmt_an_rows_err(d->rows) ? vmt_an_rows_err(d->rows) : vmt_an_sort_done(byp);
@@ -846,7 +849,7 @@ static int bh_q(struct vmt_an_diff *d, struct vmt_an_sort *byp, struct vmt_an_so
 		double v = e.v * (double)m / (double)rank;
 
 		run = v < run ? v : run;
-		vmt_an_sort_add(byrow, run, e.i);
+		vmt_an_sort_add(byrow, &(struct vmt_an_pair){ run, e.i });
 	}
 	err = err ? err : byp->err;
 	return err ? err : vmt_an_sort_done(byrow);
@@ -856,9 +859,9 @@ static int correct_and_judge(struct vmt_an_diff *d)
 {
 	struct vmt_an_sort byp, byrow;
 	struct vmt_an_pair e;
-	int err = vmt_an_sort_open(&byp, BH_RUN, by_p_down);
+	int err = vmt_an_sort_open(&byp, BH_RUN, sizeof(e), by_p_down);
 
-	if (!err && (err = vmt_an_sort_open(&byrow, BH_RUN, by_row)))
+	if (!err && (err = vmt_an_sort_open(&byrow, BH_RUN, sizeof(e), by_row)))
 		vmt_an_sort_close(&byp);
 	if (err)
 		return err;

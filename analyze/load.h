@@ -50,6 +50,10 @@ int vmt_an_resolve(struct vmt_an_srcs *s, const char *list, int with_spaces,
  * Return: 0, or the first failure (with @why filled).
  */
 int vmt_an_srcs_load(struct vmt_an_srcs *s, char *why, size_t cap);
+/** vmt_an_srcs_spill() - each run vmt_an_srcs_load() loads goes to disk at
+ * once (vmt_an_spill(), for a diff): the loads then hold at most
+ * VMT_AN_LOADERS runs' tables, not every run's */
+void vmt_an_srcs_spill(struct vmt_an_srcs *s);
 #define VMT_AN_LOADERS 4
 
 /*

@@ -64,8 +64,10 @@ struct chload {
 	char **names;           /* phase_names of the run: [i] for codes[i] */
 	int64_t *codes;
 	size_t nnames;
-	const struct vmt_an_tab *kept; /* a diff's keys that may reach its rare
-					* floor; the others pool (NULL: none) */
+	struct vmt_an_sort *out; /* a diff's: the counts, sorted on disk; NULL:
+				  * into the run's table */
+	struct vmt_an_spill *kept; /* a diff's keys that may reach its rare
+				    * floor; the others pool (NULL: none) */
 };
 
 static int grow(void **p, size_t n, size_t sz)
@@ -493,12 +495,23 @@ static void with_lstar_k(FILE *f, const struct chload *l)
 
 /* ---- the grouped counts ---- */
 
-static int add_key(struct vmt_an_run *r, uint32_t kind, uint32_t reason,
-		   uint64_t a, uint64_t b, uint32_t phase, uint64_t n)
+static int add_entry(struct chload *l, const struct vmt_an_bkey *k, uint32_t phase,
+		     uint64_t n)
+{
+	struct vmt_an_entry e = { *k, phase, n };
+
+	if (!l->out)
+		return vmt_an_tab_add(&l->r->tab, k, phase, n);
+	vmt_an_sort_add(l->out, &e);
+	return l->out->err;
+}
+
+static int add_key(struct chload *l, uint32_t kind, uint32_t reason, uint64_t a,
+		   uint64_t b, uint32_t phase, uint64_t n)
 {
 	struct vmt_an_bkey k = { kind, reason, a, b };
 
-	return vmt_an_tab_add(&r->tab, &k, phase, n);
+	return add_entry(l, &k, phase, n);
 }
 
 /* ph, v, reason, bucket, count */
@@ -515,8 +528,8 @@ static int total_row(void *ctx, char **col, size_t n)
 		return -EIO;
 	r->buckets[reason < VMT_AN_REASONS ? reason : 0][b] += k;
 	r->phases[ph - 1].events += k;
-	err = add_key(r, VMT_AN_REASON, reason, 0, 0, ph, k);
-	return err ? err : add_key(r, VMT_AN_VCPU, 0, v, 0, ph, k);
+	err = add_key(l, VMT_AN_REASON, reason, 0, 0, ph, k);
+	return err ? err : add_key(l, VMT_AN_VCPU, 0, v, 0, ph, k);
 }
 
 struct key_ctx {
@@ -524,7 +537,7 @@ struct key_ctx {
 	uint32_t kind, reason;   /* reason: fixed, or UINT32_MAX from column 1 */
 };
 
-/* ph, [reason,] a, b, count: a key below a diff's rare floor is pooled */
+/* ph, [reason,] a, b, count (a diff pools its rare keys later: spill.c) */
 static int key_row(void *ctx, char **col, size_t n)
 {
 	struct key_ctx *k = ctx;
@@ -535,10 +548,7 @@ static int key_row(void *ctx, char **col, size_t n)
 		return -EIO;
 	key.a = (uint64_t)num(col[1 + c]);
 	key.b = (uint64_t)num(col[2 + c]);
-	if (k->l->kept && !vmt_an_tab_get(k->l->kept, &key, 0))
-		key = (struct vmt_an_bkey){ VMT_AN_RARE, 0, 0, 0 };
-	return vmt_an_tab_add(&k->l->r->tab, &key, (uint32_t)num(col[0]),
-			      (uint64_t)num(col[3 + c]));
+	return add_entry(k->l, &key, (uint32_t)num(col[0]), (uint64_t)num(col[3 + c]));
 }
 
 static int query(struct chload *l, FILE *f, char **sql, vmt_ch_row_fn fn, void *ctx)
@@ -650,9 +660,7 @@ static int count_detail(struct chload *l, size_t i)
 
 static int space_row(void *ctx, char **col, size_t n)
 {
-	struct vmt_an_run *r = ctx;
-
-	return n < 2 ? -EIO : add_key(r, VMT_AN_SPACE, 0, (uint64_t)num(col[0]), 0, 0,
+	return n < 2 ? -EIO : add_key(ctx, VMT_AN_SPACE, 0, (uint64_t)num(col[0]), 0, 0,
 				      (uint64_t)num(col[1]));
 }
 
@@ -662,7 +670,7 @@ static int count_spaces(struct chload *l)
 
 	snprintf(sql, sizeof(sql), "SELECT cr3, count() FROM events WHERE run_id = %" PRId64
 		 " AND cr3 IS NOT NULL GROUP BY cr3", l->id);
-	return vmt_ch_select(l->c, sql, space_row, l->r);
+	return vmt_ch_select(l->c, sql, space_row, l);
 }
 
 /* ---- one run ---- */
@@ -698,18 +706,26 @@ static int load_counts(struct chload *l, int with_spaces)
 		err = count_detail(l, i);
 	if (!err && with_spaces)
 		err = count_spaces(l);
-	if (!err)
+	if (!err && l->out && !(err = vmt_an_sort_done(l->out)))
+		err = vmt_an_spill_sorted(&l->r->spill, l->out, l->r->nphases + 1, 1, l->kept);
+	else if (!err)
 		err = vmt_an_tab_fold(&l->r->tab);
 	if (!err)
 		err = phase_times(l);
 	return err;
 }
 
-static int load_run(struct vmt_ch *c, int64_t id, int with_spaces,
-		    const struct vmt_an_tab *kept, uint64_t floor, struct vmt_an_run **out)
+/* The entries a diff's load sorts in memory at once (40 B each). */
+#define LOAD_RUN 16384
+
+/* @diff: the counts go to r->spill through a sort on disk, so that a load
+ * holds a bounded buffer, not the run's distinct behaviours. */
+static int load_run(struct vmt_ch *c, int64_t id, int with_spaces, int diff,
+		    struct vmt_an_spill *kept, uint64_t floor, struct vmt_an_run **out)
 {
 	struct vmt_an_run *r = calloc(1, sizeof(*r));
 	struct chload l = { .c = c, .r = r, .id = id, .kept = kept };
+	struct vmt_an_sort sort;
 	int err;
 
 	if (!r)
@@ -719,8 +735,13 @@ static int load_run(struct vmt_ch *c, int64_t id, int with_spaces,
 	err = load_facts(&l);
 	if (!err && !(r->name = strdup(r->uuid)))
 		err = -ENOMEM;
+	if (!err && diff && !(err = vmt_an_sort_open(&sort, LOAD_RUN, sizeof(struct vmt_an_entry),
+						     vmt_an_entry_cmp)))
+		l.out = &sort;
 	if (!err)
 		err = load_counts(&l, with_spaces);
+	if (l.out)
+		vmt_an_sort_close(l.out);
 	chload_free(&l);
 	if (err) {
 		vmt_an_run_free(r);
@@ -817,10 +838,8 @@ static int select_list(struct vmt_ch *c, const char *list, struct ids *ids, char
 	return err;
 }
 
-/* @diff: each run's table goes to disk once loaded (spill.c), so that the
- * loads hold one run's table at a time */
 static int load_ids(struct vmt_ch *c, const struct ids *ids, int with_spaces, int diff,
-		    const struct vmt_an_tab *kept, uint64_t floor,
+		    struct vmt_an_spill *kept, uint64_t floor,
 		    struct vmt_an_run ***runs, size_t *n, char *why, size_t cap)
 {
 	int err = 0;
@@ -828,12 +847,8 @@ static int load_ids(struct vmt_ch *c, const struct ids *ids, int with_spaces, in
 	for (size_t i = 0; !err && i < ids->n; i++) {
 		struct vmt_an_run *r;
 
-		err = load_run(c, ids->v[i], with_spaces, kept, floor, &r);
-		if (!err && diff && (err = vmt_an_spill(r))) {
-			snprintf(why, cap, "a temporary file in %s: %s", vmt_an_spill_dir(),
-				 vmt_strerror(err));
-			vmt_an_run_free(r);
-		} else if (!err && (err = append_run(runs, n, r)))
+		err = load_run(c, ids->v[i], with_spaces, diff, kept, floor, &r);
+		if (!err && (err = append_run(runs, n, r)))
 			vmt_an_run_free(r);
 		if (err && !why[0])
 			snprintf(why, cap, "run %" PRId64 " of ClickHouse database '%s': %s",
@@ -875,14 +890,15 @@ static void in_ids(FILE *f, const struct ids *b, const struct ids *c)
 
 static int kept_row(void *ctx, char **col, size_t n)
 {
-	struct vmt_an_bkey k = { VMT_AN_KEY, 0, 0, 0 };
+	struct vmt_an_entry e = { { VMT_AN_KEY, 0, 0, 0 }, 0, 1 };
 
 	if (n < 3)
 		return -EIO;
-	k.reason = (uint32_t)num(col[0]);
-	k.a = (uint64_t)num(col[1]);
-	k.b = (uint64_t)num(col[2]);
-	return vmt_an_tab_add(ctx, &k, 0, 1);
+	e.key.reason = (uint32_t)num(col[0]);
+	e.key.a = (uint64_t)num(col[1]);
+	e.key.b = (uint64_t)num(col[2]);
+	vmt_an_sort_add(ctx, &e);
+	return ((struct vmt_an_sort *)ctx)->err;
 }
 
 /* The events of these runs whose @d row is an execute fault. */
@@ -936,11 +952,12 @@ static void bound_branches(FILE *f, const struct ids *b, const struct ids *c)
 	}
 }
 
-/* The keys whose bound reaches @floor: every other key is seen fewer times
- * in all these runs, and its events reach the client only pooled. */
+/* The keys whose bound reaches @floor, sorted on disk: every other key is
+ * seen fewer times in all these runs, and each run's load pools it. */
 static int load_kept(struct vmt_ch *c, const struct ids *b, const struct ids *cand,
-		     uint64_t floor, struct vmt_an_tab *kept)
+		     uint64_t floor, struct vmt_an_spill *kept)
 {
+	struct vmt_an_sort sort;
 	char *sql;
 	size_t len;
 	FILE *f = open_memstream(&sql, &len);
@@ -953,10 +970,16 @@ static int load_kept(struct vmt_ch *c, const struct ids *b, const struct ids *ca
 	fprintf(f, ") GROUP BY reason, a, b HAVING count() >= %" PRIu64, floor);
 	if (fclose(f))
 		return -ENOMEM;
-	err = vmt_ch_select(c, sql, kept_row, kept);
+	err = vmt_an_sort_open(&sort, LOAD_RUN, sizeof(struct vmt_an_entry), vmt_an_entry_cmp);
+	if (!err)
+		err = vmt_ch_select(c, sql, kept_row, &sort);
 	free(sql);
+	if (!err && !(err = vmt_an_sort_done(&sort)))
+		err = vmt_an_spill_sorted(kept, &sort, 1, 0, NULL);
+	vmt_an_sort_close(&sort);
 	return err;
 }
+
 
 int vmt_an_ch_resolve_diff(struct vmt_ch *c, const char *base, const char *cand,
 			   const struct vmt_an_cmp_opts *opts, struct vmt_an_run ***b,
@@ -964,7 +987,7 @@ int vmt_an_ch_resolve_diff(struct vmt_ch *c, const char *base, const char *cand,
 			   size_t cap)
 {
 	struct ids ib = { 0 }, ic = { 0 };
-	struct vmt_an_tab kept = { 0 };
+	struct vmt_an_spill kept = { 0 };
 	uint64_t floor = 1;
 	int err = select_list(c, base, &ib, why, cap);
 
@@ -978,7 +1001,7 @@ int vmt_an_ch_resolve_diff(struct vmt_ch *c, const char *base, const char *cand,
 		err = load_ids(c, &ib, 0, 1, floor > 1 ? &kept : NULL, floor, b, nb, why, cap);
 	if (!err)
 		err = load_ids(c, &ic, 0, 1, floor > 1 ? &kept : NULL, floor, cc, nc, why, cap);
-	vmt_an_tab_free(&kept);
+	vmt_an_spill_close(&kept);
 	free(ib.v);
 	free(ic.v);
 	return ch_why(c, err, why, cap);

@@ -46,6 +46,7 @@ struct vmt_an_srcs {
 	char tmp_path[PATH_MAX];
 	struct job *jobs;
 	size_t njobs, next;
+	int spill;              /* each run's counts to disk once loaded */
 	pthread_mutex_t lock;
 };
 
@@ -358,6 +359,8 @@ static void *loader(void *arg)
 			continue;
 		j->err = vmt_an_load(db, j->id, j->name, j->spaces, &j->run);
 		sqlite3_close(db);
+		if (!j->err && s->spill)
+			j->err = vmt_an_spill(j->run);
 		if (!j->err)
 			j->run->db = j->db;
 	}
@@ -379,6 +382,11 @@ static int deliver(struct job *j, char *why, size_t cap)
 	*j->dest = v;
 	j->run = NULL;
 	return 0;
+}
+
+void vmt_an_srcs_spill(struct vmt_an_srcs *s)
+{
+	s->spill = 1;
 }
 
 int vmt_an_srcs_load(struct vmt_an_srcs *s, char *why, size_t cap)

@@ -1,10 +1,10 @@
 /*
- * sort.c - (value, index) pairs sorted in bounded memory: runs of @cap
- * pairs sorted in memory and written to a temporary file, then merged
- * through one buffer shared by every run.  The Benjamini-Hochberg
- * correction of a diff (compare.c) sorts its p-values with it, so that no
- * array as long as the rows is ever held.  Pairs that fit in one run never
- * touch the disk.
+ * sort.c - fixed-size records sorted in bounded memory: runs of @cap
+ * records sorted in memory and written to a temporary file, then merged
+ * through one buffer shared by every run.  A diff sorts its p-values with
+ * it for the Benjamini-Hochberg correction (compare.c), and a ClickHouse
+ * load a run's counts (load_ch.c), so that neither holds anything as long
+ * as the behaviours.  Records that fit in one run never touch the disk.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,18 +15,19 @@
 
 /* One sorted run in the file, read through its share of the buffer. */
 struct vmt_an_sort_run {
-	uint64_t at, end;          /* pairs of the file still to read */
-	struct vmt_an_pair *buf;
+	uint64_t at, end;          /* records of the file still to read */
+	unsigned char *buf;
 	size_t len, pos;
 };
 
-int vmt_an_sort_open(struct vmt_an_sort *s, size_t cap,
+int vmt_an_sort_open(struct vmt_an_sort *s, size_t cap, size_t size,
 		     int (*cmp)(const void *, const void *))
 {
 	memset(s, 0, sizeof(*s));
 	s->cap = cap >= 2 ? cap : 2;
+	s->size = size;
 	s->cmp = cmp;
-	s->buf = malloc(s->cap * sizeof(*s->buf));
+	s->buf = malloc(s->cap * size);
 	return s->buf ? 0 : -ENOMEM;
 }
 
@@ -34,18 +35,18 @@ static int write_run(struct vmt_an_sort *s)
 {
 	if (!s->f && !(s->f = vmt_an_scratch()))
 		return errno ? -errno : -EIO;
-	qsort(s->buf, s->len, sizeof(*s->buf), s->cmp);
-	if (fwrite(s->buf, sizeof(*s->buf), s->len, s->f) != s->len)
+	qsort(s->buf, s->len, s->size, s->cmp);
+	if (fwrite(s->buf, s->size, s->len, s->f) != s->len)
 		return -EIO;
 	s->len = 0;
 	return 0;
 }
 
-void vmt_an_sort_add(struct vmt_an_sort *s, double v, uint64_t i)
+void vmt_an_sort_add(struct vmt_an_sort *s, const void *rec)
 {
 	if (s->err || (s->len == s->cap && (s->err = write_run(s))))
 		return;
-	s->buf[s->len++] = (struct vmt_an_pair){ v, i };
+	memcpy(s->buf + s->len++ * s->size, rec, s->size);
 	s->n++;
 }
 
@@ -57,8 +58,8 @@ static void fill(struct vmt_an_sort *s, struct vmt_an_sort_run *r, size_t share)
 	r->len = 0;
 	if (!want || s->err)
 		return;
-	if (fseeko(s->f, (off_t)(r->at * sizeof(*r->buf)), SEEK_SET) ||
-	    fread(r->buf, sizeof(*r->buf), want, s->f) != want) {
+	if (fseeko(s->f, (off_t)(r->at * s->size), SEEK_SET) ||
+	    fread(r->buf, s->size, want, s->f) != want) {
 		s->err = -EIO;
 		return;
 	}
@@ -70,7 +71,7 @@ static int run_less(const struct vmt_an_sort *s, size_t a, size_t b)
 {
 	const struct vmt_an_sort_run *x = &s->run[a], *y = &s->run[b];
 
-	return s->cmp(&x->buf[x->pos], &y->buf[y->pos]) < 0;
+	return s->cmp(x->buf + x->pos * s->size, y->buf + y->pos * s->size) < 0;
 }
 
 static void sift_down(struct vmt_an_sort *s, size_t at)
@@ -98,14 +99,14 @@ int vmt_an_sort_done(struct vmt_an_sort *s)
 	if (s->err)
 		return s->err;
 	if (!s->f) {
-		qsort(s->buf, s->len, sizeof(*s->buf), s->cmp);
+		qsort(s->buf, s->len, s->size, s->cmp);
 		return 0;
 	}
 	if (s->len && (s->err = write_run(s)))
 		return s->err;
 	runs = (size_t)((s->n + s->cap - 1) / s->cap);
-	if (runs > s->cap) { /* each run reads one pair at a time */
-		struct vmt_an_pair *b = realloc(s->buf, runs * sizeof(*b));
+	if (runs > s->cap) { /* each run reads one record at a time */
+		unsigned char *b = realloc(s->buf, runs * s->size);
 
 		if (!b)
 			return s->err = -ENOMEM;
@@ -117,7 +118,7 @@ int vmt_an_sort_done(struct vmt_an_sort *s)
 	if (!s->run || !s->heap)
 		return s->err = -ENOMEM;
 	for (size_t r = 0; r < runs; r++) {
-		s->run[r] = (struct vmt_an_sort_run){ .at = r * s->cap, .buf = s->buf + r * s->share };
+		s->run[r] = (struct vmt_an_sort_run){ .at = r * s->cap, .buf = s->buf + r * s->share * s->size };
 		s->run[r].end = s->run[r].at + s->cap < s->n ? s->run[r].at + s->cap : s->n;
 		fill(s, &s->run[r], s->share);
 		s->heap[s->nheap++] = r;
@@ -127,7 +128,7 @@ int vmt_an_sort_done(struct vmt_an_sort *s)
 	return s->err;
 }
 
-int vmt_an_sort_next(struct vmt_an_sort *s, struct vmt_an_pair *out)
+int vmt_an_sort_next(struct vmt_an_sort *s, void *out)
 {
 	struct vmt_an_sort_run *r;
 
@@ -136,13 +137,13 @@ int vmt_an_sort_next(struct vmt_an_sort *s, struct vmt_an_pair *out)
 	if (!s->f) {
 		if (s->pos == s->len)
 			return 0;
-		*out = s->buf[s->pos++];
+		memcpy(out, s->buf + s->pos++ * s->size, s->size);
 		return 1;
 	}
 	if (!s->nheap)
 		return 0;
 	r = &s->run[s->heap[0]];
-	*out = r->buf[r->pos++];
+	memcpy(out, r->buf + r->pos++ * s->size, s->size);
 	if (r->pos == r->len)
 		fill(s, r, s->share);
 	if (!r->len)

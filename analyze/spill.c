@@ -25,7 +25,7 @@ int vmt_an_key_cmp(const struct vmt_an_bkey *a, const struct vmt_an_bkey *b)
 	return (a->a > b->a) - (a->a < b->a);
 }
 
-static int cmp_entries(const void *pa, const void *pb)
+int vmt_an_entry_cmp(const void *pa, const void *pb)
 {
 	const struct vmt_an_entry *a = pa, *b = pb;
 	int c = vmt_an_key_cmp(&a->key, &b->key);
@@ -77,7 +77,7 @@ int vmt_an_spill(struct vmt_an_run *r)
 		if (t->slot[j].count)
 			t->slot[m++] = t->slot[j];
 	if (m)
-		qsort(t->slot, m, sizeof(*t->slot), cmp_entries);
+		qsort(t->slot, m, sizeof(*t->slot), vmt_an_entry_cmp);
 	if ((m && fwrite(t->slot, sizeof(*t->slot), m, s->f) != m) || fflush(s->f)) {
 		vmt_an_tab_free(t);
 		vmt_an_spill_close(s);
@@ -85,6 +85,81 @@ int vmt_an_spill(struct vmt_an_run *r)
 	}
 	vmt_an_tab_free(t);
 	s->entries = m;
+	return vmt_an_spill_rewind(s);
+}
+
+/* Whether @kept (a spill of keys, none of whose counts is 0) holds @k. */
+static int kept_has(struct vmt_an_spill *kept, const struct vmt_an_bkey *k)
+{
+	uint64_t n;
+
+	vmt_an_spill_find(kept, k, &n, 1);
+	return n > 0;
+}
+
+/* One key's counts by phase to @s, folded and pooled as
+ * vmt_an_spill_sorted() says. */
+static void put_key(struct vmt_an_spill *s, const struct vmt_an_bkey *k, uint64_t *n,
+		    uint64_t *rare, size_t width, int fold, struct vmt_an_spill *kept)
+{
+	for (size_t p = 1; fold && p < width; p++)
+		n[0] += n[p];
+	if (kept && k->kind == VMT_AN_KEY && !kept_has(kept, k)) {
+		for (size_t p = 0; p < width; p++)
+			rare[p] += n[p];
+		memset(n, 0, width * sizeof(*n));
+		return;
+	}
+	for (size_t p = 0; p < width && !s->err; p++) {
+		struct vmt_an_entry e = { *k, (uint32_t)p, n[p] };
+
+		if (n[p] && fwrite(&e, sizeof(e), 1, s->f) != 1)
+			s->err = -EIO;
+		s->entries += n[p] > 0;
+	}
+	memset(n, 0, width * sizeof(*n));
+}
+
+int vmt_an_spill_sorted(struct vmt_an_spill *s, struct vmt_an_sort *in, size_t width,
+			int fold, struct vmt_an_spill *kept)
+{
+	static const struct vmt_an_bkey rare_key = { VMT_AN_RARE, 0, 0, 0 };
+	uint64_t *n = calloc(width, sizeof(*n)), *rare = calloc(width, sizeof(*rare));
+	struct vmt_an_entry e;
+	struct vmt_an_bkey k;
+	int have = 0, got = 0, err;
+
+	memset(s, 0, sizeof(*s));
+	if (!n || !rare || !(s->f = vmt_an_scratch())) {
+		err = !n || !rare ? -ENOMEM : errno ? -errno : -EIO;
+		free(n);
+		free(rare);
+		return err;
+	}
+	while (!s->err && (got = vmt_an_sort_next(in, &e)) > 0) {
+		if (e.phase >= width) {
+			got = -EIO;
+			break;
+		}
+		if (have && vmt_an_key_cmp(&e.key, &k))
+			put_key(s, &k, n, rare, width, fold, kept);
+		k = e.key;
+		have = 1;
+		n[e.phase] += e.count;
+	}
+	if (have && !s->err)
+		put_key(s, &k, n, rare, width, fold, kept);
+	if (!s->err) /* the pooled keys last: their kind sorts last */
+		put_key(s, &rare_key, rare, n, width, 0, NULL);
+	err = got < 0 ? got : s->err ? s->err : kept && kept->err ? kept->err : 0;
+	free(n);
+	free(rare);
+	if (!err && fflush(s->f))
+		err = -EIO;
+	if (err) {
+		vmt_an_spill_close(s);
+		return err;
+	}
 	return vmt_an_spill_rewind(s);
 }
 

@@ -442,6 +442,21 @@ static int reports_are_inputs(const struct diff_args *a)
 	       (a->markdown && report_is_input(a, a->markdown));
 }
 
+/* A diff keeps its counts and rows in temporary files: a directory that
+ * cannot hold them is said before anything is loaded. */
+static int scratch_ok(char *why, size_t cap)
+{
+	FILE *f = vmt_an_scratch();
+
+	if (f) {
+		fclose(f);
+		return 1;
+	}
+	snprintf(why, cap, "comparing the runs: a temporary file in %s: %s",
+		 vmt_an_spill_dir(), vmt_strerror(errno ? -errno : -EIO));
+	return 0;
+}
+
 static int run_diff(struct diff_args *a, struct vmt_an_srcs *srcs,
 		    struct vmt_an_run ***b, size_t *nb, struct vmt_an_run ***c,
 		    size_t *nc)
@@ -451,6 +466,8 @@ static int run_diff(struct diff_args *a, struct vmt_an_srcs *srcs,
 	struct vmt_ch *ch = NULL;
 	int err, rc;
 
+	if (!scratch_ok(why, sizeof(why)))
+		return fail(why);
 	if (a->ch_url && !(ch = ch_open(a->ch_url)))
 		return EXIT_TROUBLE;
 	if (ch) {
@@ -468,6 +485,7 @@ static int run_diff(struct diff_args *a, struct vmt_an_srcs *srcs,
 		}
 		vmt_ch_close(ch);
 	} else {
+		vmt_an_srcs_spill(srcs);
 		err = vmt_an_resolve(srcs, a->base, 0, b, nb, why, sizeof(why));
 		if (!err)
 			err = vmt_an_resolve(srcs, a->cand, 0, c, nc, why, sizeof(why));
@@ -484,6 +502,9 @@ static int run_diff(struct diff_args *a, struct vmt_an_srcs *srcs,
 		return fail(why[0] ? why : vmt_strerror(err));
 	}
 	err = a->json ? vmt_an_diff_json(stdout, &d) : vmt_an_diff_text(stdout, &d, a->all);
+	if (!err && (err = vmt_an_diff_err(&d)))
+		fprintf(stderr, "vmtrail-analyze: reading the comparison back from %s: %s\n",
+			vmt_an_spill_dir(), vmt_strerror(err));
 	if (!err && a->html)
 		err = write_report(a->html, &d, vmt_an_diff_html);
 	if (!err && a->junit)

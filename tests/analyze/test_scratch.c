@@ -70,10 +70,10 @@ static void sorted_like_qsort(size_t n, size_t cap)
 	size_t k = 0;
 
 	cr_assert_not_null(want);
-	cr_assert_eq(vmt_an_sort_open(&s, cap, by_value), 0);
+	cr_assert_eq(vmt_an_sort_open(&s, cap, sizeof(got), by_value), 0);
 	for (size_t i = 0; i < n; i++) {
 		want[i] = (struct vmt_an_pair){ (double)((i * 2654435761u) % 101), i };
-		vmt_an_sort_add(&s, want[i].v, want[i].i);
+		vmt_an_sort_add(&s, &want[i]);
 	}
 	qsort(want, n, sizeof(*want), by_value);
 	cr_assert_eq(vmt_an_sort_done(&s), 0);

@@ -132,3 +132,67 @@ Test(spill, an_unwritable_tmpdir_is_an_error)
 	cr_assert_gt(r->tab.len, 0, "the table is kept when the spill fails");
 	vmt_an_run_free(r);
 }
+
+/* Whether key i reaches a diff's rare floor (the others pool). */
+static int kept(uint64_t i)
+{
+	return i % 3 != 0;
+}
+
+/*
+ * A load that sorts on disk (load_ch.c) writes the spill a load into the
+ * table writes: each count split in two entries, the sort in runs far
+ * smaller than the keys, the rare keys pooled and the phases folded by
+ * vmt_an_spill_sorted() instead of by the loader and vmt_an_tab_fold().
+ */
+Test(spill, sorted_entries_spill_as_the_table_does)
+{
+	struct vmt_an_run *t = calloc(1, sizeof(*t));
+	struct vmt_an_spill s = { 0 }, keep = { 0 };
+	struct vmt_an_sort in, ks;
+	struct vmt_an_entry a, b;
+	const struct vmt_an_bkey rare = { VMT_AN_RARE, 0, 0, 0 };
+	size_t n = 0;
+
+	cr_assert_not_null(t);
+	cr_assert_eq(vmt_an_sort_open(&in, 97, sizeof(a), vmt_an_entry_cmp), 0);
+	cr_assert_eq(vmt_an_sort_open(&ks, 97, sizeof(a), vmt_an_entry_cmp), 0);
+	for (uint64_t i = 0; i < KEYS; i++) {
+		struct vmt_an_bkey k = key_of(i);
+
+		if (kept(i)) /* the kept keys, each twice */
+			for (int twice = 0; twice < 2; twice++)
+				vmt_an_sort_add(&ks, &(struct vmt_an_entry){ k, 0, 1 });
+		for (uint32_t p = 1; p < PHASES; p++) {
+			uint64_t c = count_of(i, p), half = c / 2;
+
+			cr_assert_eq(vmt_an_tab_add(&t->tab, kept(i) ? &k : &rare, p, c), 0);
+			if (half)
+				vmt_an_sort_add(&in, &(struct vmt_an_entry){ k, p, half });
+			if (c - half)
+				vmt_an_sort_add(&in, &(struct vmt_an_entry){ k, p, c - half });
+		}
+	}
+	cr_assert_eq(vmt_an_tab_fold(&t->tab), 0);
+	cr_assert_eq(vmt_an_spill(t), 0);
+	cr_assert_eq(vmt_an_sort_done(&ks), 0);
+	cr_assert_eq(vmt_an_spill_sorted(&keep, &ks, 1, 0, NULL), 0);
+	cr_assert_eq(vmt_an_sort_done(&in), 0);
+	cr_assert_not_null(in.f, "the entries went through the disk");
+	cr_assert_eq(vmt_an_spill_sorted(&s, &in, PHASES, 1, &keep), 0);
+	cr_assert_eq(s.entries, t->spill.entries);
+	while (vmt_an_spill_next(&t->spill, &a) > 0) {
+		cr_assert_eq(vmt_an_spill_next(&s, &b), 1, "entry %zu missing", n);
+		cr_assert(!vmt_an_key_cmp(&a.key, &b.key) && a.phase == b.phase &&
+			  a.count == b.count, "entry %zu: %lu in phase %u, want %lu in %u", n,
+			  (unsigned long)b.count, b.phase, (unsigned long)a.count, a.phase);
+		n++;
+	}
+	cr_assert_eq(vmt_an_spill_next(&s, &b), 0, "no entry more");
+	cr_assert_gt(n, 0);
+	vmt_an_sort_close(&in);
+	vmt_an_sort_close(&ks);
+	vmt_an_spill_close(&s);
+	vmt_an_spill_close(&keep);
+	vmt_an_run_free(t);
+}
