@@ -566,10 +566,17 @@ static double scope_trend(struct vmt_an_cmp *x, int scope, uint64_t *k, double *
 	return sum > 0 ? (phi - 1.0) / (sum / (double)x->n) : 0;
 }
 
+static void fit_trend(struct vmt_an_cmp *x, int scope)
+{
+	struct scope_fit *f = &x->fit[scope + 1];
+
+	f->trend = scope_trend(x, scope, x->k, x->t);
+}
+
 /*
- * The trend a and the prior of the rows' residual dispersions around it:
- * an F distribution fitted to them, as limma and edgeR's quasi-likelihood
- * do (README "Statistics").
+ * The prior of the rows' residual dispersions around the trend (an F
+ * distribution fitted to them, as limma and edgeR's quasi-likelihood do,
+ * README "Statistics"), and the widening it gives each own df.
  */
 static void fit_widen(const struct vmt_an_cmp *x, struct scope_fit *f)
 {
@@ -583,13 +590,6 @@ static void fit_widen(const struct vmt_an_cmp *x, struct scope_fit *f)
 		f->widen[own] = t * t / (z * z);
 		f->own_widen[own] = t1 * t1 / (z * z);
 	}
-}
-
-static void fit_trend(struct vmt_an_cmp *x, int scope)
-{
-	struct scope_fit *f = &x->fit[scope + 1];
-
-	f->trend = scope_trend(x, scope, x->k, x->t);
 }
 
 /* The rows' prior fits, every scope's at once in two sweeps of the rows:
@@ -836,7 +836,6 @@ static int bh_q(struct vmt_an_diff *d, struct vmt_an_sort *byp, struct vmt_an_so
 
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct vmt_an_row *row = vmt_an_rows_get(d->rows, i);
-
 		struct vmt_an_pair pair = { isnan(row->p) ? 1.0 : row->p, m };
 
 		m += row->testable;
