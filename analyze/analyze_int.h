@@ -237,6 +237,8 @@ struct vmt_an_cmp_opts {
 	const char *ignore_labels; /* comma-separated label keys the gate skips */
 	uint64_t rare_cap;     /* 0: rare floor as vmt_an_rare_floor(); else at most
 				* this (1: every key is a row, --keep-rare) */
+	size_t sort_run;       /* p-values the correction sorts in memory at once
+				* (0: 32,768); tests set a few to go through disk */
 };
 
 enum vmt_an_verdict {

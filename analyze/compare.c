@@ -858,9 +858,10 @@ static int correct_and_judge(struct vmt_an_diff *d)
 {
 	struct vmt_an_sort byp, byrow;
 	struct vmt_an_pair e;
-	int err = vmt_an_sort_open(&byp, BH_RUN, sizeof(e), by_p_down);
+	size_t run = d->opts.sort_run ? d->opts.sort_run : BH_RUN;
+	int err = vmt_an_sort_open(&byp, run, sizeof(e), by_p_down);
 
-	if (!err && (err = vmt_an_sort_open(&byrow, BH_RUN, sizeof(e), by_row)))
+	if (!err && (err = vmt_an_sort_open(&byrow, run, sizeof(e), by_row)))
 		vmt_an_sort_close(&byp);
 	if (err)
 		return err;

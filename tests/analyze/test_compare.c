@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analyze_int.h"
+#include "stats.h"
 #include "vmt/event.h"
 
 /* xorshift64*: reproducible noise without libc's rand() state */
@@ -529,4 +530,55 @@ Test(compare, unbalanced_sides_lower_the_floor)
 	vmt_an_diff_free(&d);
 	free_side(b, 2);
 	free_side(c, 40);
+}
+
+/*
+ * The correction's p-values sorted on disk in runs of 3 give every row the
+ * q they get sorted in memory, and both are vmt_stats_bh()'s over the
+ * testable rows' p-values.
+ */
+Test(compare, correction_on_disk_is_benjamini_hochberg)
+{
+	struct vmt_an_run *b[5], *c[5];
+	struct vmt_an_cmp_opts small = defaults;
+	struct vmt_an_diff d, disk;
+	double *p, *q;
+	size_t m = 0;
+
+	for (int i = 0; i < 5; i++) {
+		b[i] = noise_run(1.0, 1.0, 0);
+		c[i] = noise_run(1.0, 1.6, 1);
+	}
+	small.sort_run = 3;
+	cr_assert_eq(vmt_an_compare(&d, b, 5, c, 5, &defaults), 0);
+	cr_assert_eq(vmt_an_compare(&disk, b, 5, c, 5, &small), 0);
+	cr_assert_eq(d.nrows, disk.nrows);
+	cr_assert_gt(d.tested, 6, "more p-values than two runs of the sort");
+	p = calloc(d.nrows + 1, sizeof(*p));
+	q = calloc(d.nrows + 1, sizeof(*q));
+	cr_assert(p && q);
+	for (size_t i = 0; i < d.nrows; i++) {
+		const struct vmt_an_row *x = vmt_an_diff_row(&d, i);
+
+		if (x->testable)
+			p[m++] = x->p;
+	}
+	cr_assert_eq(m, d.tested);
+	cr_assert_eq(vmt_stats_bh(p, q, m), 0);
+	m = 0;
+	for (size_t i = 0; i < d.nrows; i++) {
+		struct vmt_an_row x = *vmt_an_diff_row(&d, i);
+		const struct vmt_an_row *y = vmt_an_diff_row(&disk, i);
+
+		cr_expect(x.q == (x.testable ? q[m++] : 1.0), "row %zu: q %g", i, x.q);
+		cr_expect(x.q == y->q && x.p == y->p && x.verdict == y->verdict,
+			  "row %zu: q %g on disk, %g in memory", i, y->q, x.q);
+	}
+	cr_expect_eq(d.regressions, disk.regressions);
+	free(p);
+	free(q);
+	vmt_an_diff_free(&d);
+	vmt_an_diff_free(&disk);
+	free_side(b, 5);
+	free_side(c, 5);
 }
