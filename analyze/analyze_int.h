@@ -171,8 +171,9 @@ void vmt_an_spill_find(struct vmt_an_spill *s, const struct vmt_an_bkey *k,
 void vmt_an_spill_close(struct vmt_an_spill *s);
 /** vmt_an_spill_dir() - where the files go: $TMPDIR, else /tmp */
 const char *vmt_an_spill_dir(void);
-/** vmt_an_scratch() - an unlinked read-write file there, or NULL (errno) */
-FILE *vmt_an_scratch(void);
+/** vmt_an_scratch() - an unlinked read-write file there into *@out.
+ * Return: 0 or -errno (*@out NULL). */
+int vmt_an_scratch(FILE **out);
 
 /*
  * sort.c: records of @size bytes sorted in bounded memory, through a

@@ -706,10 +706,14 @@ static int load_counts(struct chload *l, int with_spaces)
 		err = count_detail(l, i);
 	if (!err && with_spaces)
 		err = count_spaces(l);
-	if (!err && l->out && !(err = vmt_an_sort_done(l->out)))
-		err = vmt_an_spill_sorted(&l->r->spill, l->out, l->r->nphases + 1, 1, l->kept);
-	else if (!err)
+	if (!err && l->out) { /* a diff's: pooled and folded on the way to disk */
+		err = vmt_an_sort_done(l->out);
+		if (!err)
+			err = vmt_an_spill_sorted(&l->r->spill, l->out, l->r->nphases + 1, 1,
+						  l->kept);
+	} else if (!err) {
 		err = vmt_an_tab_fold(&l->r->tab);
+	}
 	if (!err)
 		err = phase_times(l);
 	return err;

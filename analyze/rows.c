@@ -22,19 +22,17 @@ static off_t offset_of(size_t i)
 
 int vmt_an_rows_open(struct vmt_an_rows *s)
 {
+	int err;
+
 	memset(s, 0, sizeof(*s));
 	s->win = malloc(ROWS_WINDOW * sizeof(*s->win));
 	if (!s->win)
 		return -ENOMEM;
-	s->f = vmt_an_scratch();
-	if (!s->f) {
-		int err = errno ? -errno : -EIO;
-
+	if ((err = vmt_an_scratch(&s->f))) {
 		free(s->win);
 		s->win = NULL;
-		return err;
 	}
-	return 0;
+	return err;
 }
 
 static void flush(struct vmt_an_rows *s)
@@ -65,7 +63,7 @@ static struct vmt_an_row *window_at(struct vmt_an_rows *s, size_t i)
 {
 	if (!s->win || i > s->n)
 		s->err = s->err ? s->err : -EINVAL;
-	else if (i < s->base || i >= s->base + ROWS_WINDOW || (i - s->base > s->len))
+	else if (i < s->base || i >= s->base + ROWS_WINDOW)
 		move_to(s, i);
 	if (s->err) {
 		memset(&s->none, 0, sizeof(s->none));

@@ -33,8 +33,10 @@ int vmt_an_sort_open(struct vmt_an_sort *s, size_t cap, size_t size,
 
 static int write_run(struct vmt_an_sort *s)
 {
-	if (!s->f && !(s->f = vmt_an_scratch()))
-		return errno ? -errno : -EIO;
+	int err = s->f ? 0 : vmt_an_scratch(&s->f);
+
+	if (err)
+		return err;
 	qsort(s->buf, s->len, s->size, s->cmp);
 	if (fwrite(s->buf, s->size, s->len, s->f) != s->len)
 		return -EIO;

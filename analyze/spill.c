@@ -40,26 +40,27 @@ const char *vmt_an_spill_dir(void)
 	return dir && *dir ? dir : "/tmp";
 }
 
-FILE *vmt_an_scratch(void)
+int vmt_an_scratch(FILE **out)
 {
 	const char *dir = vmt_an_spill_dir();
 	char path[4096];
-	FILE *f;
-	int fd;
+	int fd, err;
 
+	*out = NULL;
 	if ((size_t)snprintf(path, sizeof(path), "%s/vmtrail-diff.XXXXXX", dir) >= sizeof(path))
-		return NULL;
+		return -ENAMETOOLONG;
 	fd = mkstemp(path);
 	if (fd < 0)
-		return NULL;
+		return -errno;
 	unlink(path);
-	f = fdopen(fd, "w+b");
-	if (!f) {
+	*out = fdopen(fd, "w+b");
+	if (!*out) {
+		err = -errno;
 		close(fd);
-		return NULL;
+		return err;
 	}
-	setvbuf(f, NULL, _IOFBF, SPILL_BUFFER);
-	return f;
+	setvbuf(*out, NULL, _IOFBF, SPILL_BUFFER);
+	return 0;
 }
 
 int vmt_an_spill(struct vmt_an_run *r)
@@ -67,12 +68,12 @@ int vmt_an_spill(struct vmt_an_run *r)
 	struct vmt_an_tab *t = &r->tab;
 	struct vmt_an_spill *s = &r->spill;
 	size_t m = 0;
+	int err;
 
 	if (s->f)
 		return 0;
-	s->f = vmt_an_scratch();
-	if (!s->f)
-		return errno ? -errno : -EIO;
+	if ((err = vmt_an_scratch(&s->f)))
+		return err;
 	for (size_t j = 0; j < t->cap; j++) /* packed in place: no second copy */
 		if (t->slot[j].count)
 			t->slot[m++] = t->slot[j];
@@ -130,8 +131,8 @@ int vmt_an_spill_sorted(struct vmt_an_spill *s, struct vmt_an_sort *in, size_t w
 	int have = 0, got = 0, err;
 
 	memset(s, 0, sizeof(*s));
-	if (!n || !rare || !(s->f = vmt_an_scratch())) {
-		err = !n || !rare ? -ENOMEM : errno ? -errno : -EIO;
+	err = n && rare ? vmt_an_scratch(&s->f) : -ENOMEM;
+	if (err) {
 		free(n);
 		free(rare);
 		return err;

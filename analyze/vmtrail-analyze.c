@@ -63,6 +63,11 @@ static const char usage_text[] =
 "  that empirical Bayes shares across rows (see analyze/README.md).\n"
 "  p-values are Benjamini-Hochberg corrected over all rows.  A row is \"~\"\n"
 "  when not significant or when its change is below --min-change.\n"
+"  Each run's counts, the rows and the p-values go to unlinked temporary\n"
+"  files under $TMPDIR (else /tmp): the comparison's memory does not grow\n"
+"  with the behaviours (an SQLite diff's loads hold one run per thread),\n"
+"  its disk does: about 40 bytes per behaviour and phase of each run and\n"
+"  200 per row.\n"
 "  --baseline RUNS     the reference runs (required)\n"
 "  --candidate RUNS    the runs under test (required)\n"
 "  --db FILE           database that bare run ids refer to\n"
@@ -363,6 +368,18 @@ typedef int (*report_fn)(FILE *f, const struct vmt_an_diff *d);
 
 /* A report file (--html, --junit, --markdown) is created exclusively,
  * 0600, and appears only when complete. */
+/* A report is rendered from the comparison's temporary files: whether one
+ * failed to read back while it was written. */
+static int read_back(const struct vmt_an_diff *d)
+{
+	int err = vmt_an_diff_err(d);
+
+	if (err)
+		fprintf(stderr, "vmtrail-analyze: reading the comparison back from %s: %s\n",
+			vmt_an_spill_dir(), vmt_strerror(err));
+	return err;
+}
+
 static int write_report(const char *path, const struct vmt_an_diff *d, report_fn render)
 {
 	struct vmt_out o;
@@ -383,6 +400,10 @@ static int write_report(const char *path, const struct vmt_an_diff *d, report_fn
 	err = render(f, d);
 	if (fclose(f) && !err)
 		err = -EIO;
+	if (!err && (err = read_back(d))) { /* incomplete: never committed */
+		vmt_out_abort(&o);
+		return err;
+	}
 	if (!err)
 		err = vmt_out_commit(&o);
 	else
@@ -446,14 +467,15 @@ static int reports_are_inputs(const struct diff_args *a)
  * cannot hold them is said before anything is loaded. */
 static int scratch_ok(char *why, size_t cap)
 {
-	FILE *f = vmt_an_scratch();
+	FILE *f;
+	int err = vmt_an_scratch(&f);
 
-	if (f) {
+	if (!err) {
 		fclose(f);
 		return 1;
 	}
 	snprintf(why, cap, "comparing the runs: a temporary file in %s: %s",
-		 vmt_an_spill_dir(), vmt_strerror(errno ? -errno : -EIO));
+		 vmt_an_spill_dir(), vmt_strerror(err));
 	return 0;
 }
 
@@ -502,9 +524,8 @@ static int run_diff(struct diff_args *a, struct vmt_an_srcs *srcs,
 		return fail(why[0] ? why : vmt_strerror(err));
 	}
 	err = a->json ? vmt_an_diff_json(stdout, &d) : vmt_an_diff_text(stdout, &d, a->all);
-	if (!err && (err = vmt_an_diff_err(&d)))
-		fprintf(stderr, "vmtrail-analyze: reading the comparison back from %s: %s\n",
-			vmt_an_spill_dir(), vmt_strerror(err));
+	if (!err)
+		err = read_back(&d);
 	if (!err && a->html)
 		err = write_report(a->html, &d, vmt_an_diff_html);
 	if (!err && a->junit)
