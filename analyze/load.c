@@ -532,9 +532,16 @@ static int scan_events(struct scan *s)
 	sqlite3_stmt *st;
 	int err, rc;
 
-	err = prepare(s->db, "SELECT event_id, ts_ns, vcpu, reason, rip, rax, rbx, cr3"
-			     " FROM events WHERE event_id BETWEEN ?2 AND ?3"
-			     " AND +run_id = ?1 ORDER BY event_id", &st);
+	/* rbx and cr3 only where used: in schema 4 each is a lookup per row */
+	err = prepare(s->db, s->with_spaces ?
+		      "SELECT event_id, ts_ns, vcpu, reason, rip, rax,"
+		      " CASE reason WHEN 8 THEN rbx END, cr3"
+		      " FROM events WHERE event_id BETWEEN ?2 AND ?3"
+		      " AND +run_id = ?1 ORDER BY event_id" :
+		      "SELECT event_id, ts_ns, vcpu, reason, rip, rax,"
+		      " CASE reason WHEN 8 THEN rbx END"
+		      " FROM events WHERE event_id BETWEEN ?2 AND ?3"
+		      " AND +run_id = ?1 ORDER BY event_id", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, s->r->run_id);

@@ -133,8 +133,8 @@ static int version_mismatch(sqlite3 *db, int64_t version)
 static int require_tables(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM runs, events, reasons, "
-				    "reg_blocks LIMIT 0", -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM runs, events, event_rows, "
+				    "reasons, reg_blocks LIMIT 0", -1, &st, NULL);
 
 	sqlite3_finalize(st);
 	if (rc == SQLITE_OK)
@@ -153,15 +153,14 @@ VMT_API int vmt_replay_db_init(struct sqlite3 *db)
 		err = query_int(db, "SELECT count(*) FROM sqlite_schema", &objects);
 	if (err)
 		return err;
+	/* the events view calls them: registered before it is read */
+	if ((rc = vmt_sqlfunc_register(db)) != SQLITE_OK)
+		return vmt_db_err(db, rc, "registering the SQL functions");
 	if (!objects && !version)
-		err = create_schema(db);
-	else if (version != VMT_SCHEMA_VERSION)
-		err = version_mismatch(db, version);
-	else
-		err = require_tables(db);
-	if (!err && (rc = vmt_sqlfunc_register(db)) != SQLITE_OK)
-		err = vmt_db_err(db, rc, "registering the SQL functions");
-	return err;
+		return create_schema(db);
+	if (version != VMT_SCHEMA_VERSION)
+		return version_mismatch(db, version);
+	return require_tables(db);
 }
 
 /* A database one was asked to read is never given a schema: an empty file

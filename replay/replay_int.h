@@ -20,6 +20,15 @@
 
 /* The registers that get their own column in events, in column order. */
 extern const enum vmt_reg vmt_key_regs[10];
+/*
+ * Those of them a reg_blocks row holds in its regs column (SCHEMA.md
+ * "events, event_regs"); decoded, VMT_KR_BYTES an entry: a byte of which
+ * ones the event has (bit j = vmt_block_regs[j]), then each value as 8
+ * bytes little-endian (0 where absent).
+ */
+#define VMT_KR_N 7
+#define VMT_KR_BYTES (1 + 8 * VMT_KR_N)
+extern const enum vmt_reg vmt_block_regs[VMT_KR_N];
 
 /* ---- runinfo.c: header texts ---- */
 

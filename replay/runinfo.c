@@ -16,6 +16,11 @@ const enum vmt_reg vmt_key_regs[10] = {
 	VMT_REG_RCX, VMT_REG_RDX, VMT_REG_RSI, VMT_REG_RDI, VMT_REG_RFLAGS,
 };
 
+const enum vmt_reg vmt_block_regs[VMT_KR_N] = {
+	VMT_REG_RSP, VMT_REG_RBX, VMT_REG_RCX, VMT_REG_RDX, VMT_REG_RSI,
+	VMT_REG_RDI, VMT_REG_RFLAGS,
+};
+
 /* Splits @s at @sep and each piece at the first @kv; empty pieces skipped. */
 static int split_each(const char *s, char sep, char kv,
 		      int (*fn)(void *, const char *, size_t, const char *, size_t),

@@ -5,9 +5,13 @@
 -- over columns of events and a table of compressed register blocks, under
 -- their schema-1 names and columns.  Schema 3 keeps out of the register
 -- blocks what the columns of events hold (SCHEMA.md "events, event_regs").
+-- Schema 4 stores an event in a narrower table, event_rows, and makes
+-- events a view with every schema-3 column: the registers other than rip
+-- and rax come out of the register blocks (vmt_block_reg()), cr3 from
+-- processes.
 -- Every 64-bit unsigned value is stored as its two's complement (SCHEMA.md
 -- "Unsigned 64-bit values").
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 -- One row per imported trace.
 CREATE TABLE runs (
@@ -125,9 +129,10 @@ INSERT INTO reasons VALUES
 	(15, 'vmexit', 'vmexit'),
 	(16, 'io_instruction', 'io_instruction');
 
--- One row per request, with its reason's payload and its response.
--- event_id grows in import order, across runs.
-CREATE TABLE events (
+-- One row per request, with its reason's payload and its response: what
+-- SQL reads without the vmtrail extension.  event_id grows in import order,
+-- across runs.  The events view adds the other registers.
+CREATE TABLE event_rows (
 	event_id INTEGER PRIMARY KEY,
 	run_id INTEGER NOT NULL REFERENCES runs,
 	seq INTEGER NOT NULL,
@@ -149,15 +154,7 @@ CREATE TABLE events (
 	altp2m_idx INTEGER NOT NULL,
 	process_id INTEGER REFERENCES processes,
 	rip INTEGER,
-	rsp INTEGER,
-	cr3 INTEGER,
 	rax INTEGER,
-	rbx INTEGER,
-	rcx INTEGER,
-	rdx INTEGER,
-	rsi INTEGER,
-	rdi INTEGER,
-	rflags INTEGER,
 	-- the payload: the detail view's columns in order (p1 = first)
 	p1 INTEGER, p2 INTEGER, p3 INTEGER, p4 INTEGER,
 	-- the response (all NULL when none was imported for this request)
@@ -170,27 +167,75 @@ CREATE TABLE events (
 	p2midx INTEGER
 );
 
--- The raw request entries of consecutive events (event_id block_id ..
--- block_id + entries - 1) of one run, one zstd frame; an entry's bytes
--- that events holds as columns (the key registers, p1..p4) are left out
--- and put back by vmt_entry() (SCHEMA.md "events, event_regs").
+-- The registers of consecutive events (event_id block_id .. block_id +
+-- entries - 1) of one run.  data: the raw request entries, one zstd
+-- frame, less the bytes that event_rows and regs hold, put back by
+-- vmt_entry() (NULL: imported with --no-regs).  regs: rsp, rbx, rcx, rdx,
+-- rsi, rdi and rflags of each entry, each XORed with the same vCPU's
+-- last entry, read by vmt_block_reg() (SCHEMA.md "events, event_regs").
 CREATE TABLE reg_blocks (
 	block_id INTEGER PRIMARY KEY,
 	run_id INTEGER NOT NULL REFERENCES runs,
 	entries INTEGER NOT NULL,
-	data BLOB NOT NULL
+	data BLOB,
+	regs BLOB NOT NULL
 );
 
 -- An event's block: the last one starting at or before it.
 CREATE VIEW event_regs AS
 	SELECT e.event_id AS event_id,
-	       vmt_entry(b.data, e.event_id - b.block_id, e.rip, e.rsp, e.cr3,
-			 e.rax, e.rbx, e.rcx, e.rdx, e.rsi, e.rdi, e.rflags,
+	       vmt_entry(b.data, e.event_id - b.block_id, e.rip,
+			 vmt_block_reg(b.regs, e.event_id - b.block_id, 'rsp'), NULL,
+			 e.rax,
+			 vmt_block_reg(b.regs, e.event_id - b.block_id, 'rbx'),
+			 vmt_block_reg(b.regs, e.event_id - b.block_id, 'rcx'),
+			 vmt_block_reg(b.regs, e.event_id - b.block_id, 'rdx'),
+			 vmt_block_reg(b.regs, e.event_id - b.block_id, 'rsi'),
+			 vmt_block_reg(b.regs, e.event_id - b.block_id, 'rdi'),
+			 vmt_block_reg(b.regs, e.event_id - b.block_id, 'rflags'),
 			 e.p1, e.p2, e.p3, e.p4) AS entry
-	FROM events e JOIN reg_blocks b ON b.block_id =
+	FROM event_rows e JOIN reg_blocks b ON b.block_id =
 		(SELECT block_id FROM reg_blocks WHERE block_id <= e.event_id
 		 ORDER BY block_id DESC LIMIT 1)
-	WHERE e.event_id - b.block_id < b.entries;
+	WHERE e.event_id - b.block_id < b.entries AND b.data IS NOT NULL;
+
+-- Every column of an event, under the schema-3 names: event_rows, cr3 from
+-- the event's process, the other registers from its register block.  A
+-- column is computed only when a query reads it; the registers need the
+-- vmtrail SQL functions.
+CREATE VIEW events AS
+	SELECT e.event_id AS event_id, e.run_id AS run_id, e.seq AS seq,
+	  e.ts_ns AS ts_ns, e.vcpu AS vcpu, e.reason AS reason,
+	  e.reason_name AS reason_name, e.flags AS flags,
+	  e.altp2m_idx AS altp2m_idx, e.process_id AS process_id, e.rip AS rip,
+	  (SELECT vmt_block_reg(b.regs, e.event_id - b.block_id, 'rsp')
+	   FROM reg_blocks b WHERE b.block_id <= e.event_id
+	   ORDER BY b.block_id DESC LIMIT 1) AS rsp,
+	  p.cr3 AS cr3, e.rax AS rax,
+	  (SELECT vmt_block_reg(b.regs, e.event_id - b.block_id, 'rbx')
+	   FROM reg_blocks b WHERE b.block_id <= e.event_id
+	   ORDER BY b.block_id DESC LIMIT 1) AS rbx,
+	  (SELECT vmt_block_reg(b.regs, e.event_id - b.block_id, 'rcx')
+	   FROM reg_blocks b WHERE b.block_id <= e.event_id
+	   ORDER BY b.block_id DESC LIMIT 1) AS rcx,
+	  (SELECT vmt_block_reg(b.regs, e.event_id - b.block_id, 'rdx')
+	   FROM reg_blocks b WHERE b.block_id <= e.event_id
+	   ORDER BY b.block_id DESC LIMIT 1) AS rdx,
+	  (SELECT vmt_block_reg(b.regs, e.event_id - b.block_id, 'rsi')
+	   FROM reg_blocks b WHERE b.block_id <= e.event_id
+	   ORDER BY b.block_id DESC LIMIT 1) AS rsi,
+	  (SELECT vmt_block_reg(b.regs, e.event_id - b.block_id, 'rdi')
+	   FROM reg_blocks b WHERE b.block_id <= e.event_id
+	   ORDER BY b.block_id DESC LIMIT 1) AS rdi,
+	  (SELECT vmt_block_reg(b.regs, e.event_id - b.block_id, 'rflags')
+	   FROM reg_blocks b WHERE b.block_id <= e.event_id
+	   ORDER BY b.block_id DESC LIMIT 1) AS rflags,
+	  e.p1 AS p1, e.p2 AS p2, e.p3 AS p3, e.p4 AS p4,
+	  e.rsp_ts_ns AS rsp_ts_ns, e.rsp_vcpu AS rsp_vcpu,
+	  e.rsp_flags AS rsp_flags, e.rsp_altp2m_idx AS rsp_altp2m_idx,
+	  e.set_regs AS set_regs, e.new_rip AS new_rip, e.p2midx AS p2midx
+	FROM event_rows e
+	LEFT JOIN processes p ON p.process_id = e.process_id;
 
 -- Responses whose request was not imported (filtered out, or in a
 -- damaged chunk); the others are columns of events.
@@ -212,7 +257,7 @@ CREATE VIEW responses AS
 	       rsp_ts_ns AS ts_ns, rsp_ts_ns - ts_ns AS latency_ns,
 	       coalesce(rsp_vcpu, vcpu) AS vcpu, rsp_flags AS flags,
 	       rsp_altp2m_idx AS altp2m_idx, set_regs, new_rip, p2midx
-	FROM events WHERE rsp_ts_ns IS NOT NULL
+	FROM event_rows WHERE rsp_ts_ns IS NOT NULL
 	UNION ALL
 	SELECT -response_id, run_id, seq, NULL, ts_ns, NULL, vcpu, flags,
 	       altp2m_idx, NULL, new_rip, p2midx
@@ -222,44 +267,44 @@ CREATE VIEW responses AS
 -- (NULL where the run's ABI version lacks the field).
 CREATE VIEW mem_access AS SELECT event_id, run_id,
 	p1 AS gfn, p2 AS "offset", p3 AS gla, p4 AS flags
-	FROM events WHERE reason = 1;
+	FROM event_rows WHERE reason = 1;
 CREATE VIEW mem_sharing AS SELECT event_id, run_id,
 	p1 AS gfn, p2 AS p2mt
-	FROM events WHERE reason = 2;
+	FROM event_rows WHERE reason = 2;
 CREATE VIEW mem_paging AS SELECT event_id, run_id,
 	p1 AS gfn, p2 AS p2mt, p3 AS flags
-	FROM events WHERE reason = 3;
+	FROM event_rows WHERE reason = 3;
 CREATE VIEW write_ctrlreg AS SELECT event_id, run_id,
 	p1 AS "index", p2 AS new_value, p3 AS old_value
-	FROM events WHERE reason = 4;
+	FROM event_rows WHERE reason = 4;
 CREATE VIEW mov_to_msr AS SELECT event_id, run_id,
 	p1 AS msr, p2 AS new_value, p3 AS old_value
-	FROM events WHERE reason = 5;
+	FROM event_rows WHERE reason = 5;
 CREATE VIEW software_breakpoint AS SELECT event_id, run_id,
 	p1 AS gfn, p2 AS pending_dbg, p3 AS insn_length, p4 AS type
-	FROM events WHERE reason = 6;
+	FROM event_rows WHERE reason = 6;
 CREATE VIEW singlestep AS SELECT event_id, run_id,
 	p1 AS gfn
-	FROM events WHERE reason = 7;
+	FROM event_rows WHERE reason = 7;
 CREATE VIEW debug_exception AS SELECT event_id, run_id,
 	p1 AS gfn, p2 AS pending_dbg, p3 AS insn_length, p4 AS type
-	FROM events WHERE reason = 9;
+	FROM event_rows WHERE reason = 9;
 CREATE VIEW cpuid AS SELECT event_id, run_id,
 	p1 AS insn_length, p2 AS leaf, p3 AS subleaf
-	FROM events WHERE reason = 10;
+	FROM event_rows WHERE reason = 10;
 CREATE VIEW interrupt AS SELECT event_id, run_id,
 	p1 AS vector, p2 AS type, p3 AS error_code, p4 AS cr2
-	FROM events WHERE reason = 12;
+	FROM event_rows WHERE reason = 12;
 CREATE VIEW descriptor_access AS SELECT event_id, run_id,
 	p1 AS instr_info, p2 AS exit_qualification, p3 AS descriptor,
 	p4 AS is_write
-	FROM events WHERE reason = 13;
+	FROM event_rows WHERE reason = 13;
 CREATE VIEW vmexit AS SELECT event_id, run_id,
 	p1 AS reason, p2 AS qualification
-	FROM events WHERE reason = 15;
+	FROM event_rows WHERE reason = 15;
 CREATE VIEW io_instruction AS SELECT event_id, run_id,
 	p1 AS bytes, p2 AS port, p3 AS "in", p4 AS str
-	FROM events WHERE reason = 16;
+	FROM event_rows WHERE reason = 16;
 
 CREATE TABLE markers (
 	marker_id INTEGER PRIMARY KEY,
@@ -324,7 +369,7 @@ CREATE VIEW guest_request AS
 
 CREATE VIEW reason_counts AS
 	SELECT run_id, reason, reason_name, count(*) AS events
-	FROM events GROUP BY run_id, reason;
+	FROM event_rows GROUP BY run_id, reason;
 
 CREATE VIEW stalls AS
 	SELECT * FROM ring_stats WHERE backpressure_ns > 0 OR occupancy >= 8;
@@ -332,13 +377,13 @@ CREATE VIEW stalls AS
 CREATE VIEW process_timeline AS
 	SELECT p.run_id, p.process_id, p.cr3, p.epoch, e.seq, e.ts_ns, e.vcpu,
 	       e.reason, e.reason_name, e.rip
-	FROM processes p JOIN events e ON e.process_id = p.process_id;
+	FROM processes p JOIN event_rows e ON e.process_id = p.process_id;
 
 CREATE VIEW response_latency AS
 	SELECT run_id, reason, reason_name, count(*) AS responses,
 	       avg(rsp_ts_ns - ts_ns) AS avg_ns, min(rsp_ts_ns - ts_ns) AS min_ns,
 	       max(rsp_ts_ns - ts_ns) AS max_ns, sum(rsp_ts_ns - ts_ns) AS total_ns
-	FROM events WHERE rsp_ts_ns IS NOT NULL
+	FROM event_rows WHERE rsp_ts_ns IS NOT NULL
 	GROUP BY run_id, reason;
 
 CREATE VIEW events_detail AS
@@ -389,8 +434,9 @@ CREATE VIEW events_detail AS
 	FROM events;
 
 -- Kept up during the load: an import appends to it in key order (a
--- run's events come in time order), cheaper than sorting the table after.
-CREATE INDEX IF NOT EXISTS events_run_ts ON events (run_id, ts_ns);
+-- run's events come in time order), cheaper than sorting the table after
+-- (BENCHMARKS.md "Schema 4").
+CREATE INDEX IF NOT EXISTS events_run_ts ON event_rows (run_id, ts_ns);
 
 -- @indexes: built by vmt_replay_index() after the bulk load
 CREATE INDEX IF NOT EXISTS lone_responses_run_seq ON lone_responses (run_id, seq);

@@ -30,15 +30,23 @@ enum tab {
 	T_GAPS, T_PROCESSES, T_COUNT, T_RSP_LATE = T_COUNT
 };
 
-/* events columns: fixed ones, the key registers, the payload, the
- * response (schema.sql) */
+/*
+ * The registers event_rows holds as columns; the register blocks hold the
+ * others (schema.sql).  Each column costs the SQLite thread about 0.035 us
+ * per event; rip and rax are what vmtrail-analyze reads of every event
+ * (BENCHMARKS.md "Schema 4").
+ */
+static const enum vmt_reg ev_regs[] = { VMT_REG_RIP, VMT_REG_RAX };
+
+/* event_rows columns: fixed ones, ev_regs, the payload, the response
+ * (schema.sql) */
 #define EV_VCPU 3
 #define EV_FIXED 8
-#define EV_P1 (EV_FIXED + 10)
+#define EV_NREGS ((int)VMT_ARRAY_SIZE(ev_regs))
+#define EV_P1 (EV_FIXED + EV_NREGS)
 #define EV_NP 4
 #define EV_RSP (EV_P1 + EV_NP)
 #define EV_NRSP 7
-#define EV_NCOLS (EV_RSP + EV_NRSP)
 #define MAX_COLS 32
 
 struct tabspec {
@@ -53,15 +61,16 @@ static const char *const ev_tail[] = {
 
 static const struct tabspec tabs[T_COUNT + 1] = {
 	/*
-	 * + the key registers (vmt_key_regs) and ev_tail.  No event_id: SQLite
+	 * + ev_regs and ev_tail.  No event_id: SQLite
 	 * gives a row without one the largest id + 1, which is event_base +
 	 * ordinal since rows come in ordinal order (ids_check() makes sure);
 	 * a bound id costs a B-tree lookup per row to refuse a duplicate,
 	 * 6 % of the SQLite thread's instructions (BENCHMARKS.md "Replay").
 	 */
-	[T_EVENTS] = { "events", { "run_id", "seq", "ts_ns", "vcpu", "reason",
+	[T_EVENTS] = { "event_rows", { "run_id", "seq", "ts_ns", "vcpu", "reason",
 				   "flags", "altp2m_idx", "process_id" } },
-	[T_REGBLOCKS] = { "reg_blocks", { "block_id", "run_id", "entries", "data" } },
+	[T_REGBLOCKS] = { "reg_blocks", { "block_id", "run_id", "entries", "data",
+					  "regs" } },
 	[T_LONE] = { "lone_responses", { "run_id", "seq", "ts_ns", "vcpu", "flags",
 					 "altp2m_idx", "new_rip", "p2midx" } },
 	[T_MARKERS] = { "markers", { "run_id", "seq", "ts_ns", "text" } },
@@ -73,10 +82,10 @@ static const struct tabspec tabs[T_COUNT + 1] = {
 	[T_PROCESSES] = { "processes", { "process_id", "run_id", "cr3", "epoch",
 					 "first_ns", "last_ns", "first_seq",
 					 "last_seq", "events" } },
-	/* an UPDATE: the response columns of events (EV_RSP...), event_id */
-	[T_RSP_LATE] = { "events", { "rsp_ts_ns", "rsp_vcpu", "rsp_flags",
-				     "rsp_altp2m_idx", "set_regs", "new_rip",
-				     "p2midx", "event_id" } },
+	/* an UPDATE: the response columns of event_rows (EV_RSP...), event_id */
+	[T_RSP_LATE] = { "event_rows", { "rsp_ts_ns", "rsp_vcpu", "rsp_flags",
+					 "rsp_altp2m_idx", "set_regs", "new_rip",
+					 "p2midx", "event_id" } },
 };
 
 /* The spec of @t; returns its column count. */
@@ -89,8 +98,8 @@ static int tab_spec(int t, struct tabspec *s)
 		n++;
 	if (t != T_EVENTS)
 		return n;
-	for (size_t i = 0; i < VMT_ARRAY_SIZE(vmt_key_regs); i++)
-		s->cols[n++] = vmt_reg_name(vmt_key_regs[i]);
+	for (int i = 0; i < EV_NREGS; i++)
+		s->cols[n++] = vmt_reg_name(ev_regs[i]);
 	for (size_t i = 0; i < VMT_ARRAY_SIZE(ev_tail); i++)
 		s->cols[n++] = ev_tail[i];
 	return n;
@@ -114,10 +123,13 @@ struct batch {
 };
 
 /*
- * Registers: the raw entries of BLOCK_EVENTS consecutive events, less the
- * bytes the events columns hold (regmask.c: the key registers and the
- * payload change on most events, so they were most of a block's bytes,
- * stored twice), each XORed with the entry before it (most other
+ * Registers: seven of the key registers of BLOCK_EVENTS consecutive
+ * events, coded apart (the regs column, KR_SLOTS below: the events view
+ * reads them without the raw entries, and out of the entries' frame they
+ * no longer slow its compression down), and the raw entries less the
+ * bytes event_rows and regs hold (regmask.c: the key
+ * registers and the payload change on most events, so they were most of a
+ * block's bytes, stored twice), each XORed with the entry before it (most other
  * registers repeat from one event to the next, so the block is mostly
  * zeros) and compressed as one zstd frame on the decoder thread (SCHEMA.md
  * "events, event_regs").  The format lets an entry name any earlier one
@@ -132,8 +144,29 @@ struct batch {
 #define EHDR 5                     /* length, back, mask (SCHEMA.md) */
 #define BLOCK_BYTES (BLOCK_EVENTS * (EHDR + VMT_ENTRY_MAX))
 #define ENTRY_MAX VMT_RING_PAGE    /* an entry beyond a page is refused */
-#define ZLEVEL 1
+/* zstd's fast level -1: the blocks come out 1 % larger than at level 1 for
+ * 0.2-0.3 us less of the decoder thread per event (BENCHMARKS.md
+ * "Schema 4"). */
+#define ZLEVEL (-1)
 
+
+/*
+ * The regs column: per entry, which registers the event has, how many
+ * entries back the same vCPU's last entry of the block sits (0: none),
+ * the byte count of each value XORed with that entry's, then those low
+ * bytes (SCHEMA.md "events, event_regs").  Registers repeat or drift on
+ * one vCPU, so most values take 0-2 bytes, at a few instructions each
+ * where zstd took about 1,200 per event.  A vCPU is found by its id
+ * modulo KR_SLOTS; one that shares a slot with another of the block just
+ * names no entry.
+ */
+#define KR_SLOTS 64
+#define KR_MAX (6 + 8 * VMT_KR_N)
+struct krslot {
+	uint32_t vcpu, gen;
+	uint8_t idx;
+	uint64_t v[VMT_KR_N];
+};
 
 /* Where the row of a recent request sits, to put its response there. */
 #define PEND 4096
@@ -147,6 +180,7 @@ struct sink {
 	sqlite3 *db;
 	int64_t run_id, event_base;
 	int no_regs, threaded;
+	uint16_t slots;              /* mask slots event_rows holds */
 	int ncols[T_COUNT + 1];
 	struct vmt_tw tw[T_COUNT];
 	sqlite3_stmt *late;          /* UPDATE for T_RSP_LATE */
@@ -155,6 +189,12 @@ struct sink {
 	uint64_t gen;                /* batches submitted so far */
 	struct pend pend[PEND];
 	/* the register block being filled */
+	uint8_t *kr;                      /* its regs column, KR_MAX an entry */
+	size_t krlen;
+	uint32_t bgen;                    /* blocks begun (krslot's epoch) */
+	struct krslot krslot[KR_SLOTS];
+	uint16_t kslots;                  /* the mask slots of vmt_block_regs */
+	uint8_t kidx[VMT_KR_N];           /* the mask slot of each */
 	uint8_t *blk, *zbuf, *prev;       /* prev: the last entry, masked */
 	uint8_t *cur_entry;               /* the entry being masked */
 	size_t blen, bcap, zcap, prev_len;
@@ -179,7 +219,7 @@ static int update_late(struct sink *s, const struct vmt_cell *c)
 	if (err)
 		return err;
 	if (!s->late) {
-		rc = sqlite3_prepare_v2(s->db, "UPDATE events SET rsp_ts_ns = ?1, "
+		rc = sqlite3_prepare_v2(s->db, "UPDATE event_rows SET rsp_ts_ns = ?1, "
 					"rsp_vcpu = ?2, rsp_flags = ?3, rsp_altp2m_idx = ?4, "
 					"set_regs = ?5, new_rip = ?6, p2midx = ?7 "
 					"WHERE event_id = ?8", -1, &s->late, NULL);
@@ -332,31 +372,95 @@ static void xor_into(uint8_t *out, const uint8_t *a, size_t n,
 		memcpy(out + i, a + i, n - i);
 }
 
-/* Compresses the block being filled into a reg_blocks row. */
+/* Compresses the block being filled into a reg_blocks row (data NULL
+ * with --no-regs: only the regs column is kept). */
 static int block_flush(struct sink *s)
 {
-	size_t n;
+	size_t n = 0;
 	struct vmt_cell *c;
 	int err = 0;
 
 	if (!s->bn)
 		return 0;
-	n = ZSTD_compressCCtx(s->zc, s->zbuf, s->zcap, s->blk, s->blen, ZLEVEL);
-	if (ZSTD_isError(n)) {
-		vmt_log(VMT_LOG_ERROR, "compressing registers: %s", ZSTD_getErrorName(n));
-		return -EIO;
+	if (!s->no_regs) {
+		n = ZSTD_compressCCtx(s->zc, s->zbuf, s->zcap, s->blk, s->blen, ZLEVEL);
+		if (ZSTD_isError(n)) {
+			vmt_log(VMT_LOG_ERROR, "compressing registers: %s",
+				ZSTD_getErrorName(n));
+			return -EIO;
+		}
 	}
-	c = row(s, T_REGBLOCKS, n, &err);
+	c = row(s, T_REGBLOCKS, n + s->krlen, &err);
 	if (!c)
 		return err;
 	c[0] = cint(s->bfirst);
 	c[1] = cint(s->run_id);
 	c[2] = cint(s->bn);
-	c[3] = cbytes(s, VMT_CELL_BLOB, s->zbuf, n);
+	c[3] = s->no_regs ? copt(0, 0) : cbytes(s, VMT_CELL_BLOB, s->zbuf, n);
+	c[4] = cbytes(s, VMT_CELL_BLOB, s->kr, s->krlen);
+	s->krlen = 0;
 	s->bn = 0;
 	s->blen = 0;
 	s->prev_len = 0;
 	return 0;
+}
+
+/* The mask slot of key register @r (one of vmt_key_regs). */
+static int slot_of(enum vmt_reg r)
+{
+	int i = 0;
+
+	while (i < VMT_MASK_REGS - 1 && vmt_key_regs[i] != r)
+		i++;
+	return i;
+}
+
+/* The mask slots of the key registers in @regs. */
+static uint16_t slots_of(const enum vmt_reg *regs, int n)
+{
+	uint16_t m = 0;
+
+	for (int k = 0; k < n; k++)
+		m |= (uint16_t)(1u << slot_of(regs[k]));
+	return m;
+}
+
+/* The mask slots whose values are columns of event_rows: ev_regs and the
+ * payload. */
+static uint16_t stored_slots(void)
+{
+	return (uint16_t)(slots_of(ev_regs, EV_NREGS) |
+			  ((1u << VMT_MASK_P) - 1) << VMT_MASK_REGS);
+}
+
+/* Entry bn of the block's regs column (KR_SLOTS above). */
+static void kr_put(struct sink *s, uint32_t vcpu, const uint64_t *vals,
+		   uint16_t have)
+{
+	struct krslot *k = &s->krslot[vcpu % KR_SLOTS];
+	int same = k->gen == s->bgen && k->vcpu == vcpu;
+	uint8_t *p = s->kr + s->krlen, *q = p + 6, present = 0;
+	uint32_t nib = 0;
+
+	for (int j = 0; j < VMT_KR_N; j++) {
+		int has = have >> s->kidx[j] & 1;
+		uint64_t v = has ? vals[s->kidx[j]] : 0, x = v ^ (same ? k->v[j] : 0);
+		unsigned w = 0;
+
+		while (w < 8 && x >> 8 * w)
+			q[w] = (uint8_t)(x >> 8 * w), w++;
+		q += w;
+		nib |= (uint32_t)w << 4 * j;
+		present |= (uint8_t)(has << j);
+		k->v[j] = v;
+	}
+	p[0] = present;
+	p[1] = same ? (uint8_t)(s->bn - k->idx) : 0;
+	vmt_put32(p + 2, nib);
+	k->gen = s->bgen;
+	k->vcpu = vcpu;
+	k->idx = (uint8_t)s->bn;
+	s->krlen = (size_t)(q - s->kr);
 }
 
 /* The column values of @ev's mask slots; the slots it has. */
@@ -385,7 +489,7 @@ static int64_t block_add(struct sink *s, const struct vmt_record *rec,
 			 const struct vmt_event *ev, int64_t id)
 {
 	uint64_t vals[VMT_MASK_N];
-	uint16_t mask;
+	uint16_t mask, have;
 	uint8_t *p;
 	int err;
 
@@ -394,17 +498,27 @@ static int64_t block_add(struct sink *s, const struct vmt_record *rec,
 			(unsigned long long)rec->seq, (unsigned)rec->size);
 		return -EINVAL;
 	}
-	if (s->bn == BLOCK_EVENTS || s->blen + EHDR + rec->size > s->bcap) {
+	if (s->bn == BLOCK_EVENTS ||
+	    (!s->no_regs && s->blen + EHDR + rec->size > s->bcap)) {
 		err = block_flush(s);
 		if (err)
 			return err;
 	}
-	if (!s->bn)
+	if (!s->bn) {
 		s->bfirst = id;
+		s->bgen++;
+	}
+	have = slot_values(ev, vals);
+	kr_put(s, ev->vcpu_id, vals, have);
+	if (s->no_regs) {
+		s->bn++;
+		return s->bfirst;
+	}
 	p = s->blk + s->blen;
 	memcpy(s->cur_entry, rec->data, rec->size);
 	mask = vmt_regmask_apply(vmt_regmask_of(&s->masks, ev->version, ev->reason),
-				 s->cur_entry, rec->size, vals, slot_values(ev, vals));
+				 s->cur_entry, rec->size, vals,
+				 have & (s->slots | s->kslots));
 	vmt_put16(p, (uint16_t)rec->size);
 	p[2] = s->bn ? 1 : 0;           /* XORed with the entry 1 back */
 	vmt_put16(p + 3, mask);
@@ -453,7 +567,7 @@ static int put_event(void *ctx, const struct vmt_record *rec,
 		     const struct vmt_event *ev, uint64_t ordinal)
 {
 	struct sink *s = ctx;
-	int64_t id = s->event_base + (int64_t)ordinal, pid = -1, blk = -1;
+	int64_t id = s->event_base + (int64_t)ordinal, pid = -1, blk;
 	struct pend *q = &s->pend[ordinal % PEND];
 	struct vmt_cell *c;
 	int err = 0;
@@ -464,11 +578,9 @@ static int put_event(void *ctx, const struct vmt_record *rec,
 		if (pid < 0)
 			return (int)pid;
 	}
-	if (!s->no_regs) {
-		blk = block_add(s, rec, ev, id);
-		if (blk < 0)
-			return (int)blk;
-	}
+	blk = block_add(s, rec, ev, id);
+	if (blk < 0)
+		return (int)blk;
 	c = row(s, T_EVENTS, 0, &err);
 	if (!c)
 		return err;
@@ -481,9 +593,9 @@ static int put_event(void *ctx, const struct vmt_record *rec,
 	c[5] = cint(ev->flags);
 	c[6] = cint(ev->altp2m_idx);
 	c[7] = copt(pid >= 0, (uint64_t)pid);
-	for (size_t i = 0; i < VMT_ARRAY_SIZE(vmt_key_regs); i++)
-		c[EV_FIXED + i] = copt(ev->reg_present >> vmt_key_regs[i] & 1,
-				       ev->reg[vmt_key_regs[i]]);
+	for (int i = 0; i < EV_NREGS; i++)
+		c[EV_FIXED + i] = copt(ev->reg_present >> ev_regs[i] & 1,
+				       ev->reg[ev_regs[i]]);
 	put_payload(c + EV_P1, ev);
 	for (int i = 0; i < EV_NRSP; i++)
 		c[EV_RSP + i] = copt(0, 0);
@@ -643,6 +755,14 @@ static int rows_per_insert(int ncols)
 
 static int block_open(struct sink *s)
 {
+	s->kslots = slots_of(vmt_block_regs, VMT_KR_N);
+	for (int j = 0; j < VMT_KR_N; j++)
+		s->kidx[j] = (uint8_t)slot_of(vmt_block_regs[j]);
+	s->kr = malloc((size_t)BLOCK_EVENTS * KR_MAX);
+	if (!s->kr)
+		return -ENOMEM;
+	if (s->no_regs)
+		return 0;
 	/* room for a block of full-size entries, or one of the largest */
 	s->bcap = BLOCK_BYTES > EHDR + ENTRY_MAX ? BLOCK_BYTES : EHDR + ENTRY_MAX;
 	s->zcap = ZSTD_compressBound(s->bcap);
@@ -660,6 +780,7 @@ static int sink_open(struct sink *s, sqlite3 *db)
 	int want_thread = s->threaded, err = 0;
 
 	s->threaded = 0;
+	s->slots = stored_slots();
 	err = vmt_tw_module(db);
 	for (int t = 0; !err && t <= T_COUNT; t++) {
 		s->ncols[t] = tab_spec(t, &spec);
@@ -667,7 +788,7 @@ static int sink_open(struct sink *s, sqlite3 *db)
 			err = vmt_tw_init(&s->tw[t], db, spec.name, spec.cols,
 					  s->ncols[t], rows_per_insert(s->ncols[t]));
 	}
-	if (!err && !s->no_regs)
+	if (!err)
 		err = block_open(s);
 	if (err)
 		return err;
@@ -694,7 +815,7 @@ static int sink_open(struct sink *s, sqlite3 *db)
 /* Drains the queue and stops the SQLite thread; returns its error. */
 static int sink_drain(struct sink *s, int err)
 {
-	if (!err && !s->no_regs)
+	if (!err)
 		err = block_flush(s);
 	if (!err && s->cur && s->cur->nrows)
 		err = submit(s);
@@ -733,6 +854,7 @@ static void sink_free(struct sink *s)
 		b = n;
 	}
 	free(s->cur);
+	free(s->kr);
 	free(s->blk);
 	free(s->zbuf);
 	free(s->prev);
@@ -780,7 +902,7 @@ static int next_ids(sqlite3 *db, const char *uuid, int64_t *run_id,
 		err = query_i64(db, "SELECT coalesce(max(run_id), 0) + 1 FROM runs",
 				NULL, run_id);
 	if (!err)
-		err = query_i64(db, "SELECT coalesce(max(event_id), 0) + 1 FROM events",
+		err = query_i64(db, "SELECT coalesce(max(event_id), 0) + 1 FROM event_rows",
 				NULL, event_base);
 	if (!err)
 		err = query_i64(db, "SELECT coalesce(max(process_id), 0) + 1 FROM processes",
@@ -799,7 +921,7 @@ static int ids_check(struct sink *s, uint64_t events)
 
 	if (!events)
 		return 0;
-	err = query_i64(s->db, "SELECT max(event_id) FROM events", NULL, &last);
+	err = query_i64(s->db, "SELECT max(event_id) FROM event_rows", NULL, &last);
 	if (!err && last != s->event_base + (int64_t)events - 1) {
 		vmt_log(VMT_LOG_ERROR, "events rows got ids up to %lld, expected %lld",
 			(long long)last, (long long)(s->event_base + (int64_t)events - 1));

@@ -19,12 +19,13 @@ SQLITE_EXTENSION_INIT3
 #include "replay_int.h"
 #include "vmt_le.h"
 
-/* Column id of @name for a name table of @n entries, or -1. */
-static int name_id(sqlite3_context *ctx, sqlite3_value *arg,
+/* Column id of the name in argument @a for a name table of @n entries,
+ * or -1. */
+static int name_id(sqlite3_context *ctx, sqlite3_value **argv, int a,
 		   const char *(*name_of)(int), int n)
 {
-	int *cached = sqlite3_get_auxdata(ctx, 1);
-	const char *name = (const char *)sqlite3_value_text(arg);
+	int *cached = sqlite3_get_auxdata(ctx, a);
+	const char *name = (const char *)sqlite3_value_text(argv[a]);
 	int id = -1;
 
 	if (cached)
@@ -35,7 +36,7 @@ static int name_id(sqlite3_context *ctx, sqlite3_value *arg,
 	cached = malloc(sizeof(*cached));
 	if (cached) {
 		*cached = id;
-		sqlite3_set_auxdata(ctx, 1, cached, free);
+		sqlite3_set_auxdata(ctx, a, cached, free);
 	}
 	return id;
 }
@@ -43,6 +44,11 @@ static int name_id(sqlite3_context *ctx, sqlite3_value *arg,
 static const char *reg_name(int i)
 {
 	return vmt_reg_name((enum vmt_reg)i);
+}
+
+static const char *block_reg_name(int j)
+{
+	return vmt_reg_name(vmt_block_regs[j]);
 }
 
 /* vmt_field() names are per reason: find the field of this reason. */
@@ -67,7 +73,7 @@ static int decode_arg(sqlite3_value *v, struct vmt_event *ev)
 static void fn_reg(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	struct vmt_event ev;
-	int id = name_id(ctx, argv[1], reg_name, VMT_REG_COUNT);
+	int id = name_id(ctx, argv, 1, reg_name, VMT_REG_COUNT);
 
 	if (id < 0 || decode_arg(argv[0], &ev) || !(ev.reg_present >> id & 1))
 		sqlite3_result_null(ctx);
@@ -92,16 +98,22 @@ static void fn_field(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /*
- * The last block vmt_entry() opened: a query walks the events of a block
- * one after the other, so each block is decompressed once.  The block is
- * known by its compressed bytes, which are kept for the comparison.
+ * The last encoded block a function opened: a query walks the events of
+ * a block one after the other, so each block is decoded once.  The block
+ * is known by its encoded bytes, which are kept for the comparison.
  */
+struct zcache {
+	uint8_t *z, *raw;
+	size_t zlen, zcap, rawlen, rawcap;
+	int (*decode)(struct zcache *c, const uint8_t *z, size_t zlen);
+};
+
 #define EHDR 5              /* length, back, mask (SCHEMA.md) */
 #define NCOLS (2 + VMT_MASK_N)  /* vmt_entry()'s arguments */
 
+/* vmt_entry()'s: the last block's frame and where its entries start */
 struct blkcache {
-	uint8_t *z, *raw;
-	size_t zlen, zcap, rawcap;
+	struct zcache zc;
 	uint32_t n;
 	uint32_t *off;      /* entry i: raw + off[i], off[i+1] - off[i] - EHDR bytes */
 	uint32_t offcap;
@@ -109,14 +121,25 @@ struct blkcache {
 	uint8_t out[VMT_RING_PAGE];
 };
 
+static void zcache_free(void *p)
+{
+	struct zcache *c = p;
+
+	if (!c)
+		return;
+	free(c->z);
+	free(c->raw);
+	free(c);
+}
+
 static void blkcache_free(void *p)
 {
 	struct blkcache *c = p;
 
 	if (!c)
 		return;
-	free(c->z);
-	free(c->raw);
+	free(c->zc.z);
+	free(c->zc.raw);
 	free(c->off);
 	free(c);
 }
@@ -139,13 +162,14 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elem)
  * Indexes the entries and undoes the XOR of each with the entry it names
  * (one byte: how many entries back; 0 = none), decoded before it.
  */
-static int blk_index(struct blkcache *c, size_t rawlen)
+static int blk_index(struct blkcache *c)
 {
-	size_t pos = 0, cap = c->offcap;
+	uint8_t *raw = c->zc.raw;
+	size_t pos = 0, cap = c->offcap, rawlen = c->zc.rawlen;
 
 	c->n = 0;
 	while (pos + EHDR <= rawlen) {
-		size_t len = vmt_get16(c->raw + pos), back = c->raw[pos + 2];
+		size_t len = vmt_get16(raw + pos), back = raw[pos + 2];
 
 		if (pos + EHDR + len > rawlen || len > VMT_RING_PAGE || back > c->n ||
 		    grow(&c->off, &cap, c->n + 2, sizeof(*c->off)))
@@ -153,10 +177,10 @@ static int blk_index(struct blkcache *c, size_t rawlen)
 		c->offcap = (uint32_t)cap;
 		if (back) {
 			size_t ref = c->off[c->n - back];
-			size_t rlen = vmt_get16(c->raw + ref);
+			size_t rlen = vmt_get16(raw + ref);
 
 			for (size_t i = 0; i < len && i < rlen; i++)
-				c->raw[pos + EHDR + i] ^= c->raw[ref + EHDR + i];
+				raw[pos + EHDR + i] ^= raw[ref + EHDR + i];
 		}
 		c->off[c->n++] = (uint32_t)pos;
 		pos += EHDR + len;
@@ -167,25 +191,81 @@ static int blk_index(struct blkcache *c, size_t rawlen)
 	return 0;
 }
 
-static int blk_open(struct blkcache *c, const uint8_t *z, size_t zlen)
+/* A zstd frame of at most 16 MiB into c->raw. */
+static int zstd_decode(struct zcache *c, const uint8_t *z, size_t zlen)
 {
 	unsigned long long raw = ZSTD_getFrameContentSize(z, zlen);
 	size_t got;
 
-	if (c->n && zlen == c->zlen && !memcmp(z, c->z, zlen))
-		return 0;
-	c->n = 0;
-	c->zlen = 0;
 	if (raw == ZSTD_CONTENTSIZE_ERROR || raw == ZSTD_CONTENTSIZE_UNKNOWN ||
-	    raw > (1u << 24) || grow(&c->raw, &c->rawcap, raw ? raw : 1, 1) ||
-	    grow(&c->z, &c->zcap, zlen, 1))
+	    raw > (1u << 24) || grow(&c->raw, &c->rawcap, raw ? raw : 1, 1))
 		return -1;
 	got = ZSTD_decompress(c->raw, c->rawcap, z, zlen);
-	if (ZSTD_isError(got) || got != raw || blk_index(c, got))
+	if (ZSTD_isError(got) || got != raw)
+		return -1;
+	c->rawlen = got;
+	return 0;
+}
+
+/*
+ * A regs column (SCHEMA.md "events, event_regs") into c->raw,
+ * VMT_KR_BYTES an entry: each entry's values are its bytes XORed with
+ * those of the entry it names (0 back: none).
+ */
+static int regs_decode(struct zcache *c, const uint8_t *z, size_t zlen)
+{
+	size_t pos = 0, n = 0;
+
+	while (pos < zlen) {
+		uint8_t *e, *ref;
+		uint32_t nib;
+
+		if (pos + 6 > zlen || z[pos + 1] > n ||
+		    grow(&c->raw, &c->rawcap, (n + 1) * VMT_KR_BYTES, 1))
+			return -1;
+		e = c->raw + n * VMT_KR_BYTES;
+		ref = z[pos + 1] ? e - z[pos + 1] * VMT_KR_BYTES : NULL;
+		e[0] = z[pos];
+		nib = vmt_get32(z + pos + 2);
+		pos += 6;
+		for (int j = 0; j < VMT_KR_N; j++) {
+			unsigned w = nib >> 4 * j & 15;
+			uint64_t x = 0;
+
+			if (w > 8 || pos + w > zlen)
+				return -1;
+			for (unsigned b = 0; b < w; b++)
+				x |= (uint64_t)z[pos + b] << 8 * b;
+			pos += w;
+			vmt_put64(e + 1 + 8 * j, x ^ (ref ? vmt_get64(ref + 1 + 8 * j) : 0));
+		}
+		n++;
+	}
+	c->rawlen = n * VMT_KR_BYTES;
+	return 0;
+}
+
+/* Makes @z the cached block; 1 if it was decoded now, 0 if it was the
+ * cached one already, -1 if it does not decode. */
+static int zcache_open(struct zcache *c, const uint8_t *z, size_t zlen)
+{
+	if (c->zlen && zlen == c->zlen && !memcmp(z, c->z, zlen))
+		return 0;
+	c->zlen = 0;
+	if (grow(&c->z, &c->zcap, zlen, 1) || c->decode(c, z, zlen))
 		return -1;
 	memcpy(c->z, z, zlen);
 	c->zlen = zlen;
-	return 0;
+	return 1;
+}
+
+static int blk_open(struct blkcache *c, const uint8_t *z, size_t zlen)
+{
+	int rc = zcache_open(&c->zc, z, zlen);
+
+	if (rc == 1 && blk_index(c))
+		c->zc.zlen = 0;        /* not a block: never a cache hit */
+	return rc < 0 || !c->zc.zlen ? -1 : 0;
 }
 
 /*
@@ -208,7 +288,7 @@ static void fn_entry(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_null(ctx);
 		return;
 	}
-	e = c->raw + c->off[i];
+	e = c->zc.raw + c->off[i];
 	len = c->off[i + 1] - c->off[i] - EHDR;
 	masked = vmt_get16(e + 3);
 	memcpy(c->out, e + EHDR, len);
@@ -224,17 +304,55 @@ static void fn_entry(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_blob(ctx, c->out, (int)len, SQLITE_TRANSIENT);
 }
 
+/*
+ * vmt_block_reg(regs, i, 'name'): a register of entry i of a reg_blocks
+ * regs column; NULL if the event lacks it or the column does not reach
+ * entry i.
+ */
+static void fn_block_reg(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct zcache *c = sqlite3_user_data(ctx);
+	const uint8_t *z = sqlite3_value_blob(argv[0]), *e;
+	int zlen = sqlite3_value_bytes(argv[0]);
+	int64_t i = sqlite3_value_int64(argv[1]);
+	int j = name_id(ctx, argv, 2, block_reg_name, VMT_KR_N);
+
+	(void)argc;
+	if (!z || zlen <= 0 || j < 0 || i < 0 || zcache_open(c, z, (size_t)zlen) < 0 ||
+	    i >= (int64_t)(c->rawlen / VMT_KR_BYTES)) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	e = c->raw + i * VMT_KR_BYTES;
+	if (e[0] >> j & 1)
+		sqlite3_result_int64(ctx, (sqlite3_int64)vmt_get64(e + 1 + 8 * j));
+	else
+		sqlite3_result_null(ctx);
+}
+
 int vmt_sqlfunc_register(sqlite3 *db)
 {
 	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
 	struct blkcache *c = calloc(1, sizeof(*c));
+	struct zcache *kc = calloc(1, sizeof(*kc));
 	int rc;
 
-	if (!c)
+	if (!c || !kc) {
+		free(c);
+		free(kc);
 		return SQLITE_NOMEM;
-	/* the cache is the connection's, freed with the function */
-	rc = sqlite3_create_function_v2(db, "vmt_entry", NCOLS, flags, c, fn_entry,
-					NULL, NULL, blkcache_free);
+	}
+	c->zc.decode = zstd_decode;
+	kc->decode = regs_decode;
+	/* the caches are the connection's, freed with their functions (also
+	 * when the registration fails) */
+	rc = sqlite3_create_function_v2(db, "vmt_block_reg", 3, flags, kc,
+					fn_block_reg, NULL, NULL, zcache_free);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(db, "vmt_entry", NCOLS, flags, c,
+						fn_entry, NULL, NULL, blkcache_free);
+	else
+		blkcache_free(c);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(db, "vmt_reg", 2, flags, NULL, fn_reg,
 					     NULL, NULL);

@@ -70,7 +70,7 @@ step "replay the six traces into one SQLite database (runs 1-3 baseline, 4-6 can
 rm -f "$out/runs.db"
 "$bin/vmtrail-replay" "$out"/baseline-{1,2,3}.vmt "$out"/candidate-{4,5,6}.vmt -o "$out/runs.db"
 sqlite3 -header -column "$out/runs.db" \
-	"SELECT run_id, reason_name, count(*) AS events FROM events
+	"SELECT run_id, reason_name, count(*) AS events FROM event_rows
 	 WHERE run_id IN (1, 4) GROUP BY run_id, reason_name ORDER BY run_id, events DESC;" 2>/dev/null ||
 	echo "(install sqlite3 to query the database from the shell)"
 

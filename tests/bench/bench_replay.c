@@ -146,6 +146,8 @@ int main(int argc, char **argv)
 	t0 = now();
 	err = given ? 0 : tg_write(trace, &o, NULL, &cnt);
 	t1 = now();
+	/* the trace's dirty pages reach the disk now, not during the load */
+	sync();
 	if (err) {
 		fprintf(stderr, "%s: %s\n", trace, vmt_strerror(err));
 		return 1;

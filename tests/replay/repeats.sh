@@ -18,7 +18,7 @@ q() { sqlite3 "$@"; }
 
 "$GEN" "$T/a.vmt" 7 3000 5 >/dev/null || fail "gen"
 "$R" -q "$T/a.vmt" -o "$T/a.db" || fail "import of the intact trace"
-E=$(q "$T/a.db" 'SELECT count(*) FROM events')
+E=$(q "$T/a.db" 'SELECT count(*) FROM event_rows')
 RS=$(q "$T/a.db" 'SELECT count(*) FROM responses')
 [ "$E" = 3000 ] || fail "intact trace: $E events"
 
@@ -50,7 +50,7 @@ check() {
 	rm -f "$T/$1.db"
 	"$R" "$f" -o "$T/$1.db" 2>"$T/$1.err" || fail "$1: import: $(cat "$T/$1.err")"
 	grep -qF -- "$want" "$T/$1.err" || fail "$1: warning is '$(cat "$T/$1.err")', wanted '$want'"
-	n=$(q "$T/$1.db" 'SELECT count(*) || " " || count(DISTINCT seq) FROM events')
+	n=$(q "$T/$1.db" 'SELECT count(*) || " " || count(DISTINCT seq) FROM event_rows')
 	[ "$n" = "$E $E" ] || fail "$1: events rows/distinct seq '$n', wanted '$E $E'"
 	n=$(q "$T/$1.db" 'SELECT count(*) FROM responses')
 	[ "$n" = "$RS" ] || fail "$1: $n responses, wanted $RS"

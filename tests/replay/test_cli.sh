@@ -19,10 +19,10 @@ read -r n2 _ _ _ < <("$GEN" "$T/b.vmt" 4 300 2)
 "$GEN" "$T/cut.vmt" 6 1500 3 cut >/dev/null
 
 check "import two traces" 0 "$(status "$R" -q "$T/a.vmt" "$T/b.vmt" -o "$T/r.db")"
-check "events of run 1" "$n1" "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM events WHERE run_id = 1')"
-check "events of run 2" "$n2" "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM events WHERE run_id = 2')"
+check "events of run 1" "$n1" "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM event_rows WHERE run_id = 1')"
+check "events of run 2" "$n2" "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM event_rows WHERE run_id = 2')"
 check "mem_access rows" "$ma1" "$(sqlite3 "$T/r.db" 'SELECT count(*) FROM mem_access WHERE run_id = 1')"
-check "user_version" 3 "$(sqlite3 "$T/r.db" 'PRAGMA user_version')"
+check "user_version" 4 "$(sqlite3 "$T/r.db" 'PRAGMA user_version')"
 check "no temporary file left" "" "$(ls "$T" | grep tmp)"
 
 check "existing db without --append" 1 "$(status "$R" "$T/a.vmt" -o "$T/r.db")"
@@ -40,6 +40,10 @@ sqlite3 "$T/v2.db" "CREATE TABLE runs (trace_path TEXT); INSERT INTO runs VALUES
 check "schema-2 database refused" 1 "$(status "$R" --append "$T/a.vmt" -o "$T/v2.db")"
 grep -q "schema 2, written by an older vmtrail-replay.*vmtrail-replay /data/r2.vmt -o NEW.db" "$T/err" ||
 	{ echo "FAIL: no re-import advice for a schema-2 database"; cat "$T/err"; fail=1; }
+sqlite3 "$T/v3.db" "CREATE TABLE runs (trace_path TEXT); INSERT INTO runs VALUES ('/data/r3.vmt'); PRAGMA user_version = 3"
+check "schema-3 database refused" 1 "$(status "$R" --append "$T/a.vmt" -o "$T/v3.db")"
+grep -q "schema 3, written by an older vmtrail-replay.*vmtrail-replay /data/r3.vmt -o NEW.db" "$T/err" ||
+	{ echo "FAIL: no re-import advice for a schema-3 database"; cat "$T/err"; fail=1; }
 check "cut trace imports" 0 "$(status "$R" --append "$T/cut.vmt" -o "$T/r.db")"
 grep -q "warning: .*cut.vmt" "$T/err" || { echo "FAIL: no damage warning"; cat "$T/err"; fail=1; }
 check "cut trace has a gap" 1 "$(sqlite3 "$T/r.db" "SELECT count(*) FROM gaps WHERE kind = 'truncated'")"
@@ -50,7 +54,7 @@ check "no db after failure" "" "$(ls "$T" | grep 's.db')"
 check "jsonl" 0 "$(status "$R" "$T/a.vmt" --format jsonl -o "$T/a.jsonl")"
 check "jsonl events" "$n1" "$(grep -c '"record":"event"' "$T/a.jsonl")"
 check "jsonl responses" "$r1" "$(grep -c '"record":"response"' "$T/a.jsonl")"
-check "jsonl filtered" "$(sqlite3 "$T/r.db" "SELECT count(*) FROM events WHERE run_id = 1 AND reason_name = 'cpuid' AND vcpu = 1 AND seq BETWEEN 10 AND 300")" \
+check "jsonl filtered" "$(sqlite3 "$T/r.db" "SELECT count(*) FROM event_rows WHERE run_id = 1 AND reason_name = 'cpuid' AND vcpu = 1 AND seq BETWEEN 10 AND 300")" \
 	"$("$R" "$T/a.vmt" --format jsonl --reason cpuid --vcpu 1 --from 10 --to 300 | grep -c '"record":"event"')"
 check "csv rows" "$((n1 + 1))" "$("$R" "$T/a.vmt" --format csv | wc -l)"
 check "chrome" 0 "$(status "$R" "$T/a.vmt" --format chrome -o "$T/a.json")"

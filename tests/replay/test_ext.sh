@@ -32,6 +32,12 @@ q() { "${host[@]}" sqlite3 -cmd ".load $EXT" "$@"; }
 
 check "plain shell: event_regs needs the extension" 1 \
 	"$(sqlite3 "$T/a.db" 'SELECT count(*) FROM event_regs' >/dev/null 2>&1; echo $?)"
+check "plain shell: events needs the extension" 1 \
+	"$(sqlite3 "$T/a.db" 'SELECT count(*) FROM events' >/dev/null 2>&1; echo $?)"
+check "plain shell: event_rows needs no extension" 1500 \
+	"$(sqlite3 "$T/a.db" 'SELECT count(*) FROM event_rows')"
+check "plain shell: nor do the detail views and responses" "1|1" \
+	"$(sqlite3 "$T/a.db" 'SELECT (SELECT count(*) FROM event_rows WHERE reason = 10) = (SELECT count(*) FROM cpuid), (SELECT count(*) FROM responses) > 0')"
 # registers outside the columns; the JSONL's unsigned values as SQLite's
 # signed ones (python3: jq reads numbers as doubles)
 for reg in cr0 cr4 msr_efer fs_base dr7; do
@@ -52,7 +58,7 @@ cols="seq, ts_ns, vcpu, reason, reason_name, flags, altp2m_idx, rip, rsp, cr3, r
 imp="SELECT $cols, quote(entry) FROM events JOIN event_regs USING (event_id)"
 for db in a c; do
 	vt="SELECT $cols, quote(entry) FROM vmt_events('$T/$db.vmt')"
-	n=$(sqlite3 "$T/$db.db" 'SELECT count(*) FROM events')
+	n=$(q "$T/$db.db" 'SELECT count(*) FROM events')
 	check "vmt_events($db) rows" "$n" "$(q "$T/$db.db" "SELECT count(*) FROM vmt_events('$T/$db.vmt')")"
 	check "vmt_events($db) = the import, both ways" "0 0" "$(q "$T/$db.db" "SELECT count(*) FROM ($vt EXCEPT $imp)") $(q "$T/$db.db" "SELECT count(*) FROM ($imp EXCEPT $vt)")"
 	for range in "seq BETWEEN 400 AND 700" "seq > 1000 AND seq < 1003" "seq >= 1200" "ts_ns >= (SELECT ts_ns FROM events WHERE seq = 300) AND ts_ns < (SELECT ts_ns FROM events WHERE seq = 800)" "seq = 42" "seq < 0"; do
@@ -62,7 +68,7 @@ for db in a c; do
 	done
 done
 check "vmt_events of the cut trace stops where the import does" \
-	"$(sqlite3 "$T/c.db" 'SELECT max(seq) FROM events')" "$(q "$T/c.db" "SELECT max(seq) FROM vmt_events('$T/c.vmt')")"
+	"$(sqlite3 "$T/c.db" 'SELECT max(seq) FROM event_rows')" "$(q "$T/c.db" "SELECT max(seq) FROM vmt_events('$T/c.vmt')")"
 check "vmt_events names a missing trace" 1 "$(q "$T/a.db" "SELECT count(*) FROM vmt_events('$T/none.vmt')" 2>"$T/err" >/dev/null; echo $?)"
 grep -q "none.vmt" "$T/err" || { echo "FAIL: the error names the trace"; cat "$T/err"; fail=1; }
 check "vmt_events without a trace is refused" 1 "$(q "$T/a.db" "SELECT count(*) FROM vmt_events" >/dev/null 2>&1; echo $?)"

@@ -133,8 +133,10 @@ static void check_detail(sqlite3 *db, int64_t event_id, const struct vmt_event *
 				   "AND detail_table IS NOT NULL", e->reason), 0);
 }
 
-static void check_events(sqlite3 *db, int64_t run, const struct tg_event *t,
-			 size_t n, uint32_t abi)
+/* The events view of run @run against the source; the raw entries
+ * (event_regs) too when @entries (not after --no-regs). */
+static void check_events_of(sqlite3 *db, int64_t run, const struct tg_event *t,
+			    size_t n, uint32_t abi, int entries)
 {
 	static const enum vmt_reg key[] = {
 		VMT_REG_RIP, VMT_REG_RSP, VMT_REG_CR3, VMT_REG_RAX, VMT_REG_RBX,
@@ -165,11 +167,18 @@ static void check_events(sqlite3 *db, int64_t run, const struct tg_event *t,
 				   vmt_reg_name(key[k]), abi, s->seq);
 		if (name)
 			cr_expect_str_eq((const char *)sqlite3_column_text(st, 17), name);
-		check_regs(db, sqlite3_column_int64(st, 0), e, s->seq);
+		if (entries)
+			check_regs(db, sqlite3_column_int64(st, 0), e, s->seq);
 		check_detail(db, sqlite3_column_int64(st, 0), e, s->seq);
 	}
 	sqlite3_finalize(st);
 	cr_expect_eq(i, n, "v%u: %zu events imported of %zu", abi, i, n);
+}
+
+static void check_events(sqlite3 *db, int64_t run, const struct tg_event *t,
+			 size_t n, uint32_t abi)
+{
+	check_events_of(db, run, t, n, abi, 1);
 }
 
 static uint64_t changed(const struct vmt_event *a, const struct vmt_event *b)
@@ -351,6 +360,40 @@ Test(import, every_field_every_abi)
 		cr_expect_eq(q_int(db, "SELECT count(*) FROM run_monitors WHERE run_id = ? "
 				   "AND monitor = 'write_ctrlreg' AND params = 'cr3,cr4'",
 				   res.run_id), 1);
+		sqlite3_close(db);
+		free(t);
+	}
+}
+
+/*
+ * --no-regs drops the raw entries, not the ten key registers: every ABI's
+ * events view equals the source, event_regs is empty, and a run imported
+ * with its entries after it finds its own blocks.
+ */
+Test(import, no_regs_keeps_key_registers)
+{
+	VMT_OPTS(vmt_import_opts, nr, .no_regs = 1);
+
+	for (uint32_t abi = VMT_ABI_MIN; abi <= VMT_ABI_MAX; abi++) {
+		struct tg_opts o = { .abi = abi, .nevents = 300, .vcpus = 3, .seed = 40 + abi };
+		struct vmt_import_result r1, r2;
+		struct tg_counts c;
+		struct tg_event *t = gen("nr.vmt", &o, &c);
+		sqlite3 *db = mem_db();
+
+		cr_assert_eq(vmt_replay_import(db, path_in("nr.vmt"), &nr, &r1), 0, "v%u", abi);
+		check_events_of(db, r1.run_id, t, o.nevents, abi, 0);
+		cr_expect_eq(q_int(db, "SELECT count(*) FROM event_regs e JOIN event_rows r "
+				   "USING (event_id) WHERE r.run_id = ?", r1.run_id), 0);
+		cr_expect_eq(q_int(db, "SELECT count(*) FROM reg_blocks WHERE run_id = ? "
+				   "AND data IS NULL", r1.run_id),
+			     q_int(db, "SELECT count(*) FROM reg_blocks WHERE run_id = ?",
+				   r1.run_id));
+		o.seed += 100;
+		free(t);
+		t = gen("nr2.vmt", &o, &c);
+		cr_assert_eq(vmt_replay_import(db, path_in("nr2.vmt"), NULL, &r2), 0, "v%u", abi);
+		check_events(db, r2.run_id, t, o.nevents, abi);
 		sqlite3_close(db);
 		free(t);
 	}

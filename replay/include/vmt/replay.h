@@ -23,7 +23,7 @@ extern "C" {
 struct sqlite3;
 
 /* PRAGMA user_version of the schema this library writes. */
-#define VMT_SCHEMA_VERSION 3
+#define VMT_SCHEMA_VERSION 4
 
 /* How a --from / --to bound is expressed. */
 enum vmt_bound {
