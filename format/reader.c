@@ -274,12 +274,29 @@ int vmt_reader_seek_ts(struct vmt_reader *r, uint64_t ts_ns)
 }
 
 /* Trailer index: each chunk header must repeat its index entry. */
+/*
+ * The chunk header at @pos: read with pread() when the open has the file
+ * (vmt_reader_open_fd), else in the buffer.  Reading a mapped file's
+ * headers through the mapping would map in, around each of them, the
+ * pages of the file the page cache holds (fault-around): most of a cached
+ * trace, for a scan that needs 64 bytes a chunk.
+ */
+static const uint8_t *hdr_at(const struct vmt_reader *r, uint64_t pos,
+			     uint8_t buf[VMT_CHDR_LEN])
+{
+	if (r->fd >= 0 && pos + VMT_CHDR_LEN <= r->len &&
+	    pread(r->fd, buf, VMT_CHDR_LEN, (off_t)pos) == VMT_CHDR_LEN)
+		return buf;
+	return r->map + pos;
+}
+
 static void reader_check_headers(struct vmt_reader *r)
 {
 	for (uint32_t i = 0; i < r->n; i++) {
 		struct vmt_chunk_info *c = &r->idx[i];
 		struct vmt_chunk_hdr h;
-		int err = vmt_chunk_hdr_get(r->map + c->offset, &h);
+		uint8_t buf[VMT_CHDR_LEN];
+		int err = vmt_chunk_hdr_get(hdr_at(r, c->offset, buf), &h);
 
 		if (!err && (h.csize != c->csize || h.usize != c->usize || h.nrec != c->nrec ||
 			     h.first_seq != c->first_seq || h.last_seq != c->last_seq ||
@@ -336,12 +353,14 @@ static int reader_scan(struct vmt_reader *r, uint64_t end)
 {
 	uint64_t pos = r->hdr_len;
 	struct vmt_chunk_hdr h;
+	uint8_t buf[VMT_CHDR_LEN];
 	int err;
 
 	while (pos < end) {
 		uint64_t left = end - pos, next;
 
-		if (left >= VMT_CHDR_LEN && vmt_chunk_hdr_get(r->map + pos, &h) == 0) {
+		if (left >= VMT_CHDR_LEN &&
+		    vmt_chunk_hdr_get(hdr_at(r, pos, buf), &h) == 0) {
 			if (h.csize > left - VMT_CHDR_LEN) {
 				r->partial = 1;
 				break;
@@ -485,8 +504,10 @@ static int reader_init(struct vmt_reader *r, const struct vmt_reader_opts *opts)
 	return 0;
 }
 
-int vmt_reader_open_mem(struct vmt_reader **out, const void *buf, size_t len,
-			const struct vmt_reader_opts *opts)
+/* vmt_reader_open_mem(), with the chunk headers read from @fd when it is
+ * not -1 (hdr_at). */
+static int reader_open(struct vmt_reader **out, const void *buf, size_t len,
+		       int fd, const struct vmt_reader_opts *opts)
 {
 	struct vmt_reader *r = calloc(1, sizeof(*r));
 	int err;
@@ -496,13 +517,27 @@ int vmt_reader_open_mem(struct vmt_reader **out, const void *buf, size_t len,
 		return -ENOMEM;
 	r->map = buf;
 	r->len = buf ? len : 0;
+	r->fd = fd;
 	err = reader_init(r, opts);
+	r->fd = -1;
 	if (err) {
 		vmt_reader_close(r);
 		return err;
 	}
 	*out = r;
 	return 0;
+}
+
+int vmt_reader_open_mem(struct vmt_reader **out, const void *buf, size_t len,
+			const struct vmt_reader_opts *opts)
+{
+	return reader_open(out, buf, len, -1, opts);
+}
+
+int vmt_reader_open_fd(struct vmt_reader **out, int fd, const void *map,
+		       size_t len, const struct vmt_reader_opts *opts)
+{
+	return reader_open(out, map, len, fd, opts);
 }
 
 int vmt_reader_open(struct vmt_reader **out, const char *path,
@@ -532,8 +567,8 @@ int vmt_reader_open(struct vmt_reader **out, const char *path,
 			return err;
 		}
 	}
+	err = reader_open(&r, map, (size_t)st.st_size, fd, opts);
 	close(fd);
-	err = vmt_reader_open_mem(&r, map, (size_t)st.st_size, opts);
 	if (err) {
 		if (map)
 			munmap(map, (size_t)st.st_size);

@@ -18,6 +18,7 @@ struct vmt_chunk_seen {
 struct vmt_reader {
 	const uint8_t *map;        /* the whole file (mmap) or caller buffer */
 	uint64_t len;
+	int fd;                    /* during the open: chunk headers by pread(), or -1 */
 	int mapped, strict;
 	struct vmt_trace_info info;
 	uint32_t hdr_len;

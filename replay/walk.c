@@ -63,25 +63,25 @@ int vmt_tmap_open(struct vmt_tmap *m, const char *path,
 		return err;
 	}
 	m->len = (size_t)st.st_size;
-	/*
-	 * Opening reads every chunk header, and the kernel maps the cached
-	 * pages around each fault too (fault-around): with the trace in the
-	 * page cache that would make most of the file resident at once.
-	 * Evicting its clean cached pages first keeps the open to the header
-	 * pages; the walk then reads ahead sequentially.
-	 */
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	m->p = m->len ? mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
 	err = m->p == MAP_FAILED ? -errno : 0;
-	close(fd);
 	if (err) {
+		close(fd);
 		m->p = NULL;
 		return err;
 	}
-	/* no read-ahead around the headers either */
+	/*
+	 * The open checks every chunk header by pread() (it would map in most
+	 * of a trace the page cache holds through the mapping: fault-around),
+	 * and reads the file header and the trailer through the mapping with
+	 * no read-ahead; the walk then reads ahead sequentially.  The trace's
+	 * cached pages stay cached: evicting them first, as before, made every
+	 * import read the file from disk (BENCHMARKS.md "Schema 4").
+	 */
 	if (m->p)
 		madvise(m->p, m->len, MADV_RANDOM);
-	err = vmt_reader_open_mem(r, m->p, m->len, ro);
+	err = vmt_reader_open_fd(r, fd, m->p, m->len, ro);
+	close(fd);
 	if (!err && m->p)
 		madvise(m->p, m->len, MADV_SEQUENTIAL);
 	if (err)

@@ -8,11 +8,13 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "tf.h"
 
@@ -179,6 +181,54 @@ Test(damage, flipped_byte_in_chunk_k)
 		check_flip(&f, k, f.idx[k].offset + 13);       /* header field */
 		check_flip(&f, k, f.idx[k].offset + 64 + f.idx[k].csize - 1);
 	}
+	free(f.buf);
+}
+
+/*
+ * vmt_reader_open_fd() checks the chunk headers it reads from the file,
+ * not the mapping: a buffer whose headers are zeroed opens clean with the
+ * intact file behind it (and damaged without), and a header flipped in
+ * the file is damage though the buffer's copy is intact.
+ */
+Test(damage, open_fd_reads_the_headers_from_the_file)
+{
+	const char *path = tf_path("damage.vmt");
+	struct fixture f;
+	struct vmt_reader *r;
+	uint8_t *blank;
+	FILE *fp;
+	int fd;
+
+	load(&f, VMT_CODEC_ZSTD);
+	blank = malloc(f.len);
+	cr_assert(blank);
+	memcpy(blank, f.buf, f.len);
+	for (uint32_t k = 0; k < f.n; k++)
+		memset(blank + f.idx[k].offset, 0, 64);
+	fd = open(path, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(vmt_reader_open_fd(&r, fd, blank, f.len, NULL), 0);
+	cr_expect_eq(vmt_reader_integrity(r)->damaged, 0);
+	cr_expect_eq(vmt_reader_integrity(r)->complete, 1);
+	vmt_reader_close(r);
+	cr_assert_eq(vmt_reader_open_mem(&r, blank, f.len, NULL), 0);
+	cr_expect_eq(vmt_reader_integrity(r)->damaged, f.n);
+	vmt_reader_close(r);
+	close(fd);
+
+	fp = fopen(path, "r+b");
+	cr_assert(fp);
+	cr_assert_eq(fseek(fp, (long)f.idx[3].offset + 13, SEEK_SET), 0);
+	cr_assert_eq(fputc(f.buf[f.idx[3].offset + 13] ^ 0x40, fp), f.buf[f.idx[3].offset + 13] ^ 0x40);
+	cr_assert_eq(fclose(fp), 0);
+	fd = open(path, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(vmt_reader_open_fd(&r, fd, f.buf, f.len, NULL), 0);
+	cr_expect_eq(vmt_reader_integrity(r)->damaged, 1);
+	cr_expect_eq(vmt_reader_integrity(r)->first_damaged, 3);
+	vmt_reader_close(r);
+	close(fd);
+	free(blank);
 	free(f.buf);
 }
 

@@ -398,6 +398,16 @@ VMT_API int vmt_reader_open(struct vmt_reader **out, const char *path,
 VMT_API int vmt_reader_open_mem(struct vmt_reader **out, const void *buf,
 				size_t len, const struct vmt_reader_opts *opts);
 
+/**
+ * vmt_reader_open_fd() - the same over @map, the caller's mapping of all
+ * @len bytes of the open file @fd.  The open reads the chunk headers with
+ * pread() on @fd rather than through @map, so it maps in only the pages
+ * of the file header and the trailer, even when the page cache holds the
+ * file.  @fd is not used after the call returns.
+ */
+VMT_API int vmt_reader_open_fd(struct vmt_reader **out, int fd, const void *map,
+			       size_t len, const struct vmt_reader_opts *opts);
+
 VMT_API const struct vmt_trace_info *vmt_reader_info(const struct vmt_reader *r);
 VMT_API const struct vmt_run_summary *vmt_reader_summary(const struct vmt_reader *r);
 VMT_API const struct vmt_integrity *vmt_reader_integrity(const struct vmt_reader *r);
