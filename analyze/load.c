@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -530,18 +531,15 @@ static int one_event(struct scan *s, sqlite3_stmt *st)
 static int scan_events(struct scan *s)
 {
 	sqlite3_stmt *st;
+	char sql[256];
 	int err, rc;
 
 	/* rbx and cr3 only where used: in schema 4 each is a lookup per row */
-	err = prepare(s->db, s->with_spaces ?
-		      "SELECT event_id, ts_ns, vcpu, reason, rip, rax,"
-		      " CASE reason WHEN 8 THEN rbx END, cr3"
-		      " FROM events WHERE event_id BETWEEN ?2 AND ?3"
-		      " AND +run_id = ?1 ORDER BY event_id" :
-		      "SELECT event_id, ts_ns, vcpu, reason, rip, rax,"
-		      " CASE reason WHEN 8 THEN rbx END"
-		      " FROM events WHERE event_id BETWEEN ?2 AND ?3"
-		      " AND +run_id = ?1 ORDER BY event_id", &st);
+	snprintf(sql, sizeof(sql), "SELECT event_id, ts_ns, vcpu, reason, rip, rax,"
+		 " CASE reason WHEN %d THEN rbx END%s FROM events"
+		 " WHERE event_id BETWEEN ?2 AND ?3 AND +run_id = ?1 ORDER BY event_id",
+		 VMT_REASON_GUEST_REQUEST, s->with_spaces ? ", cr3" : "");
+	err = prepare(s->db, sql, &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, s->r->run_id);

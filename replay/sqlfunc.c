@@ -3,9 +3,10 @@
  * event_regs"): vmt_reg(entry, 'name') and vmt_field(entry, 'name') decode
  * the raw ring entry with format/'s decoder table; vmt_entry(data, i,
  * columns...) takes entry i out of a reg_blocks block and puts back the
- * bytes its events columns hold (regmask.c).  The name lookup is cached per
- * statement with sqlite3_set_auxdata(), the last block decompressed per
- * connection.
+ * bytes the other columns hold (regmask.c); vmt_block_reg(regs, i, 'name')
+ * reads a register of entry i of a block's regs column (the events view).
+ * The name lookup is cached per statement with sqlite3_set_auxdata(), the
+ * last block decoded per connection and function.
  */
 #ifdef VMT_SQLITE_EXT
 #include <sqlite3ext.h>
