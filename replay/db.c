@@ -87,7 +87,14 @@ static int create_schema(sqlite3 *db)
 {
 	const char *mark = strstr(vmt_schema_sql, INDEX_MARK);
 	size_t n = mark ? (size_t)(mark - vmt_schema_sql) : strlen(vmt_schema_sql);
-	char *sql = sqlite3_mprintf("PRAGMA page_size=%d;BEGIN;%.*sCOMMIT;", PAGE_SIZE,
+	/*
+	 * With 64 KiB pages the schema's statement journal outgrows SQLite's
+	 * in-memory limit and goes to a temporary file, opened and unlinked
+	 * at once; a SIGINT between the two left it behind (the tool's
+	 * handler exits at once).  In memory it is a few pages.
+	 */
+	char *sql = sqlite3_mprintf("PRAGMA temp_store=MEMORY;PRAGMA page_size=%d;BEGIN;"
+				    "%.*sCOMMIT;PRAGMA temp_store=DEFAULT;", PAGE_SIZE,
 				    (int)n, vmt_schema_sql);
 	int err;
 
