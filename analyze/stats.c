@@ -59,7 +59,15 @@ static double betacf(double a, double b, double x)
 	return h;
 }
 
-double vmt_stats_betainc(double a, double b, double x)
+/* log(1 / B(a, b)), the part of I_x(a, b)'s front factor without x */
+static double lbeta_inv(double a, double b)
+{
+	return lgamma(a + b) - lgamma(a) - lgamma(b);
+}
+
+/* I_x(a, b) given lbeta_inv(a, b) as @lb: the same operations in the same
+ * order as computing it here, so the same bits. */
+static double betainc_lb(double a, double b, double x, double lb)
 {
 	double lfront;
 
@@ -67,11 +75,15 @@ double vmt_stats_betainc(double a, double b, double x)
 		return NAN;
 	if (x == 0 || x == 1)
 		return x;
-	lfront = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) +
-		 b * log1p(-x);
+	lfront = lb + a * log(x) + b * log1p(-x);
 	if (x < (a + 1.0) / (a + b + 2.0))
 		return exp(lfront) * betacf(a, b, x) / a;
 	return 1.0 - exp(lfront) * betacf(b, a, 1.0 - x) / b;
+}
+
+double vmt_stats_betainc(double a, double b, double x)
+{
+	return betainc_lb(a, b, x, lbeta_inv(a, b));
 }
 
 double vmt_stats_binom_cdf(uint64_t k, uint64_t n, double p)
@@ -418,9 +430,15 @@ double vmt_stats_trigamma_inv(double y)
 	return exp((lo + hi) / 2);
 }
 
+/*
+ * Bisection.  B(a, b) is computed once, not per step, and the search stops
+ * when the midpoint no longer moves (the steps after it changed nothing):
+ * for the rate-ratio intervals of a diff with millions of events a row,
+ * these steps were a third of the diff's time.
+ */
 double vmt_stats_betainc_inv(double a, double b, double p)
 {
-	double lo = 0, hi = 1;
+	double lo = 0, hi = 1, lb = lbeta_inv(a, b);
 
 	if (!(p > 0))
 		return 0;
@@ -429,7 +447,9 @@ double vmt_stats_betainc_inv(double a, double b, double p)
 	for (int i = 0; i < 80; i++) {
 		double mid = (lo + hi) / 2;
 
-		if (vmt_stats_betainc(a, b, mid) < p)
+		if (mid == lo || mid == hi)
+			break;
+		if (betainc_lb(a, b, mid, lb) < p)
 			lo = mid;
 		else
 			hi = mid;
