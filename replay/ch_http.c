@@ -299,6 +299,17 @@ static int refused_before_start(int code)
 	return code == 202 || code == 252 || code == 242 || code == 439;
 }
 
+/*
+ * A connection between the servers of a cluster failed while the query
+ * ran: UNEXPECTED_PACKET_FROM_CLIENT (a Distributed query's known race in
+ * older servers), SOCKET_TIMEOUT, NETWORK_ERROR, ALL_CONNECTION_TRIES_FAILED.
+ * The query may have run in part, so only what can be repeated is.
+ */
+static int cluster_link_failed(int code)
+{
+	return code == 101 || code == 209 || code == 210 || code == 279;
+}
+
 enum outcome { OK, FAILED, RETRY_SAFE, RETRY_IF_IDEMPOTENT };
 
 static enum outcome classify(struct vmt_ch *c, CURLcode rc, struct resp *r, int *err)
@@ -329,7 +340,8 @@ static enum outcome classify(struct vmt_ch *c, CURLcode rc, struct resp *r, int 
 	*err = code_errno(code);
 	if (code < 0 && (r->status == 502 || r->status == 503 || r->status == 504))
 		return RETRY_SAFE;
-	return refused_before_start(code) ? RETRY_SAFE : FAILED;
+	return refused_before_start(code) ? RETRY_SAFE
+	     : cluster_link_failed(code) ? RETRY_IF_IDEMPOTENT : FAILED;
 }
 
 static CURLcode perform(struct vmt_ch *c, const char *sql, const void *data,

@@ -115,6 +115,22 @@ CLICKHOUSE_USER=loader CLICKHOUSE_PASSWORD=s3cret "$REPLAY" -q "$WORK/c.vmt" \
 kill "$PROXY"; wait "$PROXY" 2>/dev/null; PROXY=
 [ "$(chq 0 "SELECT imported_events FROM runs WHERE uuid = '$UC'")" = "$EV" ] || fail "c not loaded through the 503s"
 
+# ---- 4b. a broken link between a cluster's servers: a query is repeated ----
+ANALYZE=$VMT_BIN/vmtrail-analyze
+if [ -x "$ANALYZE" ]; then
+	"$ANALYZE" summary --json --clickhouse "$URL" "$UC" >"$WORK/s_direct.json" ||
+		fail "summary of c straight from the server"
+	python3 "$VMT_SRC/tests/clickhouse/chproxy.py" "$WORK/p3" "${CH_HTTP[0]}" --link-fail 3 &
+	PROXY=$!
+	wait_for "$PROXY" 120 test -s "$WORK/p3" || fail "the proxy never listened"
+	"$ANALYZE" summary --json --clickhouse "http://127.0.0.1:$(cat "$WORK/p3")/?database=vmtrail" \
+		"$UC" >"$WORK/s_proxy.json" 2>"$WORK/e4" ||
+		fail "summary through three Code 101 answers: $(cat "$WORK/e4")"
+	kill "$PROXY"; wait "$PROXY" 2>/dev/null; PROXY=
+	cmp -s "$WORK/s_direct.json" "$WORK/s_proxy.json" ||
+		fail "the summary read through the failures differs from the direct one"
+fi
+
 # ---- 5. killed halfway, then re-run ----
 python3 "$VMT_SRC/tests/clickhouse/chproxy.py" "$WORK/p2" "${CH_HTTP[0]}" --hold-insert 3 "$WORK/held" &
 PROXY=$!
