@@ -180,7 +180,7 @@ struct sink {
 	sqlite3 *db;
 	int64_t run_id, event_base;
 	int no_regs, threaded;
-	uint16_t slots;              /* mask slots event_rows holds */
+	uint16_t masked;             /* mask slots kept out of the raw entries */
 	int ncols[T_COUNT + 1];
 	struct vmt_tw tw[T_COUNT];
 	sqlite3_stmt *late;          /* UPDATE for T_RSP_LATE */
@@ -193,7 +193,6 @@ struct sink {
 	size_t krlen;
 	uint32_t bgen;                    /* blocks begun (krslot's epoch) */
 	struct krslot krslot[KR_SLOTS];
-	uint16_t kslots;                  /* the mask slots of vmt_block_regs */
 	uint8_t kidx[VMT_KR_N];           /* the mask slot of each */
 	uint8_t *blk, *zbuf, *prev;       /* prev: the last entry, masked */
 	uint8_t *cur_entry;               /* the entry being masked */
@@ -425,11 +424,12 @@ static uint16_t slots_of(const enum vmt_reg *regs, int n)
 	return m;
 }
 
-/* The mask slots whose values are columns of event_rows: ev_regs and the
- * payload. */
-static uint16_t stored_slots(void)
+/* The mask slots whose values are kept elsewhere, so left out of the raw
+ * entries: ev_regs and the payload (event_rows), vmt_block_regs (regs). */
+static uint16_t masked_slots(void)
 {
 	return (uint16_t)(slots_of(ev_regs, EV_NREGS) |
+			  slots_of(vmt_block_regs, VMT_KR_N) |
 			  ((1u << VMT_MASK_P) - 1) << VMT_MASK_REGS);
 }
 
@@ -518,7 +518,7 @@ static int64_t block_add(struct sink *s, const struct vmt_record *rec,
 	memcpy(s->cur_entry, rec->data, rec->size);
 	mask = vmt_regmask_apply(vmt_regmask_of(&s->masks, ev->version, ev->reason),
 				 s->cur_entry, rec->size, vals,
-				 have & (s->slots | s->kslots));
+				 have & s->masked);
 	vmt_put16(p, (uint16_t)rec->size);
 	p[2] = s->bn ? 1 : 0;           /* XORed with the entry 1 back */
 	vmt_put16(p + 3, mask);
@@ -755,7 +755,6 @@ static int rows_per_insert(int ncols)
 
 static int block_open(struct sink *s)
 {
-	s->kslots = slots_of(vmt_block_regs, VMT_KR_N);
 	for (int j = 0; j < VMT_KR_N; j++)
 		s->kidx[j] = (uint8_t)slot_of(vmt_block_regs[j]);
 	s->kr = malloc((size_t)BLOCK_EVENTS * KR_MAX);
@@ -780,7 +779,7 @@ static int sink_open(struct sink *s, sqlite3 *db)
 	int want_thread = s->threaded, err = 0;
 
 	s->threaded = 0;
-	s->slots = stored_slots();
+	s->masked = masked_slots();
 	err = vmt_tw_module(db);
 	for (int t = 0; !err && t <= T_COUNT; t++) {
 		s->ncols[t] = tab_spec(t, &spec);
